@@ -1,0 +1,43 @@
+#pragma once
+// The whole server: workers, registry, protocol servers, signal handling and staged shutdown.
+#include <memory>
+
+#include "app/context.hpp"
+#include "core/config.hpp"
+
+namespace firstmile {
+
+namespace http {
+class HttpServer;
+}
+namespace rtmp {
+class RtmpServer;
+}
+namespace hls {
+class HlsDiskWriter;
+}
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Binds every listener (throws on failure) and serves until SIGINT/SIGTERM; returns the
+  // process exit code.
+  int run();
+
+ private:
+  void shutdown();
+
+  Config config_;
+  Logger log_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<ConnectionLimiter> connections_;
+  std::unique_ptr<hls::HlsDiskWriter> disk_writer_;
+  std::unique_ptr<media::StreamRegistry> registry_;
+  std::unique_ptr<ServerContext> ctx_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<rtmp::RtmpServer> rtmp_;
+};
+
+}  // namespace firstmile

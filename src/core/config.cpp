@@ -1,0 +1,352 @@
+#include "core/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+namespace firstmile {
+namespace {
+
+std::string trim(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Splits "12.5ms" into 12.5 and "ms".
+bool split_number(const std::string& text, double& number, std::string& unit) {
+  std::string t = trim(text);
+  size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  if (i == 0) return false;
+  try {
+    size_t used = 0;
+    number = std::stod(t.substr(0, i), &used);
+    if (used != i) return false;
+  } catch (const std::exception&) {
+    return false;
+  }
+  unit = trim(t.substr(i));
+  return std::isfinite(number) && number >= 0;
+}
+
+std::string format_duration(Duration d) {
+  auto ms = d.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string format_size(uint64_t v) {
+  if (v != 0 && v % (1ull << 30) == 0) return std::to_string(v >> 30) + "GiB";
+  if (v != 0 && v % (1ull << 20) == 0) return std::to_string(v >> 20) + "MiB";
+  if (v != 0 && v % (1ull << 10) == 0) return std::to_string(v >> 10) + "KiB";
+  return std::to_string(v);
+}
+
+std::string format_double(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// One configuration key: how to read it from YAML and how to print it. The same table drives
+// loading, unknown-key detection and --print-config, so they cannot drift apart.
+struct Key {
+  std::string path;  // "rtmp.chunk_size"
+  std::function<void(Config&, const YAML::Node&)> set;
+  std::function<std::string(const Config&)> get;
+  bool quoted = false;
+};
+
+std::string scalar(const YAML::Node& n) {
+  if (!n.IsScalar()) throw ConfigError("expected a single value");
+  return n.Scalar();
+}
+
+bool to_bool(const YAML::Node& n) {
+  std::string s = scalar(n);
+  if (s == "true" || s == "on" || s == "yes") return true;
+  if (s == "false" || s == "off" || s == "no") return false;
+  throw ConfigError("expected true or false, got '" + s + "'");
+}
+
+uint64_t to_uint(const YAML::Node& n, uint64_t max) {
+  std::string s = scalar(n);
+  uint64_t v = parse_size(s);
+  if (v > max) throw ConfigError("value " + s + " is over the maximum " + std::to_string(max));
+  return v;
+}
+
+double to_double(const YAML::Node& n, double min, double max) {
+  double v;
+  std::string unit;
+  std::string s = scalar(n);
+  if (!split_number(s, v, unit) || !unit.empty()) throw ConfigError("expected a number, got '" + s + "'");
+  if (v < min || v > max) {
+    throw ConfigError("value " + s + " is outside [" + format_double(min) + ", " + format_double(max) + "]");
+  }
+  return v;
+}
+
+template <class T>
+Key uint_key(std::string path, T Config::*section, uint32_t std::remove_reference_t<T>::*field,
+             uint64_t min, uint64_t max) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) {
+               uint64_t v = to_uint(n, max);
+               if (v < min) throw ConfigError("value must be at least " + std::to_string(min));
+               (c.*section).*field = static_cast<uint32_t>(v);
+             },
+             [=](const Config& c) { return std::to_string((c.*section).*field); }};
+}
+
+template <class T>
+Key size_key(std::string path, T Config::*section, uint64_t std::remove_reference_t<T>::*field,
+             uint64_t min, uint64_t max) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) {
+               uint64_t v = to_uint(n, max);
+               if (v < min) throw ConfigError("value must be at least " + format_size(min));
+               (c.*section).*field = v;
+             },
+             [=](const Config& c) { return format_size((c.*section).*field); }};
+}
+
+template <class T>
+Key bool_key(std::string path, T Config::*section, bool std::remove_reference_t<T>::*field) {
+  return Key{std::move(path), [=](Config& c, const YAML::Node& n) { (c.*section).*field = to_bool(n); },
+             [=](const Config& c) { return std::string((c.*section).*field ? "true" : "false"); }};
+}
+
+template <class T>
+Key string_key(std::string path, T Config::*section, std::string std::remove_reference_t<T>::*field,
+               std::vector<std::string> allowed = {}) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) {
+               std::string v = n.IsNull() ? std::string() : scalar(n);
+               if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+                 std::string list;
+                 for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                 throw ConfigError("'" + v + "' is not one of: " + list);
+               }
+               (c.*section).*field = v;
+             },
+             [=](const Config& c) { return (c.*section).*field; }, true};
+}
+
+template <class T>
+Key duration_key(std::string path, T Config::*section, Duration std::remove_reference_t<T>::*field,
+                 Duration min, Duration max) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) {
+               Duration d = parse_duration(scalar(n));
+               if (d < min || d > max) {
+                 throw ConfigError("duration must be within [" + format_duration(min) + ", " +
+                                   format_duration(max) + "]");
+               }
+               (c.*section).*field = d;
+             },
+             [=](const Config& c) { return format_duration((c.*section).*field); }};
+}
+
+template <class T>
+Key double_key(std::string path, T Config::*section, double std::remove_reference_t<T>::*field,
+               double min, double max) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) { (c.*section).*field = to_double(n, min, max); },
+             [=](const Config& c) { return format_double((c.*section).*field); }};
+}
+
+const std::vector<Key>& keys() {
+  using std::chrono::hours;
+  static const std::vector<Key> table = [] {
+    std::vector<Key> k;
+    k.push_back(string_key("log.level", &Config::log, &LogConfig::level,
+                           {"trace", "debug", "info", "warn", "error", "off"}));
+    k.push_back(string_key("log.format", &Config::log, &LogConfig::format, {"text", "json"}));
+    k.push_back(Key{"workers",
+                    [](Config& c, const YAML::Node& n) { c.workers = static_cast<uint32_t>(to_uint(n, 256)); },
+                    [](const Config& c) { return std::to_string(c.workers); }});
+    k.push_back(Key{"node_id", [](Config& c, const YAML::Node& n) { c.node_id = scalar(n); },
+                    [](const Config& c) { return c.node_id; }, true});
+    k.push_back(uint_key("limits.max_connections", &Config::limits, &LimitsConfig::max_connections, 1,
+                         1000000));
+    k.push_back(bool_key("rtmp.enabled", &Config::rtmp, &RtmpConfig::enabled));
+    k.push_back(string_key("rtmp.listen", &Config::rtmp, &RtmpConfig::listen));
+    k.push_back(uint_key("rtmp.chunk_size", &Config::rtmp, &RtmpConfig::chunk_size, 128, 1 << 24));
+    k.push_back(uint_key("rtmp.max_incoming_chunk_size", &Config::rtmp,
+                         &RtmpConfig::max_incoming_chunk_size, 128, 1 << 24));
+    k.push_back(uint_key("rtmp.max_message_size", &Config::rtmp, &RtmpConfig::max_message_size, 1024,
+                         64 << 20));
+    k.push_back(uint_key("rtmp.ack_window", &Config::rtmp, &RtmpConfig::ack_window, 4096, 1u << 31));
+    k.push_back(duration_key("rtmp.handshake_timeout", &Config::rtmp, &RtmpConfig::handshake_timeout,
+                             Duration(100), hours(1)));
+    k.push_back(duration_key("rtmp.publish_idle_timeout", &Config::rtmp,
+                             &RtmpConfig::publish_idle_timeout, Duration(100), hours(1)));
+    k.push_back(Key{"rtmp.on_conflict",
+                    [](Config& c, const YAML::Node& n) {
+                      std::string v = scalar(n);
+                      if (v == "refuse") c.rtmp.on_conflict = PublishConflict::Refuse;
+                      else if (v == "takeover") c.rtmp.on_conflict = PublishConflict::TakeOver;
+                      else throw ConfigError("'" + v + "' is not one of: refuse, takeover");
+                    },
+                    [](const Config& c) {
+                      return std::string(c.rtmp.on_conflict == PublishConflict::Refuse ? "refuse" : "takeover");
+                    }});
+    k.push_back(bool_key("http.enabled", &Config::http, &HttpConfig::enabled));
+    k.push_back(string_key("http.listen", &Config::http, &HttpConfig::listen));
+    k.push_back(uint_key("http.max_header_bytes", &Config::http, &HttpConfig::max_header_bytes, 1024,
+                         1 << 20));
+    k.push_back(uint_key("http.max_body_bytes", &Config::http, &HttpConfig::max_body_bytes, 0, 64 << 20));
+    k.push_back(duration_key("http.idle_timeout", &Config::http, &HttpConfig::idle_timeout, Duration(100),
+                             hours(1)));
+    k.push_back(string_key("http.cors_origin", &Config::http, &HttpConfig::cors_origin));
+    k.push_back(bool_key("hls.enabled", &Config::hls, &HlsConfig::enabled));
+    k.push_back(double_key("hls.segment_duration", &Config::hls, &HlsConfig::segment_duration, 0.1, 60));
+    k.push_back(uint_key("hls.window", &Config::hls, &HlsConfig::window, 2, 1000));
+    k.push_back(uint_key("hls.keep_extra", &Config::hls, &HlsConfig::keep_extra, 0, 100));
+    k.push_back(double_key("hls.max_segment_duration", &Config::hls, &HlsConfig::max_segment_duration,
+                           0.5, 600));
+    k.push_back(string_key("hls.dir", &Config::hls, &HlsConfig::dir));
+    k.push_back(size_key("fanout.max_queue_bytes", &Config::fanout, &FanoutConfig::max_queue_bytes,
+                         64 << 10, 1ull << 32));
+    k.push_back(duration_key("fanout.max_lag", &Config::fanout, &FanoutConfig::max_lag, Duration(100),
+                             hours(1)));
+    k.push_back(uint_key("fanout.max_skips", &Config::fanout, &FanoutConfig::max_skips, 0, 1000));
+    k.push_back(duration_key("fanout.skip_window", &Config::fanout, &FanoutConfig::skip_window,
+                             Duration(1000), hours(1)));
+    k.push_back(duration_key("fanout.coalesce", &Config::fanout, &FanoutConfig::coalesce, Duration(0),
+                             Duration(2000)));
+    k.push_back(size_key("fanout.max_gop_cache_bytes", &Config::fanout,
+                         &FanoutConfig::max_gop_cache_bytes, 0, 1ull << 32));
+    k.push_back(duration_key("stream.linger", &Config::stream, &StreamConfig::linger, Duration(0),
+                             hours(24)));
+    k.push_back(uint_key("stream.max_streams", &Config::stream, &StreamConfig::max_streams, 1, 1000000));
+    k.push_back(uint_key("stream.max_name_length", &Config::stream, &StreamConfig::max_name_length, 8,
+                         4096));
+    return k;
+  }();
+  return table;
+}
+
+void validate(const Config& c) {
+  if (c.hls.max_segment_duration < c.hls.segment_duration) {
+    throw ConfigError("hls.max_segment_duration: must not be below hls.segment_duration");
+  }
+}
+
+void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
+  if (!node.IsMap()) {
+    throw ConfigError((prefix.empty() ? std::string("top level") : prefix) + ": expected a mapping");
+  }
+  for (const auto& item : node) {
+    std::string name = item.first.as<std::string>();
+    std::string path = prefix.empty() ? name : prefix + "." + name;
+    auto line = " (line " + std::to_string(item.first.Mark().line + 1) + ")";
+    const auto& table = keys();
+    auto it = std::find_if(table.begin(), table.end(), [&](const Key& k) { return k.path == path; });
+    if (it != table.end()) {
+      try {
+        it->set(config, item.second);
+      } catch (const ConfigError& e) {
+        throw ConfigError(path + line + ": " + e.what());
+      } catch (const YAML::Exception& e) {
+        throw ConfigError(path + line + ": " + e.msg);
+      }
+      continue;
+    }
+    bool is_section = std::any_of(table.begin(), table.end(),
+                                  [&](const Key& k) { return k.path.rfind(path + ".", 0) == 0; });
+    if (!is_section) throw ConfigError(path + line + ": unknown key");
+    apply(config, item.second, path);
+  }
+}
+
+}  // namespace
+
+Duration parse_duration(const std::string& text) {
+  double v;
+  std::string unit;
+  if (!split_number(text, v, unit)) throw ConfigError("'" + text + "' is not a duration (e.g. 10s, 250ms)");
+  double ms;
+  if (unit.empty() || unit == "s") ms = v * 1000;
+  else if (unit == "ms") ms = v;
+  else if (unit == "m" || unit == "min") ms = v * 60000;
+  else if (unit == "h") ms = v * 3600000;
+  else throw ConfigError("'" + text + "': unknown duration unit '" + unit + "' (ms, s, m, h)");
+  if (ms > 1e12) throw ConfigError("'" + text + "' is too long");
+  return Duration(static_cast<int64_t>(std::llround(ms)));
+}
+
+uint64_t parse_size(const std::string& text) {
+  double v;
+  std::string unit;
+  if (!split_number(text, v, unit)) throw ConfigError("'" + text + "' is not a number");
+  double mult;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "K" || unit == "KiB" || unit == "k") mult = 1024.0;
+  else if (unit == "KB" || unit == "kB") mult = 1000.0;
+  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
+  else if (unit == "MB") mult = 1e6;
+  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "GB") mult = 1e9;
+  else throw ConfigError("'" + text + "': unknown size unit '" + unit + "' (KiB, MiB, GiB, KB, MB, GB)");
+  double bytes = v * mult;
+  if (bytes > 1.8e19) throw ConfigError("'" + text + "' is too large");
+  if (unit.empty() && v != std::floor(v)) throw ConfigError("'" + text + "' is not a whole number");
+  return static_cast<uint64_t>(bytes);
+}
+
+Config parse_config(const std::string& yaml_text, const std::string& origin) {
+  Config config;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return config;  // an empty file: all defaults
+  try {
+    apply(config, root, "");
+    validate(config);
+  } catch (const ConfigError& e) {
+    throw ConfigError(origin + ": " + e.what());
+  }
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+std::string dump_config(const Config& config) {
+  std::string out;
+  std::string section;
+  for (const auto& k : keys()) {
+    auto dot = k.path.find('.');
+    std::string sec = dot == std::string::npos ? "" : k.path.substr(0, dot);
+    std::string name = dot == std::string::npos ? k.path : k.path.substr(dot + 1);
+    if (sec != section) {
+      section = sec;
+      if (!sec.empty()) out += sec + ":\n";
+    }
+    std::string value = k.get(config);
+    if (k.quoted) {
+      YAML::Emitter e;
+      e << YAML::DoubleQuoted << value;
+      value = e.c_str();
+    }
+    out += (sec.empty() ? "" : "  ") + name + ": " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace firstmile

@@ -1,0 +1,98 @@
+#pragma once
+// The server configuration. Every key has a default, so the server runs with no file at all;
+// a YAML file overrides what it names. Loading is start-up code: it throws ConfigError with
+// the file, the key and the reason, and main() prints it.
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace firstmile {
+
+using Duration = std::chrono::milliseconds;
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class PublishConflict { Refuse, TakeOver };
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string format = "text";  // text (logfmt-style fields) or json (one object per line)
+};
+
+struct RtmpConfig {
+  bool enabled = true;
+  std::string listen = "0.0.0.0:1935";
+  uint32_t chunk_size = 4096;               // our outbound chunk size
+  uint32_t max_incoming_chunk_size = 16 << 20;
+  uint32_t max_message_size = 8 << 20;      // largest message a peer may send
+  uint32_t ack_window = 2500000;            // Window Acknowledgement Size we announce
+  Duration handshake_timeout{10000};        // TCP accept to publish/play command
+  Duration publish_idle_timeout{15000};     // a publisher that sends no media for this long
+  PublishConflict on_conflict = PublishConflict::Refuse;
+};
+
+struct HttpConfig {
+  bool enabled = true;
+  std::string listen = "0.0.0.0:8080";
+  uint32_t max_header_bytes = 16 << 10;
+  uint32_t max_body_bytes = 1 << 20;
+  Duration idle_timeout{30000};   // keep-alive connection with no request
+  std::string cors_origin = "*";  // Access-Control-Allow-Origin; empty disables CORS headers
+};
+
+struct HlsConfig {
+  bool enabled = true;
+  double segment_duration = 2.0;      // seconds; segments are cut at the next keyframe after it
+  uint32_t window = 6;                // segments listed in the live playlist
+  uint32_t keep_extra = 2;            // segments kept in memory after leaving the playlist
+  double max_segment_duration = 10.0;  // cut even without a keyframe past this
+  std::string dir;                    // optional copy on disk; empty = memory only
+};
+
+struct FanoutConfig {
+  uint64_t max_queue_bytes = 8 << 20;  // per viewer; past it the viewer skips to a keyframe
+  Duration max_lag{5000};              // queued media older than this also triggers a skip
+  uint32_t max_skips = 3;              // skips within skip_window before disconnecting
+  Duration skip_window{30000};
+  Duration coalesce{0};                // 0 = write at once (low latency); >0 = throughput mode
+  uint64_t max_gop_cache_bytes = 32 << 20;
+};
+
+struct StreamConfig {
+  Duration linger{30000};  // keep an ended stream's HLS and state this long for a reconnect
+  uint32_t max_streams = 1000;
+  uint32_t max_name_length = 256;
+};
+
+struct LimitsConfig {
+  uint32_t max_connections = 10000;  // all protocols together
+};
+
+struct Config {
+  LogConfig log;
+  uint32_t workers = 0;  // worker threads; 0 = one per core
+  std::string node_id;   // defaults to the host name
+  LimitsConfig limits;
+  RtmpConfig rtmp;
+  HttpConfig http;
+  HlsConfig hls;
+  FanoutConfig fanout;
+  StreamConfig stream;
+};
+
+// Loads a YAML file over the defaults. Throws ConfigError("FILE: KEY: reason").
+Config load_config_file(const std::string& path);
+// Parses YAML text over the defaults; `origin` names the source in errors.
+Config parse_config(const std::string& yaml_text, const std::string& origin);
+// The effective configuration as YAML (for --print-config).
+std::string dump_config(const Config& config);
+
+// "10s", "250ms", "2m", "1.5" (seconds) -> milliseconds. Throws ConfigError.
+Duration parse_duration(const std::string& text);
+// "8MiB", "512KiB", "4096", "1M" (= MiB), "2G" -> bytes. Throws ConfigError.
+uint64_t parse_size(const std::string& text);
+
+}  // namespace firstmile

@@ -1,0 +1,60 @@
+#include "media/registry.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "media/stream_name.hpp"
+
+namespace firstmile::media {
+
+StreamRegistry::StreamRegistry(const Config& config, Logger log, Setup setup)
+    : config_(config), log_(std::move(log)), setup_(std::move(setup)) {}
+
+std::shared_ptr<Stream> StreamRegistry::find(const std::string& app, const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = streams_.find(app + "/" + name);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+Result<std::shared_ptr<Stream>> StreamRegistry::acquire(const std::string& app,
+                                                        const std::string& name,
+                                                        const asio::any_io_executor& executor) {
+  if (!valid_name(app, config_.stream.max_name_length)) return fail("invalid app name");
+  if (!valid_name(name, config_.stream.max_name_length)) return fail("invalid stream name");
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    auto path = app + "/" + name;
+    auto it = streams_.find(path);
+    if (it != streams_.end()) return it->second;
+    if (streams_.size() >= config_.stream.max_streams) {
+      return fail("too many streams (stream.max_streams = ", config_.stream.max_streams, ")");
+    }
+    stream = std::make_shared<Stream>(app, name, executor, config_, log_,
+                                      [this](Stream& s) { remove(s); });
+    if (setup_) setup_(*stream);
+    streams_.emplace(path, stream);
+  }
+  asio::post(stream->executor(), [stream] { stream->arm_linger(); });
+  return stream;
+}
+
+void StreamRegistry::remove(Stream& stream) {
+  std::lock_guard lock(mutex_);
+  auto it = streams_.find(stream.path());
+  if (it != streams_.end() && it->second.get() == &stream) streams_.erase(it);
+}
+
+std::vector<std::shared_ptr<Stream>> StreamRegistry::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Stream>> out;
+  out.reserve(streams_.size());
+  for (auto& [_, s] : streams_) out.push_back(s);
+  return out;
+}
+
+size_t StreamRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return streams_.size();
+}
+
+}  // namespace firstmile::media

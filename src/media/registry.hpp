@@ -1,0 +1,43 @@
+#pragma once
+// The registry of live streams, by "app/name". The only state shared between workers: a mutex
+// guards the map (control plane: taken when a session attaches, never per frame).
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "media/stream.hpp"
+
+namespace firstmile::media {
+
+class StreamRegistry {
+ public:
+  // Runs for each new stream before anyone else sees it (attaches HLS, later recorders).
+  using Setup = std::function<void(Stream&)>;
+
+  StreamRegistry(const Config& config, Logger log, Setup setup);
+
+  std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const;
+  // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
+  // and more than stream.max_streams streams.
+  Result<std::shared_ptr<Stream>> acquire(const std::string& app, const std::string& name,
+                                          const asio::any_io_executor& executor);
+  std::vector<std::shared_ptr<Stream>> list() const;
+  size_t size() const;
+
+ private:
+  void remove(Stream& stream);
+
+  const Config& config_;
+  Logger log_;
+  Setup setup_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Stream>> streams_;
+};
+
+}  // namespace firstmile::media

@@ -1,0 +1,217 @@
+#include "media/stream.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace firstmile::media {
+
+namespace {
+// Step added after the last timestamp when a new timeline starts (one 30 fps frame).
+constexpr int64_t kRebaseStep = kTimeBase / 30;
+constexpr auto kStatsWindow = std::chrono::seconds(1);
+// Without a video keyframe, keep only a short audio tail for new viewers.
+constexpr size_t kAudioOnlyCacheFrames = 8;
+}  // namespace
+
+Stream::Stream(std::string app, std::string name, asio::any_io_executor executor,
+               const Config& config, Logger log, IdleCallback on_idle)
+    : app_(std::move(app)),
+      name_(std::move(name)),
+      path_(app_ + "/" + name_),
+      executor_(std::move(executor)),
+      config_(config),
+      log_(std::move(log)),
+      on_idle_(std::move(on_idle)),
+      linger_timer_(executor_) {}
+
+Stream::~Stream() = default;
+
+Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
+  if (publisher_) {
+    if (config_.rtmp.on_conflict == PublishConflict::Refuse) {
+      return fail("stream ", path_, " is already being published by ", publisher_->protocol, " ",
+                  publisher_->peer);
+    }
+    log_->info("stream takeover stream={} old_peer={} new_peer={}", path_, publisher_->peer, info.peer);
+    kick_publisher("taken over by " + info.peer);
+  }
+  rebase_pending_ = last_dts_ != INT64_MIN;
+  publisher_ = std::move(info);
+  ++publisher_id_;
+  ++publishes_;
+  tracks_ready_ = false;
+  linger_timer_.cancel();
+  linger_expired_ = false;
+  return publisher_id_;
+}
+
+void Stream::kick_publisher(const std::string& reason) {
+  if (!publisher_) return;
+  auto kick = std::move(publisher_->kick);
+  detach_publisher(publisher_id_, reason);
+  if (kick) kick(reason);
+}
+
+void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) {
+  if (!publisher_ || publisher_id != publisher_id_) return;
+  auto duration = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now() - publisher_->started);
+  log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}", path_,
+             publisher_->peer, reason, duration.count(), bytes_in_);
+  publisher_.reset();
+  if (tracks_ready_) {
+    for (auto& s : sinks_) s->on_end();
+    for (auto& [_, f] : fanouts_) f->on_end();
+  }
+  tracks_ready_ = false;
+  gop_.clear();
+  gop_bytes_ = 0;
+  arm_linger();
+}
+
+void Stream::set_tracks(Tracks tracks) {
+  tracks_ = std::move(tracks);
+  tracks_ready_ = true;
+  gop_.clear();
+  gop_bytes_ = 0;
+  for (auto& s : sinks_) s->on_tracks(tracks_);
+  for (auto& [_, f] : fanouts_) f->on_tracks(tracks_);
+}
+
+void Stream::update_stats(TrackStats& s, size_t bytes) {
+  auto now = std::chrono::steady_clock::now();
+  if (s.window_start == std::chrono::steady_clock::time_point{}) s.window_start = now;
+  ++s.frames;
+  s.bytes += bytes;
+  ++s.window_frames;
+  s.window_bytes += bytes;
+  auto elapsed = now - s.window_start;
+  if (elapsed >= kStatsWindow) {
+    double secs = std::chrono::duration<double>(elapsed).count();
+    s.bitrate = static_cast<double>(s.window_bytes) * 8 / secs;
+    s.frame_rate = static_cast<double>(s.window_frames) / secs;
+    s.window_bytes = 0;
+    s.window_frames = 0;
+    s.window_start = now;
+  }
+}
+
+void Stream::push(Frame frame) {
+  if (!tracks_ready_ || !publisher_) return;
+  bool video = frame.kind == MediaKind::Video;
+
+  // One timeline for the outputs: after a reconnect or a jump, continue just after the last
+  // timestamp instead of going back or leaping ahead; the frame stays marked so that HLS
+  // writes a discontinuity.
+  if (rebase_pending_ || frame.discontinuity) {
+    if (last_dts_ != INT64_MIN) {
+      ts_offset_ = last_dts_ + kRebaseStep - frame.dts;
+      frame.discontinuity = true;
+    }
+    rebase_pending_ = false;
+  }
+  frame.dts += ts_offset_;
+  frame.pts += ts_offset_;
+  if (frame.dts > last_dts_) last_dts_ = frame.dts;
+
+  bytes_in_ += frame.payload.size();
+  update_stats(video ? video_stats_ : audio_stats_, frame.payload.size());
+
+  auto shared = std::make_shared<const Frame>(std::move(frame));
+  const Frame& f = *shared;
+
+  // Cache from the last keyframe (or a short audio tail for audio-only streams), bounded.
+  if (video && f.keyframe) {
+    gop_.clear();
+    gop_bytes_ = 0;
+  }
+  if (!tracks_.video && gop_.size() >= kAudioOnlyCacheFrames) {
+    gop_bytes_ -= gop_.front()->payload.size();
+    gop_.erase(gop_.begin());
+  }
+  bool cacheable = !tracks_.video || !gop_.empty() || (video && f.keyframe);
+  if (cacheable && gop_bytes_ + f.payload.size() <= config_.fanout.max_gop_cache_bytes) {
+    gop_bytes_ += f.payload.size();
+    gop_.push_back(shared);
+  }
+
+  for (auto& s : sinks_) s->on_frame(shared);
+  for (auto& [_, out] : fanouts_) out->on_frame(shared);
+}
+
+void Stream::add_sink(std::shared_ptr<Sink> sink) {
+  if (tracks_ready_) {
+    sink->on_tracks(tracks_);
+    for (const auto& f : gop_) sink->on_frame(f);
+  }
+  sinks_.push_back(std::move(sink));
+}
+
+void Stream::remove_sink(const Sink* sink) {
+  std::erase_if(sinks_, [&](const auto& s) { return s.get() == sink; });
+}
+
+std::shared_ptr<output::FanoutOutput> Stream::fanout(
+    const std::string& format, const std::function<std::unique_ptr<output::Packager>()>& make) {
+  auto it = fanouts_.find(format);
+  if (it != fanouts_.end()) return it->second;
+  auto out = std::make_shared<output::FanoutOutput>(format, make(), config_.fanout);
+  if (tracks_ready_) out->seed(tracks_, gop_);
+  fanouts_.emplace(format, out);
+  return out;
+}
+
+void Stream::viewer_left(const std::string& format) {
+  auto it = fanouts_.find(format);
+  if (it != fanouts_.end() && it->second->viewer_count() == 0) fanouts_.erase(it);
+  check_idle();
+}
+
+void Stream::arm_linger() {
+  linger_expired_ = false;
+  linger_timer_.expires_after(config_.stream.linger);
+  linger_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->linger_expired_ = true;
+    self->check_idle();
+  });
+}
+
+void Stream::check_idle() {
+  if (removed_ || publisher_ || !linger_expired_) return;
+  for (auto& [_, f] : fanouts_) {
+    if (f->viewer_count() > 0) return;
+  }
+  removed_ = true;
+  log_->debug("stream removed stream={}", path_);
+  if (on_idle_) on_idle_(*this);
+}
+
+StreamInfo Stream::info() const {
+  StreamInfo i;
+  i.app = app_;
+  i.name = name_;
+  i.live = publisher_.has_value() && tracks_ready_;
+  if (publisher_) {
+    i.publisher = *publisher_;
+    i.publisher->kick = nullptr;
+  }
+  i.tracks = tracks_;
+  i.video_stats = video_stats_;
+  i.audio_stats = audio_stats_;
+  for (auto& [format, f] : fanouts_) i.viewers[format] = f->viewer_count();
+  i.created = created_;
+  i.bytes_in = bytes_in_;
+  i.publishes = publishes_;
+  return i;
+}
+
+void Stream::shutdown() {
+  if (publisher_) kick_publisher("server shutting down");
+  for (auto& [_, f] : fanouts_) {
+    for (auto& v : f->viewers()) v->close("server shutting down");
+  }
+  linger_timer_.cancel();
+}
+
+}  // namespace firstmile::media

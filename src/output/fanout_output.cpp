@@ -1,0 +1,83 @@
+#include "output/fanout_output.hpp"
+
+#include <algorithm>
+
+namespace firstmile::output {
+
+FanoutOutput::FanoutOutput(std::string format, std::unique_ptr<Packager> packager,
+                           const FanoutConfig& config)
+    : format_(std::move(format)), packager_(std::move(packager)), config_(config) {}
+
+void FanoutOutput::seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop) {
+  headers_ = packager_->headers(tracks);
+  gop_.clear();
+  gop_bytes_ = 0;
+  gop_has_keyframe_ = false;
+  for (const auto& f : gop) {
+    if (auto p = packager_->package(*f)) cache(*p);
+  }
+}
+
+void FanoutOutput::on_tracks(const media::Tracks& tracks) {
+  headers_ = packager_->headers(tracks);
+  gop_.clear();
+  gop_bytes_ = 0;
+  gop_has_keyframe_ = false;
+  for (auto& v : viewers_) {
+    for (const auto& h : headers_) v->push(h);
+  }
+}
+
+void FanoutOutput::cache(const Packet& packet) {
+  if (packet.keyframe) {
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_has_keyframe_ = true;
+  }
+  // Without a keyframe in the cache (audio-only, or before the first keyframe) keep only a short
+  // tail; with one, keep the whole GOP up to the byte cap.
+  if (!gop_has_keyframe_ && gop_.size() >= 8) {
+    gop_bytes_ -= gop_.front().data.size();
+    gop_.erase(gop_.begin());
+  }
+  if (gop_bytes_ + packet.data.size() > config_.max_gop_cache_bytes) {
+    // A GOP larger than the cap: stop caching until the next keyframe rather than hold a
+    // partial GOP that cannot be decoded from its start.
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_has_keyframe_ = false;
+    return;
+  }
+  gop_bytes_ += packet.data.size();
+  gop_.push_back(packet);
+}
+
+void FanoutOutput::on_frame(const media::FramePtr& frame) {
+  auto packet = packager_->package(*frame);
+  if (!packet) return;
+  cache(*packet);
+  for (auto& v : viewers_) v->push(*packet);
+}
+
+void FanoutOutput::on_end() {
+  for (auto& v : viewers_) {
+    if (v->on_stream_end) v->on_stream_end();
+    else v->finish();
+  }
+  gop_.clear();
+  gop_bytes_ = 0;
+  gop_has_keyframe_ = false;
+}
+
+void FanoutOutput::add(const std::shared_ptr<Viewer>& viewer) {
+  for (const auto& h : headers_) viewer->push(h);
+  if (!gop_has_keyframe_) viewer->wait_for_keyframe();
+  for (const auto& p : gop_) viewer->push(p);
+  viewers_.push_back(viewer);
+}
+
+void FanoutOutput::remove(const Viewer* viewer) {
+  std::erase_if(viewers_, [&](const auto& v) { return v.get() == viewer; });
+}
+
+}  // namespace firstmile::output

@@ -1,0 +1,48 @@
+#pragma once
+// A fan-out output: packages each frame once for one format (Packager) and hands the same
+// Buffer to every viewer's queue. Keeps the packaged packets since the last keyframe, so that
+// a new viewer starts at once with a decodable picture.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "media/sink.hpp"
+#include "output/packet.hpp"
+#include "output/viewer.hpp"
+
+namespace firstmile::output {
+
+class FanoutOutput : public media::Sink {
+ public:
+  FanoutOutput(std::string format, std::unique_ptr<Packager> packager, const FanoutConfig& config);
+
+  // media::Sink (stream executor).
+  void on_tracks(const media::Tracks& tracks) override;
+  void on_frame(const media::FramePtr& frame) override;
+  void on_end() override;
+
+  // Attaches a viewer: it receives the headers and the cached GOP at once.
+  void add(const std::shared_ptr<Viewer>& viewer);
+  void remove(const Viewer* viewer);
+  size_t viewer_count() const { return viewers_.size(); }
+  const std::string& format() const { return format_; }
+  const std::vector<std::shared_ptr<Viewer>>& viewers() const { return viewers_; }
+
+  // Seeds the cache from the stream's current tracks and GOP (first viewer of this format).
+  void seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop);
+
+ private:
+  void cache(const Packet& packet);
+
+  std::string format_;
+  std::unique_ptr<Packager> packager_;
+  const FanoutConfig& config_;
+  std::vector<Packet> headers_;
+  std::vector<Packet> gop_;
+  uint64_t gop_bytes_ = 0;
+  bool gop_has_keyframe_ = false;
+  std::vector<std::shared_ptr<Viewer>> viewers_;
+};
+
+}  // namespace firstmile::output

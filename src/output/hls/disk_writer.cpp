@@ -1,0 +1,148 @@
+#include "output/hls/disk_writer.hpp"
+
+#include <cstdio>
+#include <system_error>
+#include <utility>
+
+namespace firstmile::hls {
+
+bool is_safe_path_component(std::string_view name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  if (name.find('/') != std::string_view::npos) return false;
+  if (name.find('\0') != std::string_view::npos) return false;
+  return name.find("..") == std::string_view::npos;
+}
+
+Result<std::unique_ptr<HlsDiskWriter>> HlsDiskWriter::create(HlsDiskConfig config) {
+  if (config.directory.empty()) return fail("hls disk copy: no directory");
+  if (config.directory.find('\0') != std::string::npos) {
+    return fail("hls disk copy: NUL in directory");
+  }
+  for (const std::string* name : {&config.app, &config.stream, &config.playlist_name}) {
+    if (!is_safe_path_component(*name)) {
+      return fail("hls disk copy: unsafe path component \"", *name, "\"");
+    }
+  }
+  return std::unique_ptr<HlsDiskWriter>(new HlsDiskWriter(std::move(config)));
+}
+
+HlsDiskWriter::HlsDiskWriter(HlsDiskConfig config)
+    : config_(std::move(config)),
+      dir_(std::filesystem::path(config_.directory) / config_.app / config_.stream) {
+  thread_ = std::thread([this] { run(); });
+}
+
+HlsDiskWriter::~HlsDiskWriter() {
+  stop();
+}
+
+void HlsDiskWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+HlsDiskStats HlsDiskWriter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void HlsDiskWriter::submit(const std::shared_ptr<const HlsSnapshot>& snapshot) {
+  if (!snapshot || snapshot->playlist.empty()) return;
+  Job job;
+  for (const HlsSegment& s : snapshot->segments) {
+    // Only what the playlist lists: older segments are kept in memory for slow HTTP clients,
+    // not copied to disk after the fact.
+    if (s.sequence < snapshot->media_sequence || on_disk_.count(s.sequence)) continue;
+    if (!is_safe_path_component(s.name)) continue;
+    job.segments.push_back(s);
+    job.bytes += s.data.size();
+  }
+  for (const auto& [sequence, name] : on_disk_) {
+    if (sequence >= snapshot->media_sequence) break;
+    job.remove.push_back(name);
+  }
+  job.playlist = snapshot->playlist;
+  job.bytes += job.playlist.size();
+
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queued_bytes_ + job.bytes > config_.max_queue_bytes) {
+      // Nothing is recorded as done, so the next snapshot carries this work again.
+      ++stats_.jobs_dropped;
+      return;
+    }
+    queued_bytes_ += job.bytes;
+    for (const HlsSegment& s : job.segments)
+      on_disk_.emplace(s.sequence, s.name);
+    on_disk_.erase(on_disk_.begin(), on_disk_.lower_bound(snapshot->media_sequence));
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void HlsDiskWriter::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and drained
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    execute(job);
+    lock.lock();
+    queued_bytes_ -= job.bytes;
+    ++stats_.jobs_written;
+  }
+}
+
+void HlsDiskWriter::execute(const Job& job) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  bool segments_ok = true;
+  uint64_t written = 0;
+  for (const HlsSegment& s : job.segments) {
+    if (write_file(s.name, s.data.span())) {
+      ++written;
+    } else {
+      segments_ok = false;
+    }
+  }
+  // A playlist naming a segment that failed to write would send players to a 404.
+  const bool playlist_ok = segments_ok && write_file(config_.playlist_name, as_bytes(job.playlist));
+  uint64_t removed = 0;
+  for (const std::string& name : job.remove) {
+    if (std::filesystem::remove(dir_ / name, ec)) ++removed;
+  }
+  std::lock_guard lock(mutex_);
+  stats_.segments_written += written;
+  stats_.files_removed += removed;
+  stats_.write_errors += (job.segments.size() - written) + (segments_ok && !playlist_ok ? 1 : 0);
+}
+
+bool HlsDiskWriter::write_file(const std::string& name, ByteSpan data) {
+  // Write then rename: a reader sees the old file or the new one, never a partial one.
+  const std::filesystem::path final_path = dir_ / name;
+  std::filesystem::path temp_path = final_path;
+  temp_path += ".tmp";
+  std::FILE* f = std::fopen(temp_path.c_str(), "wb");
+  if (!f) return false;
+  const bool wrote = data.empty() || std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  const bool closed = std::fclose(f) == 0;
+  std::error_code ec;
+  if (!wrote || !closed) {
+    std::filesystem::remove(temp_path, ec);
+    return false;
+  }
+  std::filesystem::rename(temp_path, final_path, ec);
+  if (ec) {
+    std::filesystem::remove(temp_path, ec);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace firstmile::hls

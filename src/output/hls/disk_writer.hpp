@@ -1,0 +1,90 @@
+#pragma once
+// Optional copy of a stream's HLS output to a directory (for a web server or a CDN origin that
+// reads files). File I/O runs on the writer's own thread behind a queue bounded in bytes, so a
+// slow disk never stalls the stream's thread: when the queue is full, work is dropped and
+// counted, and the next snapshot catches up.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/result.hpp"
+#include "output/hls/segmenter.hpp"
+
+namespace firstmile::hls {
+
+struct HlsDiskConfig {
+  std::string directory;  // root; files go to <directory>/<app>/<stream>/
+  std::string app;
+  std::string stream;
+  std::string playlist_name = "index.m3u8";
+  size_t max_queue_bytes = 64 * 1024 * 1024;
+};
+
+struct HlsDiskStats {
+  uint64_t jobs_written = 0;
+  uint64_t jobs_dropped = 0;  // queue full
+  uint64_t write_errors = 0;
+  uint64_t segments_written = 0;
+  uint64_t files_removed = 0;
+};
+
+// A single path component we are willing to create: not empty, not "." or "..", no "/", no
+// "..", no NUL.
+bool is_safe_path_component(std::string_view name);
+
+class HlsDiskWriter {
+ public:
+  // Refuses app, stream or playlist names that could leave the directory.
+  static Result<std::unique_ptr<HlsDiskWriter>> create(HlsDiskConfig config);
+  ~HlsDiskWriter();  // drains the queue, then joins
+  HlsDiskWriter(const HlsDiskWriter&) = delete;
+  HlsDiskWriter& operator=(const HlsDiskWriter&) = delete;
+
+  // Mirrors a snapshot: writes its listed segments not yet on disk, then the playlist (so it
+  // never names a file that is not there yet), then deletes segment files that left the
+  // playlist. Never blocks on I/O. Call from one thread (the segmenter's, e.g. from
+  // HlsSegmenter::on_snapshot).
+  void submit(const std::shared_ptr<const HlsSnapshot>& snapshot);
+  // Drains what is queued, then stops the thread. Later submits are dropped. Idempotent.
+  void stop();
+
+  HlsDiskStats stats() const;
+  const std::filesystem::path& directory() const { return dir_; }
+
+ private:
+  struct Job {
+    std::vector<HlsSegment> segments;
+    std::string playlist;
+    std::vector<std::string> remove;
+    size_t bytes = 0;
+  };
+
+  explicit HlsDiskWriter(HlsDiskConfig config);
+  void run();
+  void execute(const Job& job);
+  bool write_file(const std::string& name, ByteSpan data);
+
+  HlsDiskConfig config_;
+  std::filesystem::path dir_;
+
+  // Submitter side: segment files on disk or queued to be, by sequence number.
+  std::map<uint64_t, std::string> on_disk_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  size_t queued_bytes_ = 0;
+  bool stopping_ = false;
+  HlsDiskStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace firstmile::hls

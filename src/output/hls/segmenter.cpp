@@ -1,0 +1,218 @@
+#include "output/hls/segmenter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace firstmile::hls {
+
+namespace {
+
+int64_t seconds_to_ticks(double s) {
+  if (!(s > 0)) return 0;
+  return std::llround(std::min(s, 1e6) * static_cast<double>(media::kTimeBase));
+}
+
+constexpr int64_t kAacFrameSamples = 1024;
+
+// Same codecs and codec parameters: a repeated sequence header changes nothing on the wire.
+bool same_track(const std::optional<media::TrackInfo>& a,
+                const std::optional<media::TrackInfo>& b) {
+  if (!a || !b) return !a && !b;
+  return a->codec == b->codec && a->config == b->config;
+}
+
+HlsConfig sanitized(HlsConfig c) {
+  // The playlist must list at least one segment, and every listed one must be in memory.
+  c.window = std::max<size_t>(c.window, 1);
+  return c;
+}
+
+}  // namespace
+
+const HlsSegment* HlsSnapshot::find(std::string_view name) const {
+  for (const HlsSegment& s : segments) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+HlsSegmenter::HlsSegmenter(HlsConfig config)
+    : config_(sanitized(config)),
+      // A zero target would cut at every keyframe; 0.1 s keeps segments sane even then.
+      target_ticks_(std::max<int64_t>(seconds_to_ticks(config.segment_duration), 9000)),
+      max_ticks_(std::max(seconds_to_ticks(config.max_segment_duration), target_ticks_)),
+      playlist_(config_.window, rounded_extinf(config.segment_duration)),
+      snapshot_(std::make_shared<HlsSnapshot>()) {}
+
+std::shared_ptr<const HlsSnapshot> HlsSegmenter::snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+HlsSegmenterStats HlsSegmenter::stats() const {
+  HlsSegmenterStats s;
+  s.segments = stat_segments_.load(std::memory_order_relaxed);
+  s.forced_cuts = stat_forced_cuts_.load(std::memory_order_relaxed);
+  s.frames_dropped_waiting_keyframe = stat_dropped_.load(std::memory_order_relaxed);
+  s.frames_rejected = stat_rejected_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void HlsSegmenter::start(const media::Tracks& tracks) {
+  if (running_ && same_track(tracks.video, tracks_.video) &&
+      same_track(tracks.audio, tracks_.audio)) {
+    tracks_ = tracks;  // descriptive fields (frame rate) may have been refined
+    return;
+  }
+  if (running_ && open_) close_segment_estimated();
+  tracks_ = tracks;
+  if (muxer_) {
+    // Same muxer: continuity counters run on; the PCR starts a new time base.
+    muxer_->set_tracks(tracks);
+    muxer_->mark_discontinuity();
+  } else {
+    muxer_.emplace(tracks);
+  }
+  // Timestamps of a new publish have nothing to do with the old ones (RFC 8216 4.3.2.3).
+  pending_discontinuity_ = next_sequence_ > 0;
+  running_ = true;
+  if (playlist_.ended()) {
+    playlist_.set_ended(false);
+    publish();
+  }
+}
+
+void HlsSegmenter::end() {
+  if (!running_) return;
+  running_ = false;
+  playlist_.set_ended(true);
+  if (open_) {
+    close_segment_estimated();  // publishes
+  } else {
+    publish();
+  }
+}
+
+void HlsSegmenter::push(const media::Frame& frame) {
+  if (!running_ || !muxer_) {
+    stat_rejected_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const bool video_cuts = cuts_on_video();
+  const bool cut_track =
+      frame.kind == (video_cuts ? media::MediaKind::Video : media::MediaKind::Audio);
+  // A timestamp jump: flagged by the hub, or a large step back that it missed. Durations are
+  // never computed across it; the next segment starts a new timeline.
+  const bool jumped_back = open_ && frame.dts < open_->first_dts - max_ticks_;
+  if (frame.discontinuity || jumped_back) {
+    if (open_) close_segment_estimated();
+    if (next_sequence_ > 0) pending_discontinuity_ = true;
+    muxer_->mark_discontinuity();
+  }
+
+  if (!open_) {
+    // Segments start at a random access point so that each one decodes on its own.
+    const bool can_open = video_cuts ? (frame.kind == media::MediaKind::Video && frame.keyframe)
+                                     : frame.kind == media::MediaKind::Audio;
+    if (!can_open) {
+      stat_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    open_segment(frame);
+  } else {
+    const int64_t elapsed = frame.dts - open_->first_dts;
+    const bool at_boundary = cut_track && (!video_cuts || frame.keyframe);
+    if (at_boundary && elapsed >= target_ticks_) {
+      close_segment(elapsed);
+      open_segment(frame);
+    } else if (elapsed >= max_ticks_) {
+      // No keyframe for too long: cut anyway so the playlist keeps moving. This segment does
+      // not start with a keyframe, which is why the playlist never claims
+      // EXT-X-INDEPENDENT-SEGMENTS.
+      stat_forced_cuts_.fetch_add(1, std::memory_order_relaxed);
+      close_segment(elapsed);
+      open_segment(frame);
+    }
+  }
+
+  const size_t before = open_->data.size();
+  Status written = muxer_->write_frame(frame, open_->data);
+  if (!written.ok()) {
+    stat_rejected_.fetch_add(1, std::memory_order_relaxed);
+    open_->data.resize(before);
+    if (open_->cut_frames == 0 && cut_track) {
+      // The frame that opened the segment is unusable: wait for the next one instead.
+      pending_discontinuity_ = open_->discontinuity;
+      open_.reset();
+    }
+    return;
+  }
+  if (cut_track) {
+    if (open_->cut_frames == 0) open_->cut_first_dts = frame.dts;
+    open_->cut_last_dts = std::max(open_->cut_last_dts, frame.dts);
+    ++open_->cut_frames;
+  }
+}
+
+void HlsSegmenter::open_segment(const media::Frame& frame) {
+  OpenSegment s;
+  s.first_dts = frame.dts;
+  s.cut_last_dts = frame.dts;
+  s.discontinuity = pending_discontinuity_;
+  pending_discontinuity_ = false;
+  // Every segment starts with PAT and PMT so that a client can begin with any of them.
+  muxer_->write_tables(s.data);
+  open_ = std::move(s);
+}
+
+int64_t HlsSegmenter::average_frame_interval(const OpenSegment& s) const {
+  if (s.cut_frames >= 2) {
+    return (s.cut_last_dts - s.cut_first_dts) / static_cast<int64_t>(s.cut_frames - 1);
+  }
+  if (cuts_on_video()) {
+    const double fps = tracks_.video ? tracks_.video->frame_rate : 0;
+    return fps > 0 ? std::llround(media::kTimeBase / fps) : 0;
+  }
+  const uint32_t rate = tracks_.audio ? tracks_.audio->sample_rate : 0;
+  return rate > 0 ? kAacFrameSamples * media::kTimeBase / rate : 0;
+}
+
+void HlsSegmenter::close_segment_estimated() {
+  const OpenSegment& s = *open_;
+  close_segment(s.cut_last_dts - s.first_dts + average_frame_interval(s));
+}
+
+void HlsSegmenter::close_segment(int64_t duration_ticks) {
+  HlsSegment seg;
+  seg.sequence = next_sequence_++;
+  seg.name = std::to_string(seg.sequence) + ".ts";
+  seg.duration = static_cast<double>(std::max<int64_t>(duration_ticks, 0)) / media::kTimeBase;
+  seg.discontinuity = open_->discontinuity;
+  seg.data = Buffer::adopt(std::move(open_->data));
+  open_.reset();
+
+  playlist_.add({seg.sequence, seg.name, seg.duration, seg.discontinuity});
+  segments_.push_back(seg);
+  while (segments_.size() > config_.window + config_.keep_extra)
+    segments_.pop_front();
+  stat_segments_.fetch_add(1, std::memory_order_relaxed);
+  publish();
+  if (on_segment) on_segment(seg);
+}
+
+void HlsSegmenter::publish() {
+  auto snap = std::make_shared<HlsSnapshot>();
+  if (!playlist_.empty()) snap->playlist = playlist_.render();
+  snap->segments.assign(segments_.begin(), segments_.end());
+  snap->media_sequence = playlist_.media_sequence();
+  snap->ended = playlist_.ended();
+  std::shared_ptr<const HlsSnapshot> published = std::move(snap);
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = published;
+  }
+  if (on_snapshot) on_snapshot(published);
+}
+
+}  // namespace firstmile::hls

@@ -1,0 +1,153 @@
+#include "output/viewer.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace firstmile::output {
+
+namespace {
+// Packets per write: enough to drain a GOP burst in a few system calls, well under IOV_MAX.
+constexpr size_t kMaxBuffersPerWrite = 64;
+}  // namespace
+
+Viewer::Viewer(asio::any_io_executor executor, const FanoutConfig& config)
+    : config_(config), wake_timer_(executor) {}
+
+void Viewer::push(const Packet& packet) {
+  if (closed_ || finished_) return;
+  if (need_keyframe_ && !packet.keyframe && !packet.config) {
+    ++stats_.packets_dropped;
+    return;
+  }
+  if (packet.keyframe) need_keyframe_ = false;
+
+  bool over_bytes = queued_bytes_ + packet.data.size() > config_.max_queue_bytes;
+  bool over_time = false;
+  if (!packet.config) {
+    // Lag: how much media time is queued ahead of this packet (configuration packets carry no
+    // media time and are skipped).
+    for (const auto& q : queue_) {
+      if (q.config) continue;
+      over_time = media::ticks_to_ms(packet.dts - q.dts) > config_.max_lag.count();
+      break;
+    }
+  }
+  if (over_bytes || over_time) {
+    skip_to_keyframe();
+    if (closed_) return;
+    if (!packet.keyframe && !packet.config) {
+      ++stats_.packets_dropped;
+      return;
+    }
+    need_keyframe_ = false;
+  }
+  queued_bytes_ += packet.data.size();
+  queue_.push_back(packet);
+  wake();
+}
+
+void Viewer::skip_to_keyframe() {
+  auto now = std::chrono::steady_clock::now();
+  while (!recent_skips_.empty() && now - recent_skips_.front() > config_.skip_window) {
+    recent_skips_.pop_front();
+  }
+  recent_skips_.push_back(now);
+  ++stats_.skips;
+  if (recent_skips_.size() > config_.max_skips) {
+    close("slow viewer: fell behind " + std::to_string(recent_skips_.size()) + " times");
+    if (on_close) on_close(close_reason_);
+    return;
+  }
+  // Drop queued media but keep configuration packets: the viewer resumes at the next keyframe
+  // with the decoder set-up it needs.
+  std::deque<Packet> kept;
+  uint64_t kept_bytes = 0;
+  for (auto& p : queue_) {
+    if (p.config) {
+      kept_bytes += p.data.size();
+      kept.push_back(std::move(p));
+    } else {
+      ++stats_.packets_dropped;
+    }
+  }
+  queue_ = std::move(kept);
+  queued_bytes_ = kept_bytes;
+  need_keyframe_ = true;
+}
+
+void Viewer::finish() {
+  finished_ = true;
+  wake();
+  if (coalescing_) wake_timer_.cancel();
+}
+
+void Viewer::close(std::string reason) {
+  if (closed_) return;
+  closed_ = true;
+  close_reason_ = std::move(reason);
+  queue_.clear();
+  queued_bytes_ = 0;
+  wake();
+  if (coalescing_) wake_timer_.cancel();
+  // A write may be stuck on a peer that stopped reading: cancelling makes it (and the
+  // session's reads on the same socket) return, so the connection ends now.
+  if (socket_ != nullptr) {
+    boost::system::error_code ignored;
+    socket_->cancel(ignored);
+  }
+}
+
+void Viewer::wake() {
+  if (waiting_) wake_timer_.cancel();
+}
+
+asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
+  socket_ = &socket;
+  struct Reset {
+    asio::ip::tcp::socket*& s;
+    ~Reset() { s = nullptr; }
+  } reset{socket_};
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(kMaxBuffersPerWrite);
+  while (!closed_) {
+    if (queue_.empty()) {
+      if (finished_) break;
+      waiting_ = true;
+      wake_timer_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      waiting_ = false;
+      continue;
+    }
+    if (config_.coalesce.count() > 0 && !finished_ && queued_bytes_ < 64 * 1024) {
+      // Throughput mode: let more packets gather so one system call carries several.
+      coalescing_ = true;
+      wake_timer_.expires_after(config_.coalesce);
+      co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      coalescing_ = false;
+      if (closed_) break;
+    }
+    buffers.clear();
+    in_flight_.clear();
+    while (!queue_.empty() && buffers.size() < kMaxBuffersPerWrite) {
+      Packet& p = queue_.front();
+      queued_bytes_ -= p.data.size();
+      buffers.emplace_back(p.data.data(), p.data.size());
+      in_flight_.push_back(std::move(p));
+      queue_.pop_front();
+    }
+    auto [ec, n] = co_await asio::async_write(socket, buffers, asio::as_tuple(asio::use_awaitable));
+    in_flight_.clear();
+    if (ec) {
+      if (!closed_) {
+        closed_ = true;
+        close_reason_ = "write: " + ec.message();
+      }
+      break;
+    }
+    stats_.bytes_sent += n;
+    stats_.packets_sent += buffers.size();
+  }
+}
+
+}  // namespace firstmile::output

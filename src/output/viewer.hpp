@@ -1,0 +1,79 @@
+#pragma once
+// One viewer of a fan-out output (an RTMP player, an HTTP-FLV client). The stream's executor
+// pushes shared packets into a queue bounded in bytes and in time; a writer coroutine drains
+// it with scatter/gather writes, several packets per write. A viewer that falls behind skips
+// to the next keyframe; one that keeps falling behind is disconnected. It never slows the
+// publisher or other viewers.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/config.hpp"
+#include "output/packet.hpp"
+
+namespace firstmile::output {
+
+namespace asio = boost::asio;
+
+struct ViewerStats {
+  uint64_t bytes_sent = 0;
+  uint64_t packets_sent = 0;
+  uint64_t packets_dropped = 0;
+  uint32_t skips = 0;
+};
+
+class Viewer {
+ public:
+  Viewer(asio::any_io_executor executor, const FanoutConfig& config);
+  Viewer(const Viewer&) = delete;
+  Viewer& operator=(const Viewer&) = delete;
+
+  // Stream side (stream executor).
+  void push(const Packet& packet);
+  // Drop media until the next keyframe (a viewer that joins before any keyframe is cached).
+  void wait_for_keyframe() { need_keyframe_ = true; }
+  // The stream ended: write what is queued, then let write_loop() return.
+  void finish();
+  // Stop at once (kick, slow viewer, shutdown); write_loop() returns promptly.
+  void close(std::string reason);
+
+  // Connection side: drains the queue into the socket until finish()/close() or a write error.
+  asio::awaitable<void> write_loop(asio::ip::tcp::socket& socket);
+
+  bool closed() const { return closed_; }
+  const std::string& close_reason() const { return close_reason_; }
+  const ViewerStats& stats() const { return stats_; }
+  uint64_t queued_bytes() const { return queued_bytes_; }
+
+  // The stream's publisher left. Unset: finish() (write what is queued, then end). RTMP players
+  // instead get end-of-stream messages and stay connected, waiting for a new publisher.
+  std::function<void()> on_stream_end;
+  // Called once when the viewer closes itself (slow viewer), so the session can log and clean up.
+  std::function<void(const std::string& reason)> on_close;
+
+ private:
+  void skip_to_keyframe();
+  void wake();
+
+  const FanoutConfig& config_;
+  asio::ip::tcp::socket* socket_ = nullptr;  // set while write_loop() runs
+  asio::steady_timer wake_timer_;
+  std::deque<Packet> queue_;
+  std::vector<Packet> in_flight_;
+  uint64_t queued_bytes_ = 0;
+  bool need_keyframe_ = false;
+  bool waiting_ = false;     // idle: any push wakes the writer
+  bool coalescing_ = false;  // gathering: only finish/close cut it short
+  bool finished_ = false;
+  bool closed_ = false;
+  std::string close_reason_;
+  std::deque<std::chrono::steady_clock::time_point> recent_skips_;
+  ViewerStats stats_;
+};
+
+}  // namespace firstmile::output

@@ -1,0 +1,171 @@
+#include "protocol/http/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <sstream>
+
+#include "media/stream_name.hpp"
+#include "protocol/http/handlers.hpp"
+
+namespace firstmile::http {
+
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+HttpServer::HttpServer(ServerContext& ctx)
+    : ctx_(ctx),
+      listener_("http", ctx.workers, ctx.connections, ctx.log,
+                [this](tcp::socket s, ConnectionLimiter::Slot slot) { return session(std::move(s), std::move(slot)); }) {}
+
+void HttpServer::start() { listener_.start(ctx_.config.http.listen); }
+void HttpServer::stop() { listener_.stop(); }
+tcp::endpoint HttpServer::local_endpoint() const { return listener_.local_endpoint(); }
+
+namespace {
+
+std::string header_text(const bhttp::response_header<>& h) {
+  std::ostringstream os;
+  os << h;
+  return os.str();
+}
+
+// Splits a request target into decoded path segments; nullopt if it is not a valid origin-form.
+std::optional<std::vector<std::string>> path_segments(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return std::nullopt;
+  std::vector<std::string> out;
+  for (auto seg : url->segments()) out.push_back(std::string(seg));
+  if (!out.empty() && out.back().empty()) out.pop_back();  // trailing slash
+  return out;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
+  const auto& cfg = ctx_.config.http;
+  std::string peer = peer_string(socket);
+  boost::beast::tcp_stream stream(std::move(socket));
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(cfg.max_header_bytes);
+    parser.body_limit(cfg.max_body_bytes);
+    stream.expires_after(cfg.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
+    if (ec) {
+      ctx_.log->debug("http read end peer={} error=\"{}\"", peer, ec.message());
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+          ec == boost::beast::error::timeout) {
+        break;  // the client closed, or kept an idle connection past http.idle_timeout
+      }
+      if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit ||
+          ec == bhttp::error::bad_target || ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+        ctx_.log->info("http bad request peer={} error=\"{}\"", peer, ec.message());
+        Request dummy;
+        dummy.version(11);
+        auto status = ec == bhttp::error::header_limit   ? bhttp::status::request_header_fields_too_large
+                      : ec == bhttp::error::body_limit ? bhttp::status::payload_too_large
+                                                       : bhttp::status::bad_request;
+        auto res = make_error(dummy, status, ec.message(), cfg);
+        res.keep_alive(false);
+        stream.expires_after(std::chrono::seconds(5));
+        co_await bhttp::async_write(stream, res, as_tuple_awaitable);
+      }
+      break;
+    }
+    Request req = parser.release();
+    bool head = req.method() == bhttp::verb::head;
+
+    std::optional<Response> response;
+    std::optional<BufferResponse> buffer_response;
+    auto segments = path_segments(req.target());
+
+    if (!segments) {
+      response = make_error(req, bhttp::status::bad_request, "malformed request target", cfg);
+    } else if (req.method() == bhttp::verb::options) {
+      response = make_response(req, bhttp::status::no_content, "text/plain", "", cfg);
+    } else if (segments->size() >= 2 && (*segments)[0] == "api" && (*segments)[1] == "v1") {
+      response = co_await handle_api(ctx_, req, *segments);
+    } else if (req.method() != bhttp::verb::get && !head) {
+      response = make_error(req, bhttp::status::method_not_allowed, "only GET and HEAD are served here", cfg);
+      response->set(bhttp::field::allow, "GET, HEAD, OPTIONS");
+    } else if (segments->size() == 1 && (*segments)[0] == "healthz") {
+      response = make_response(req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n", cfg);
+      response->set(bhttp::field::cache_control, "no-cache");
+    } else if (segments->size() == 2 && ends_with((*segments)[1], ".flv")) {
+      const auto& app = (*segments)[0];
+      auto name = (*segments)[1].substr(0, (*segments)[1].size() - 4);
+      std::shared_ptr<media::Stream> s;
+      if (media::valid_name(app, ctx_.config.stream.max_name_length) &&
+          media::valid_name(name, ctx_.config.stream.max_name_length)) {
+        s = ctx_.registry.find(app, name);
+      }
+      if (!s) {
+        response = make_error(req, bhttp::status::not_found, "stream not found", cfg);
+      } else {
+        // Hand the connection to the stream's worker: from here on it is one of the stream's
+        // viewers and never touches this worker again.
+        buffer.clear();
+        auto raw = stream.release_socket();
+        auto moved = move_socket(raw, s->executor());
+        if (!moved) {
+          ctx_.log->warn("http-flv peer={} error=\"{}\"", peer, moved.error().message);
+          co_return;
+        }
+        auto ex = s->executor();
+        asio::co_spawn(ex, serve_http_flv(ctx_, std::move(s), std::move(*moved), std::move(req), std::move(slot)),
+                       LogExceptions{ctx_.log, "http-flv session"});
+        co_return;
+      }
+    } else if (segments->size() == 3) {
+      auto result = handle_hls(ctx_, req, (*segments)[0], (*segments)[1], (*segments)[2]);
+      if (auto* r = std::get_if<Response>(&result)) response = std::move(*r);
+      else buffer_response = std::move(std::get<BufferResponse>(result));
+    } else {
+      response = make_error(req, bhttp::status::not_found, "no such resource", cfg);
+    }
+
+    ctx_.log->debug("http request peer={} method={} target=\"{}\" status={}", peer, std::string(req.method_string()),
+                    std::string(req.target().substr(0, 200)),
+                    response ? response->result_int() : buffer_response->header.result_int());
+    bool keep_alive;
+    stream.expires_after(std::chrono::seconds(30));
+    if (response) {
+      keep_alive = response->keep_alive();
+      if (head) {
+        bhttp::response<bhttp::empty_body> h{response->base()};
+        auto text = header_text(h.base());
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(text), as_tuple_awaitable);
+        if (wec) break;
+      } else {
+        auto [wec, wn] = co_await bhttp::async_write(stream, *response, as_tuple_awaitable);
+        if (wec) break;
+      }
+    } else {
+      keep_alive = buffer_response->header.keep_alive();
+      auto text = header_text(buffer_response->header.base());
+      std::array<asio::const_buffer, 2> bufs{asio::buffer(text),
+                                             asio::buffer(buffer_response->body.data(),
+                                                          head ? 0 : buffer_response->body.size())};
+      auto [wec, wn] = co_await asio::async_write(stream, bufs, as_tuple_awaitable);
+      if (wec) break;
+    }
+    if (!keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace firstmile::http

@@ -1,0 +1,30 @@
+#pragma once
+// The built-in HTTP/1.1 server on one port: HLS from memory, HTTP-FLV, the API and health.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+
+#include "app/context.hpp"
+#include "core/listener.hpp"
+
+namespace firstmile::http {
+
+namespace asio = boost::asio;
+
+class HttpServer {
+ public:
+  explicit HttpServer(ServerContext& ctx);
+  // Binds the listener (throws std::runtime_error on failure: start-up code).
+  void start();
+  void stop();
+  asio::ip::tcp::endpoint local_endpoint() const;
+
+ private:
+  asio::awaitable<void> session(asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot);
+
+  ServerContext& ctx_;
+  Listener listener_;
+};
+
+}  // namespace firstmile::http

@@ -1,0 +1,20 @@
+#pragma once
+#include "app/context.hpp"
+#include "core/listener.hpp"
+
+namespace firstmile::rtmp {
+
+// The RTMP listener (default 0.0.0.0:1935).
+class RtmpServer {
+ public:
+  explicit RtmpServer(ServerContext& ctx);
+  void start();
+  void stop();
+  asio::ip::tcp::endpoint local_endpoint() const { return listener_.local_endpoint(); }
+
+ private:
+  ServerContext& ctx_;
+  Listener listener_;
+};
+
+}  // namespace firstmile::rtmp

@@ -1,0 +1,349 @@
+#include "protocol/rtmp/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "media/stream_name.hpp"
+#include "protocol/rtmp/rtmp_packager.hpp"
+#include "protocol/rtmp/wire/handshake.hpp"
+
+namespace firstmile::rtmp {
+
+using namespace boost::asio::experimental::awaitable_operators;
+using format::amf0::Value;
+namespace amf0 = format::amf0;
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+constexpr size_t kIdleReadBuffer = 4 * 1024;
+// Splits "name?query" (RTMP URLs keep their query string in the app or stream name).
+std::pair<std::string, std::string> split_query(std::string_view s) {
+  auto q = s.find('?');
+  if (q == std::string_view::npos) return {std::string(s), {}};
+  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
+}
+}  // namespace
+
+Session::Session(ServerContext& ctx, asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot)
+    : ctx_(ctx),
+      socket_(std::move(socket)),
+      slot_(std::move(slot)),
+      peer_(peer_string(socket_)),
+      reader_(ChunkReaderLimits{.max_chunk_size = ctx.config.rtmp.max_incoming_chunk_size,
+                                .max_message_size = ctx.config.rtmp.max_message_size}) {
+  read_buffer_.resize(kIdleReadBuffer);
+  last_activity_ = std::chrono::steady_clock::now();
+}
+
+Session::~Session() = default;
+
+std::string Session::label() const {
+  if (stream_name_.empty()) return app_.empty() ? std::string("-") : app_;
+  return app_ + "/" + redact(stream_name_);
+}
+
+asio::awaitable<void> Session::start() {
+  auto self = shared_from_this();
+  auto run = [this]() -> asio::awaitable<void> {
+    auto st = co_await handshake();
+    if (!st) {
+      end_reason_ = st.error().message;
+      co_return;
+    }
+    co_await serve();
+  };
+  co_await (run() || watchdog());
+  if (attach_) {
+    auto attach = std::move(*attach_);
+    attach_.reset();
+    const auto& ex = attach.stream->executor();
+    if (ex == socket_.get_executor()) {
+      co_await continue_on_stream(std::move(attach));
+      co_return;
+    }
+    auto moved = move_socket(socket_, ex);
+    if (!moved) {
+      ctx_.log->warn("rtmp session peer={} error=\"{}\"", peer_, moved.error().message);
+      co_return;
+    }
+    socket_ = std::move(*moved);
+    asio::co_spawn(ex, self->continue_on_stream(std::move(attach)), LogExceptions{ctx_.log, "rtmp session"});
+    co_return;
+  }
+  ctx_.log->debug("rtmp close peer={} reason=\"{}\"", peer_, end_reason_.empty() ? "closed" : end_reason_);
+}
+
+asio::awaitable<void> Session::continue_on_stream(Attach attach) {
+  auto self = shared_from_this();
+  auto st = attach.publish ? complete_publish(attach) : complete_play(attach);
+  if (auto flushed = co_await flush(); st && !flushed) st = flushed;
+  if (st) {
+    if (mode_ == Mode::Playing) {
+      co_await (serve() || viewer_->write_loop(socket_));
+      if (viewer_->closed() && !viewer_->close_reason().empty()) end_reason_ = viewer_->close_reason();
+    } else {
+      co_await (serve() || watchdog());
+    }
+  } else if (end_reason_.empty()) {
+    end_reason_ = st.error().message;
+  }
+  stop_media(end_reason_.empty() ? "closed by client" : end_reason_);
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<void> Session::watchdog() {
+  asio::steady_timer timer(socket_.get_executor());
+  const auto& cfg = ctx_.config.rtmp;
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(250));
+    auto [ec] = co_await timer.async_wait(kAwaitable);
+    if (ec) co_return;
+    auto now = std::chrono::steady_clock::now();
+    if (mode_ == Mode::Idle && now - started_ > cfg.handshake_timeout) {
+      end_reason_ = "no publish or play within " + std::to_string(cfg.handshake_timeout.count()) + " ms";
+      ctx_.log->info("rtmp timeout peer={} reason=\"{}\"", peer_, end_reason_);
+      co_return;
+    }
+    if (mode_ == Mode::Publishing && now - last_activity_ > cfg.publish_idle_timeout) {
+      end_reason_ = "publisher sent no media for " + std::to_string(cfg.publish_idle_timeout.count()) + " ms";
+      ctx_.log->warn("rtmp timeout stream={} peer={} reason=\"{}\"", label(), peer_, end_reason_);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<Status> Session::handshake() {
+  Bytes c0c1(1 + kHandshakeSize);
+  auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(c0c1), kAwaitable);
+  if (ec) co_return fail("handshake: ", ec.message());
+  auto s0s1s2 = server_handshake_response(c0c1);
+  if (!s0s1s2) {
+    ctx_.log->info("rtmp handshake refused peer={} reason=\"{}\"", peer_, s0s1s2.error().message);
+    co_return wrap("handshake", s0s1s2.error());
+  }
+  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(*s0s1s2), kAwaitable);
+  if (wec) co_return fail("handshake: ", wec.message());
+  Bytes c2(kHandshakeSize);
+  auto [rec, rn] = co_await asio::async_read(socket_, asio::buffer(c2), kAwaitable);
+  if (rec) co_return fail("handshake: ", rec.message());
+  co_return Status{};
+}
+
+asio::awaitable<void> Session::serve() {
+  for (;;) {
+    while (!pending_.empty()) {
+      Message m = std::move(pending_.front());
+      pending_.pop_front();
+      auto st = handle(m);
+      if (!st) {
+        if (end_reason_.empty()) end_reason_ = st.error().message;
+        co_await flush();
+        co_return;
+      }
+      if (attach_) {
+        co_await flush();
+        co_return;  // finish publish/play on the stream's worker
+      }
+    }
+    if (auto st = co_await flush(); !st) {
+      end_reason_ = st.error().message;
+      co_return;
+    }
+    if (auto st = co_await read_messages(); !st) {
+      if (end_reason_.empty()) end_reason_ = st.error().message;
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<Status> Session::read_messages() {
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), kAwaitable);
+  if (ec) {
+    if (ec == asio::error::eof) co_return fail("closed by client");
+    co_return fail("read: ", ec.message());
+  }
+  std::vector<Message> messages;
+  auto fed = reader_.feed(ByteSpan(read_buffer_.data(), n), messages);
+  for (auto& m : messages) pending_.push_back(std::move(m));
+  if (!fed) {
+    ctx_.log->warn("rtmp protocol error stream={} peer={} error=\"{}\"", label(), peer_, fed.error().message);
+    co_return wrap("chunk stream", fed.error());
+  }
+  // Spec 5.4.3: acknowledge every window's worth of bytes the peer asked for.
+  if (peer_window_ > 0 && reader_.bytes_received() - last_ack_ >= peer_window_) {
+    last_ack_ = reader_.bytes_received();
+    send(msg_type::kAcknowledgement, kControlCsid, 0,
+         encode_acknowledgement(static_cast<uint32_t>(reader_.bytes_received())));
+  }
+  co_return Status{};
+}
+
+Status Session::handle(const Message& m) {
+  switch (m.type) {
+    case msg_type::kSetChunkSize:
+      ctx_.log->debug("rtmp peer={} chunk_size={}", peer_, reader_.chunk_size());
+      return Status{};
+    case msg_type::kAbort:
+    case msg_type::kAcknowledgement:
+    case msg_type::kSetPeerBandwidth:
+      return Status{};
+    case msg_type::kWindowAckSize: {
+      auto w = parse_window_ack_size(m.payload.span());
+      if (w) peer_window_ = *w;
+      return Status{};
+    }
+    case msg_type::kUserControl: {
+      auto uc = parse_user_control(m.payload.span());
+      if (uc && uc->event == UserControlEvent::kPingRequest) {
+        send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kPingResponse, uc->value));
+      }
+      return Status{};
+    }
+    case msg_type::kCommandAmf0:
+      return on_command(m, m.payload.span());
+    case msg_type::kCommandAmf3: {
+      // AMF3 command messages start with a format byte; 0 means the rest is plain AMF0.
+      auto body = m.payload.span();
+      if (!body.empty() && body[0] == 0) body = body.subspan(1);
+      return on_command(m, body);
+    }
+    case msg_type::kDataAmf0:
+      return on_data(m, m.payload.span());
+    case msg_type::kDataAmf3: {
+      auto body = m.payload.span();
+      if (!body.empty() && body[0] == 0) body = body.subspan(1);
+      return on_data(m, body);
+    }
+    case msg_type::kAudio:
+    case msg_type::kVideo:
+      return on_media(m);
+    case msg_type::kAggregate:
+      return on_aggregate(m);
+    default:
+      ctx_.log->debug("rtmp ignored message peer={} type={} size={}", peer_, m.type, m.payload.size());
+      return Status{};
+  }
+}
+
+Status Session::on_command(const Message& m, ByteSpan body) {
+  auto values = amf0::decode_all(body, amf0::DecodeLimits{.max_depth = 16, .max_elements = 4096});
+  if (!values) {
+    ctx_.log->warn("rtmp bad command peer={} error=\"{}\"", peer_, values.error().message);
+    return wrap("malformed command", values.error());
+  }
+  auto& v = *values;
+  if (v.empty() || !v[0].is_string()) return fail("command without a name");
+  std::string name(v[0].as_string());
+  double txn = v.size() > 1 ? v[1].as_number() : 0;
+  ctx_.log->debug("rtmp command peer={} name={} txn={}", peer_, name, txn);
+
+  if (name == "connect") {
+    return on_connect(txn, v.size() > 2 ? v[2] : Value());
+  }
+  if (!connected_) return fail("command '", name, "' before connect");
+  std::vector<Value> args(v.begin() + std::min<size_t>(2, v.size()), v.end());
+  if (name == "createStream") {
+    send_command(0, {"_result", txn, nullptr, static_cast<double>(kPlayStreamId)});
+  } else if (name == "publish") {
+    return on_publish(txn, args);
+  } else if (name == "play") {
+    return on_play(txn, args);
+  } else if (name == "FCUnpublish" || name == "deleteStream" || name == "closeStream") {
+    if (mode_ == Mode::Publishing) {
+      stop_media("unpublished by client");
+    } else if (mode_ == Mode::Playing) {
+      end_reason_ = "play stopped by client";
+      return fail(end_reason_);
+    }
+    if (name == "FCUnpublish" && txn != 0) send_command(0, {"_result", txn, nullptr, Value::undefined()});
+  } else if (name == "getStreamLength") {
+    // A live stream has no length; FFmpeg wants a number here.
+    if (txn != 0) send_command(0, {"_result", txn, nullptr, 0.0});
+  } else if (name == "releaseStream" || name == "FCPublish" ||
+             name == "_checkbw" || name == "FCSubscribe") {
+    if (txn != 0) send_command(0, {"_result", txn, nullptr, Value::undefined()});
+  }
+  return Status{};
+}
+
+Status Session::on_connect(double txn, const Value& cmd) {
+  if (connected_) return fail("second connect");
+  auto [app, query] = split_query(cmd.get_string("app"));
+  while (!app.empty() && app.back() == '/') app.pop_back();
+  app_ = app;
+  query_ = query;
+  tc_url_ = std::string(cmd.get_string("tcUrl"));
+  if (!media::valid_name(app_, ctx_.config.stream.max_name_length)) {
+    send_command(0, {"_error", txn, nullptr,
+                     Value::object({{"level", "error"},
+                                    {"code", "NetConnection.Connect.Rejected"},
+                                    {"description", "invalid application name"}})});
+    ctx_.log->info("rtmp connect refused peer={} reason=\"invalid application name\"", peer_);
+    return fail("invalid application name");
+  }
+  connected_ = true;
+  const auto& cfg = ctx_.config.rtmp;
+  send(msg_type::kWindowAckSize, kControlCsid, 0, encode_window_ack_size(cfg.ack_window));
+  send(msg_type::kSetPeerBandwidth, kControlCsid, 0,
+       encode_set_peer_bandwidth(cfg.ack_window, PeerBandwidthLimit::kDynamic));
+  send(msg_type::kSetChunkSize, kControlCsid, 0, encode_set_chunk_size(cfg.chunk_size));
+  send_command(0, {"_result", txn,
+                   Value::object({{"fmsVer", "FMS/3,0,1,123"}, {"capabilities", 31.0}}),
+                   Value::object({{"level", "status"},
+                                  {"code", "NetConnection.Connect.Success"},
+                                  {"description", "Connection succeeded."},
+                                  {"objectEncoding", cmd.get_number("objectEncoding", 0)}})});
+  ctx_.log->debug("rtmp connect peer={} app={}", peer_, app_);
+  return Status{};
+}
+
+void Session::send(uint8_t type, uint32_t csid, uint32_t stream_id, Bytes payload) {
+  Message m;
+  m.type = type;
+  m.csid = csid;
+  m.stream_id = stream_id;
+  m.timestamp = 0;
+  m.payload = Buffer::adopt(std::move(payload));
+  writer_.write(out_, m);
+}
+
+void Session::send_command(uint32_t stream_id, std::initializer_list<Value> values) {
+  send(msg_type::kCommandAmf0, kCommandCsid, stream_id,
+       amf0::encode_all(std::span<const Value>(values.begin(), values.size())));
+}
+
+void Session::send_status(const std::string& level, const std::string& code, const std::string& description) {
+  send_command(kPlayStreamId, {"onStatus", 0.0, nullptr,
+                               Value::object({{"level", level}, {"code", code}, {"description", description}})});
+}
+
+asio::awaitable<Status> Session::flush() {
+  if (out_.empty()) co_return Status{};
+  if (mode_ == Mode::Playing && viewer_) {
+    output::Packet p;
+    p.data = Buffer::adopt(std::move(out_));
+    p.config = true;
+    out_.clear();
+    viewer_->push(p);
+    co_return Status{};
+  }
+  Bytes data = std::move(out_);
+  out_.clear();
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data), kAwaitable);
+  if (ec) co_return fail("write: ", ec.message());
+  co_return Status{};
+}
+
+void Session::refuse(const std::string& code, const std::string& reason) {
+  send_status("error", code, reason);
+  end_reason_ = reason;
+  ctx_.log->warn("rtmp refused stream={} peer={} code={} reason=\"{}\"", label(), peer_, code, reason);
+}
+
+}  // namespace firstmile::rtmp

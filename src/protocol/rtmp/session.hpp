@@ -1,0 +1,105 @@
+#pragma once
+// One RTMP connection: handshake, chunk stream, commands, then either publishing (media in,
+// frames to the hub) or playing (a viewer of the stream's RTMP fan-out). Runs on the worker
+// that accepted it until publish/play names a stream; then it moves to the stream's worker.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/context.hpp"
+#include "format/amf0.hpp"
+#include "media/stream.hpp"
+#include "output/fanout_output.hpp"
+#include "output/viewer.hpp"
+#include "protocol/rtmp/flv_ingest.hpp"
+#include "protocol/rtmp/wire/chunk_reader.hpp"
+#include "protocol/rtmp/wire/chunk_writer.hpp"
+
+namespace firstmile::rtmp {
+
+namespace asio = boost::asio;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerContext& ctx, asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot);
+  ~Session();
+
+  // Runs the connection to its end (on the accepting worker, then on the stream's).
+  asio::awaitable<void> start();
+
+ private:
+  enum class Mode { Idle, Publishing, Playing };
+  // What to finish on the stream's worker after moving there.
+  struct Attach {
+    bool publish = false;
+    std::shared_ptr<media::Stream> stream;
+    double transaction = 0;
+  };
+
+  asio::awaitable<Status> handshake();
+  // Reads and handles messages until the connection ends or must move to another worker.
+  asio::awaitable<void> serve();
+  asio::awaitable<void> continue_on_stream(Attach attach);
+  asio::awaitable<void> watchdog();
+  asio::awaitable<Status> read_messages();
+  Status handle(const Message& m);
+  Status on_command(const Message& m, ByteSpan body);
+  Status on_data(const Message& m, ByteSpan body);
+  Status on_media(const Message& m);
+  Status on_aggregate(const Message& m);
+  Status on_connect(double txn, const format::amf0::Value& cmd);
+  Status on_publish(double txn, const std::vector<format::amf0::Value>& args);
+  Status on_play(double txn, const std::vector<format::amf0::Value>& args);
+  Status complete_publish(const Attach& a);
+  Status complete_play(const Attach& a);
+  void stop_media(const std::string& reason);
+
+  // Outbound: messages are serialized in order into out_ and flushed by flush(); while
+  // playing they go through the viewer's queue instead, behind the media already queued.
+  void send(uint8_t type, uint32_t csid, uint32_t stream_id, Bytes payload);
+  void send_command(uint32_t stream_id, std::initializer_list<format::amf0::Value> values);
+  void send_status(const std::string& level, const std::string& code, const std::string& description);
+  asio::awaitable<Status> flush();
+  void refuse(const std::string& code, const std::string& reason);
+
+  std::string label() const;
+
+  ServerContext& ctx_;
+  asio::ip::tcp::socket socket_;
+  ConnectionLimiter::Slot slot_;
+  std::string peer_;
+  ChunkReader reader_;
+  ChunkWriter writer_;
+  Bytes read_buffer_;
+  std::deque<Message> pending_;
+  Bytes out_;
+  uint64_t last_ack_ = 0;
+  uint32_t peer_window_ = 0;
+
+  std::string app_;
+  std::string tc_url_;
+  std::string query_;
+  std::string stream_name_;
+  bool connected_ = false;
+  Mode mode_ = Mode::Idle;
+  std::optional<Attach> attach_;  // set by publish/play when the stream lives on another worker
+  std::string end_reason_;
+
+  std::shared_ptr<media::Stream> stream_;
+  uint64_t publisher_id_ = 0;
+  FlvIngest ingest_;
+  std::shared_ptr<output::Viewer> viewer_;
+  std::shared_ptr<output::FanoutOutput> fanout_;
+
+  std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  uint64_t media_errors_ = 0;
+};
+
+}  // namespace firstmile::rtmp

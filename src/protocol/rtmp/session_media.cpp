@@ -1,0 +1,214 @@
+// The media half of an RTMP session: publish (ingest into the hub) and play (a viewer of the
+// stream's RTMP fan-out).
+#include "media/stream_name.hpp"
+#include "protocol/rtmp/rtmp_packager.hpp"
+#include "protocol/rtmp/session.hpp"
+
+namespace firstmile::rtmp {
+
+using format::amf0::Value;
+namespace amf0 = format::amf0;
+
+namespace {
+std::pair<std::string, std::string> split_name(std::string_view s) {
+  auto q = s.find('?');
+  if (q == std::string_view::npos) return {std::string(s), {}};
+  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
+}
+constexpr size_t kPublishReadBuffer = 64 * 1024;
+// Log the first few malformed media messages of a session, then only count them.
+constexpr uint64_t kMaxMediaErrorLogs = 5;
+}  // namespace
+
+Status Session::on_publish(double txn, const std::vector<Value>& args) {
+  if (mode_ != Mode::Idle) return fail("publish while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
+  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  stream_name_ = name;
+  if (!query.empty()) query_ = query;
+  if (!media::valid_name(name, ctx_.config.stream.max_name_length)) {
+    refuse("NetStream.Publish.BadName", "invalid stream name");
+    return fail("invalid stream name");
+  }
+  auto stream = ctx_.registry.acquire(app_, name, socket_.get_executor());
+  if (!stream) {
+    refuse("NetStream.Publish.BadName", stream.error().message);
+    return stream.error();
+  }
+  attach_ = Attach{true, std::move(*stream), txn};
+  return Status{};
+}
+
+Status Session::complete_publish(const Attach& a) {
+  media::PublisherInfo info;
+  info.protocol = "rtmp";
+  info.peer = peer_;
+  info.query = query_;
+  info.kick = [weak = weak_from_this()](const std::string& reason) {
+    if (auto self = weak.lock()) {
+      self->end_reason_ = reason;
+      self->mode_ = Mode::Idle;  // the stream has already let go of us
+      boost::system::error_code ignored;
+      self->socket_.close(ignored);
+    }
+  };
+  auto id = a.stream->attach_publisher(std::move(info));
+  stream_ = a.stream;
+  if (!id) {
+    refuse("NetStream.Publish.BadName", id.error().message);
+    return id.error();
+  }
+  publisher_id_ = *id;
+  mode_ = Mode::Publishing;
+  last_activity_ = std::chrono::steady_clock::now();
+  read_buffer_.resize(kPublishReadBuffer);
+  send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
+  send_status("status", "NetStream.Publish.Start", stream_name_ + " is now published.");
+  ctx_.log->info("rtmp publish start stream={} peer={}", label(), peer_);
+  return Status{};
+}
+
+Status Session::on_play(double txn, const std::vector<Value>& args) {
+  if (mode_ != Mode::Idle) return fail("play while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
+  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  stream_name_ = name;
+  if (!query.empty()) query_ = query;
+  if (!media::valid_name(name, ctx_.config.stream.max_name_length)) {
+    refuse("NetStream.Play.StreamNotFound", "invalid stream name");
+    return fail("invalid stream name");
+  }
+  // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
+  auto stream = ctx_.registry.acquire(app_, name, socket_.get_executor());
+  if (!stream) {
+    refuse("NetStream.Play.StreamNotFound", stream.error().message);
+    return stream.error();
+  }
+  attach_ = Attach{false, std::move(*stream), txn};
+  return Status{};
+}
+
+Status Session::complete_play(const Attach& a) {
+  stream_ = a.stream;
+  mode_ = Mode::Playing;
+  viewer_ = std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.fanout);
+  viewer_->on_close = [this](const std::string& reason) {
+    ctx_.log->warn("rtmp viewer dropped stream={} peer={} reason=\"{}\"", label(), peer_, reason);
+  };
+  // A player stays connected when the publisher leaves (nginx-rtmp's behaviour): it is told
+  // the stream ended and gets the new headers when a publisher comes back.
+  viewer_->on_stream_end = [this] {
+    send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamEof, kPlayStreamId));
+    send_status("status", "NetStream.Play.UnpublishNotify", stream_name_ + " is now unpublished.");
+    output::Packet p;
+    p.data = Buffer::adopt(std::move(out_));
+    p.config = true;
+    out_.clear();
+    viewer_->push(p);
+  };
+  send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
+  send_status("status", "NetStream.Play.Reset", "Playing and resetting " + stream_name_ + ".");
+  send_status("status", "NetStream.Play.Start", "Started playing " + stream_name_ + ".");
+  send(msg_type::kDataAmf0, kDataCsid, kPlayStreamId,
+       amf0::encode_all(std::vector<Value>{"|RtmpSampleAccess", true, true}));
+  // Into the viewer's queue, ahead of the media.
+  output::Packet start;
+  start.data = Buffer::adopt(std::move(out_));
+  start.config = true;
+  out_.clear();
+  viewer_->push(start);
+  fanout_ = stream_->fanout("rtmp", [chunk = ctx_.config.rtmp.chunk_size] {
+    return std::make_unique<RtmpPackager>(chunk);
+  });
+  fanout_->add(viewer_);
+  ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_, stream_->tracks_ready());
+  return Status{};
+}
+
+void Session::stop_media(const std::string& reason) {
+  if (mode_ == Mode::Publishing && stream_) {
+    stream_->detach_publisher(publisher_id_, reason);
+    const auto& st = ingest_.stats();
+    ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(), peer_,
+                   st.frames, st.errors, reason);
+  } else if (mode_ == Mode::Playing && stream_ && viewer_) {
+    fanout_->remove(viewer_.get());
+    stream_->viewer_left("rtmp");
+    const auto& st = viewer_->stats();
+    ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"", label(), peer_,
+                   st.bytes_sent, st.packets_dropped, st.skips, reason);
+  }
+  mode_ = Mode::Idle;
+}
+
+Status Session::on_media(const Message& m) {
+  if (mode_ != Mode::Publishing) return Status{};
+  last_activity_ = std::chrono::steady_clock::now();
+  auto r = m.type == msg_type::kVideo ? ingest_.video(m.timestamp, m.payload) : ingest_.audio(m.timestamp, m.payload);
+  if (!r) {
+    // A malformed frame is dropped and counted; the session goes on (MediaMTX's rule).
+    if (++media_errors_ <= kMaxMediaErrorLogs) {
+      ctx_.log->warn("rtmp bad media stream={} peer={} error=\"{}\"", label(), peer_, r.error().message);
+    }
+    return Status{};
+  }
+  if (r->tracks) {
+    const auto& t = *r->tracks;
+    if (t.video) {
+      ctx_.log->info("rtmp tracks stream={} video={} {}x{} profile=\"{}\" level={} fps={}", label(),
+                     t.video->codec_string, t.video->width, t.video->height, t.video->profile, t.video->level,
+                     t.video->frame_rate);
+    }
+    if (t.audio) {
+      ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(), t.audio->codec_string,
+                     t.audio->sample_rate, t.audio->channels);
+    }
+    stream_->set_tracks(t);
+  }
+  if (r->frame) stream_->push(std::move(*r->frame));
+  return Status{};
+}
+
+Status Session::on_data(const Message& m, ByteSpan body) {
+  auto values = amf0::decode_all(body, amf0::DecodeLimits{.max_depth = 16, .max_elements = 4096});
+  if (!values) {
+    ctx_.log->debug("rtmp bad data message peer={} error=\"{}\"", peer_, values.error().message);
+    return Status{};  // metadata is advisory: drop it
+  }
+  auto& v = *values;
+  size_t i = (!v.empty() && v[0].as_string() == "@setDataFrame") ? 1 : 0;
+  if (v.size() > i + 1 && v[i].as_string() == "onMetaData") {
+    const auto& meta = v[i + 1];
+    ctx_.log->debug("rtmp metadata stream={} encoder=\"{}\" {}", label(), meta.get_string("encoder"),
+                    meta.debug_string(400));
+  }
+  return Status{};
+}
+
+Status Session::on_aggregate(const Message& m) {
+  // An aggregate message is a run of FLV tags; their timestamps are relative to the first
+  // (RTMP specification 7.1.6).
+  ByteReader r(m.payload.span());
+  std::optional<uint32_t> base;
+  while (r.remaining() >= 11) {
+    uint8_t type = r.u8();
+    uint32_t size = r.u24();
+    uint32_t ts = r.u24();
+    ts |= static_cast<uint32_t>(r.u8()) << 24;
+    r.skip(3);
+    size_t at = r.position();
+    r.skip(size);
+    r.skip(4);  // back pointer
+    if (!r.ok()) return fail("aggregate message: truncated sub-message");
+    if (!base) base = ts;
+    if (type != msg_type::kAudio && type != msg_type::kVideo) continue;
+    Message sub;
+    sub.type = type;
+    sub.timestamp = m.timestamp + (ts - *base);
+    sub.stream_id = m.stream_id;
+    sub.csid = m.csid;
+    sub.payload = m.payload.slice(at, size);
+    if (auto st = on_media(sub); !st) return st;
+  }
+  return Status{};
+}
+
+}  // namespace firstmile::rtmp

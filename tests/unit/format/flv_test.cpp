@@ -1,0 +1,625 @@
+#include "format/flv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace firstmile::format {
+namespace {
+
+using media::Codec;
+
+Bytes hex(std::string_view s) {
+  std::string digits;
+  for (char c : s) {
+    if (c != ' ') digits += c;
+  }
+  Bytes out;
+  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+Bytes cat(std::initializer_list<ByteSpan> parts) {
+  Bytes out;
+  for (auto p : parts)
+    out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+Bytes span_bytes(ByteSpan s) {
+  return Bytes(s.begin(), s.end());
+}
+
+// The first 410 bytes of an FLV written by ffmpeg 5.1:
+//   ffmpeg -f lavfi -i testsrc=size=160x120:rate=10 -f lavfi -i sine -t 1
+//          -c:v libx264 -c:a aac -f flv x.flv
+// FLV header, PreviousTagSize0, then onMetaData (18, 293 bytes), the AVC sequence header
+// (9, 52 bytes) and the AAC sequence header (8, 7 bytes), each with its PreviousTagSize.
+const Bytes kFfmpegFlv =
+    hex("464c5601050000000900000000120001250000000000000002000a6f6e4d6574"
+        "6144617461080000000d00086475726174696f6e003ff3333333333333000577"
+        "69647468004064000000000000000668656967687400405e000000000000000d"
+        "766964656f646174617261746500000000000000000000096672616d65726174"
+        "65004024000000000000000c766964656f636f646563696400401c0000000000"
+        "00000d617564696f6461746172617465004050d88000000000000f617564696f"
+        "73616d706c65726174650040e5888000000000000f617564696f73616d706c65"
+        "73697a65004030000000000000000673746572656f0100000c617564696f636f"
+        "64656369640040240000000000000007656e636f64657202000d4c6176663539"
+        "2e32372e313030000866696c6573697a650040cc940000000000000009000001"
+        "300900003400000000000000170000000001f4000affe1001a67f4000a919b28"
+        "508fc4e022000003000200000300281e244b2c01000668ebe3c44844fff8f800"
+        "0000003f0800000700000000000000af00120856e50000000012");
+
+constexpr size_t kScriptBodyAt = 13 + 11;
+constexpr size_t kAvcSeqBodyAt = 321 + 11;
+constexpr size_t kAacSeqBodyAt = 388 + 11;
+
+ByteSpan ffmpeg_body(size_t at, size_t size) {
+  return ByteSpan(kFfmpegFlv).subspan(at, size);
+}
+
+// The first bytes of the same file's first keyframe tag body: key, AVC NALU, cts 200 ms.
+const Bytes kFfmpegKeyframeStart = hex("17 01 0000c8 000002ad 0605ffff a9dc45");
+
+// ---- framing ----
+
+TEST(FlvHeader, ParsesFfmpegHeader) {
+  auto h = parse_flv_header(kFfmpegFlv);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(h->version, 1);
+  EXPECT_TRUE(h->has_audio);
+  EXPECT_TRUE(h->has_video);
+  EXPECT_EQ(h->data_offset, 9u);
+  EXPECT_FALSE(parse_flv_header(ByteSpan(kFfmpegFlv).first(8)).ok());
+  EXPECT_FALSE(parse_flv_header(hex("464c5701 05 00000009")).ok());
+  EXPECT_FALSE(parse_flv_header(hex("464c5601 05 00000008")).ok());
+}
+
+TEST(FlvHeader, WritesHeaderAndPreviousTagSize0) {
+  Bytes out;
+  write_flv_header(out, true, true);
+  EXPECT_EQ(out, Bytes(kFfmpegFlv.begin(), kFfmpegFlv.begin() + 13));
+  out.clear();
+  write_flv_header(out, true, false);
+  EXPECT_EQ(out, hex("464c5601 04 00000009 00000000"));
+  out.clear();
+  write_flv_header(out, false, true);
+  EXPECT_EQ(out, hex("464c5601 01 00000009 00000000"));
+}
+
+TEST(FlvTag, BuildsTagWithExtendedTimestampAndTrailer) {
+  const Bytes body = hex("aabb");
+  const Bytes tag = build_flv_tag(kFlvTagVideo, 0x12345678, body);
+  // Type, UI24 size, UI24 low timestamp, UI8 extended (upper) byte, UI24 stream id 0,
+  // body, UI32 PreviousTagSize = 11 + 2.
+  EXPECT_EQ(tag, hex("09 000002 345678 12 000000 aabb 0000000d"));
+  auto h = parse_flv_tag_header(tag);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->type, kFlvTagVideo);
+  EXPECT_EQ(h->data_size, 2u);
+  EXPECT_EQ(h->timestamp_ms, 0x12345678u);
+  EXPECT_EQ(h->stream_id, 0u);
+  EXPECT_FALSE(h->filter);
+}
+
+TEST(FlvTag, ScatterGatherPiecesEqualWholeTag) {
+  const ByteSpan body = ffmpeg_body(kAacSeqBodyAt, 7);
+  Bytes pieces;
+  ASSERT_TRUE(write_flv_tag_header(pieces, kFlvTagAudio, 0, 7));
+  EXPECT_EQ(pieces.size(), kFlvTagHeaderSize);
+  pieces.insert(pieces.end(), body.begin(), body.end());
+  write_flv_tag_trailer(pieces, 7);
+  EXPECT_EQ(pieces, build_flv_tag(kFlvTagAudio, 0, body));
+  // The ffmpeg file's last 22 bytes are exactly this tag.
+  EXPECT_EQ(pieces, Bytes(kFfmpegFlv.end() - 22, kFfmpegFlv.end()));
+}
+
+TEST(FlvTag, RejectsOversizeBodiesAndBadTypes) {
+  Bytes out;
+  EXPECT_FALSE(write_flv_tag_header(out, kFlvTagVideo, 0, kFlvMaxBodySize + 1));
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(write_flv_tag_header(out, kFlvTagVideo, 0, kFlvMaxBodySize));
+  EXPECT_EQ(out, hex("09 ffffff 000000 00 000000"));
+  EXPECT_FALSE(parse_flv_tag_header(hex("0a 000001 000000 00 000000")).ok());
+  EXPECT_FALSE(parse_flv_tag_header(hex("09 000001 000000 00 0000")).ok());
+  auto filtered = parse_flv_tag_header(hex("28 000001 000000 00 000000"));
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_TRUE(filtered->filter);
+  EXPECT_EQ(filtered->type, kFlvTagAudio);
+}
+
+struct ExpectedTag {
+  uint8_t type;
+  uint32_t size;
+  size_t body_at;
+};
+const ExpectedTag kExpected[] = {
+    {kFlvTagScript, 293, kScriptBodyAt},
+    {kFlvTagVideo, 52, kAvcSeqBodyAt},
+    {kFlvTagAudio, 7, kAacSeqBodyAt},
+};
+
+std::vector<FlvTag> read_in_chunks(ByteSpan data, size_t chunk, FlvReader& reader) {
+  std::vector<FlvTag> tags;
+  for (size_t at = 0; at < data.size(); at += chunk) {
+    reader.feed(data.subspan(at, std::min(chunk, data.size() - at)));
+    for (;;) {
+      auto t = reader.next();
+      EXPECT_TRUE(t.ok()) << t.error().message;
+      if (!t.ok() || !t->has_value()) break;
+      tags.push_back(std::move(**t));
+    }
+  }
+  return tags;
+}
+
+TEST(FlvReader, SplitsFfmpegFileAtAnyChunkSize) {
+  for (size_t chunk : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{11}, size_t{64},
+                       size_t{300}, kFfmpegFlv.size()}) {
+    SCOPED_TRACE(chunk);
+    FlvReader reader;
+    auto tags = read_in_chunks(kFfmpegFlv, chunk, reader);
+    ASSERT_EQ(tags.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(tags[i].header.type, kExpected[i].type);
+      EXPECT_EQ(tags[i].header.data_size, kExpected[i].size);
+      EXPECT_EQ(tags[i].header.timestamp_ms, 0u);
+      EXPECT_EQ(tags[i].body, Buffer::copy(ffmpeg_body(kExpected[i].body_at, kExpected[i].size)));
+    }
+    ASSERT_TRUE(reader.header().has_value());
+    EXPECT_TRUE(reader.header()->has_video);
+    EXPECT_EQ(reader.previous_size_mismatches(), 0u);
+    EXPECT_EQ(reader.buffered(), 0u);  // last PreviousTagSize consumed
+  }
+}
+
+TEST(FlvReader, TruncatedStreamNeverErrors) {
+  const size_t tag_ends[] = {13 + 11 + 293, 321 + 11 + 52, 388 + 11 + 7};
+  for (size_t n = 0; n <= kFfmpegFlv.size(); ++n) {
+    FlvReader reader;
+    reader.feed(ByteSpan(kFfmpegFlv).first(n));
+    size_t count = 0;
+    for (;;) {
+      auto t = reader.next();
+      ASSERT_TRUE(t.ok()) << "prefix " << n << ": " << t.error().message;
+      if (!t->has_value()) break;
+      ++count;
+    }
+    size_t expected = 0;
+    for (size_t end : tag_ends)
+      expected += n >= end ? 1 : 0;
+    EXPECT_EQ(count, expected) << "prefix " << n;
+  }
+}
+
+TEST(FlvReader, ErrorsAreSticky) {
+  Bytes bad = kFfmpegFlv;
+  bad[13] = 0x0a;  // first tag type: not audio/video/script
+  FlvReader reader;
+  reader.feed(bad);
+  EXPECT_FALSE(reader.next().ok());
+  reader.feed(kFfmpegFlv);
+  EXPECT_FALSE(reader.next().ok());
+
+  FlvReader not_flv;
+  not_flv.feed(hex("474946383961 00000000 0000"));
+  EXPECT_FALSE(not_flv.next().ok());
+}
+
+TEST(FlvReader, EnforcesBodyLimitBeforeBuffering) {
+  FlvReader reader(100);
+  reader.feed(ByteSpan(kFfmpegFlv).first(13 + 11));  // only the script tag's header
+  auto t = reader.next();
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("293"), std::string::npos) << t.error().message;
+}
+
+TEST(FlvReader, CountsPreviousTagSizeMismatches) {
+  Bytes b = kFfmpegFlv;
+  b[9 + 3] = 1;       // PreviousTagSize0 = 1
+  b[321 - 1] = 0x31;  // script tag trailer 0x130 -> 0x131
+  FlvReader reader;
+  auto tags = read_in_chunks(b, 17, reader);
+  EXPECT_EQ(tags.size(), 3u);
+  EXPECT_EQ(reader.previous_size_mismatches(), 2u);
+}
+
+TEST(FlvReader, ReadsTagsItBuilt) {
+  Bytes stream;
+  write_flv_header(stream, false, true);
+  const Bytes body =
+      build_video_tag(Codec::H264, PacketKind::CodedFrames, true, 0, hex("0000000165"));
+  for (uint32_t ts : {0u, 40u, 0x01000000u, 0xfffffffeu}) {
+    Bytes tag = build_flv_tag(kFlvTagVideo, ts, body);
+    stream.insert(stream.end(), tag.begin(), tag.end());
+  }
+  FlvReader reader;
+  auto tags = read_in_chunks(stream, 5, reader);
+  ASSERT_EQ(tags.size(), 4u);
+  EXPECT_EQ(tags[2].header.timestamp_ms, 0x01000000u);
+  EXPECT_EQ(tags[3].header.timestamp_ms, 0xfffffffeu);
+  auto v = parse_video_tag(tags[3].body.span());
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->keyframe);
+  EXPECT_EQ(span_bytes(v->payload), hex("0000000165"));
+  EXPECT_EQ(reader.previous_size_mismatches(), 0u);
+}
+
+// ---- video tag bodies ----
+
+TEST(VideoTag, ParsesFfmpegAvcSequenceHeader) {
+  auto v = parse_video_tag(ffmpeg_body(kAvcSeqBodyAt, 52));
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->codec, Codec::H264);
+  EXPECT_FALSE(v->enhanced);
+  EXPECT_EQ(v->codec_id, 7);
+  EXPECT_TRUE(v->keyframe);
+  EXPECT_EQ(v->kind, PacketKind::SequenceHeader);
+  EXPECT_EQ(v->composition_time_ms, 0);
+  ASSERT_EQ(v->payload.size(), 47u);  // the avcC record
+  EXPECT_EQ(v->payload[0], 0x01);     // configurationVersion
+  EXPECT_EQ(v->payload[1], 0xf4);     // AVCProfileIndication: High 4:4:4 (x264 on rgb input)
+}
+
+TEST(VideoTag, ParsesLegacyCodedFrames) {
+  auto key = parse_video_tag(kFfmpegKeyframeStart);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->kind, PacketKind::CodedFrames);
+  EXPECT_TRUE(key->keyframe);
+  EXPECT_EQ(key->frame_type, 1);
+  EXPECT_EQ(key->composition_time_ms, 200);
+  EXPECT_EQ(span_bytes(key->payload), hex("000002ad 0605ffff a9dc45"));
+
+  auto inter = parse_video_tag(hex("27 01 ffff38 00000001 09"));  // SI24 -200
+  ASSERT_TRUE(inter.ok());
+  EXPECT_FALSE(inter->keyframe);
+  EXPECT_EQ(inter->composition_time_ms, -200);
+
+  auto hevc = parse_video_tag(hex("2c 01 000028 00000001 02"));  // CodecID 12 quirk
+  ASSERT_TRUE(hevc.ok());
+  EXPECT_EQ(hevc->codec, Codec::H265);
+  EXPECT_EQ(hevc->composition_time_ms, 40);
+  const Bytes hevc_seq_body = hex("1c 00 000000 01 02 03");
+  auto hevc_seq = parse_video_tag(hevc_seq_body);  // payload points into the body
+  ASSERT_TRUE(hevc_seq.ok());
+  EXPECT_EQ(hevc_seq->kind, PacketKind::SequenceHeader);
+  EXPECT_EQ(span_bytes(hevc_seq->payload), hex("010203"));
+}
+
+TEST(VideoTag, LegacySpecialCases) {
+  for (const char* eos : {"17 02 000000", "17 02"}) {
+    auto v = parse_video_tag(hex(eos));
+    ASSERT_TRUE(v.ok()) << eos;
+    EXPECT_EQ(v->kind, PacketKind::EndOfSequence);
+  }
+  auto cmd = parse_video_tag(hex("57 01"));
+  ASSERT_TRUE(cmd.ok());
+  EXPECT_EQ(cmd->kind, PacketKind::Command);
+  EXPECT_EQ(cmd->command, 1);
+  EXPECT_FALSE(cmd->keyframe);
+  auto bare_cmd = parse_video_tag(hex("50"));
+  ASSERT_TRUE(bare_cmd.ok());
+  EXPECT_EQ(bare_cmd->kind, PacketKind::Command);
+
+  auto vp6 = parse_video_tag(hex("24 0102"));
+  ASSERT_TRUE(vp6.ok());
+  EXPECT_EQ(vp6->codec, Codec::Unknown);
+  EXPECT_EQ(vp6->codec_id, 4);
+  EXPECT_EQ(vp6->kind, PacketKind::CodedFrames);
+
+  EXPECT_FALSE(parse_video_tag({}).ok());
+  EXPECT_FALSE(parse_video_tag(hex("07 01 000000")).ok());  // FrameType 0 reserved
+  EXPECT_FALSE(parse_video_tag(hex("67 01 000000")).ok());  // FrameType 6 reserved
+  EXPECT_FALSE(parse_video_tag(hex("17 03 000000")).ok());  // AVCPacketType 3
+  EXPECT_FALSE(parse_video_tag(hex("17")).ok());
+  EXPECT_FALSE(parse_video_tag(hex("17 01 0000")).ok());
+}
+
+// Enhanced RTMP ExVideoTagHeader: IsExHeader UB[1] = 1, FrameType UB[3], PacketType UB[4],
+// then the FourCC. A keyframe (1) of CodedFrames (1) is 1 001 0001.
+TEST(VideoTag, EnhancedHevcBitLayout) {
+  constexpr uint8_t kKeyCodedFrames = 0b1'001'0001;
+  static_assert(kKeyCodedFrames == 0x91);
+  static_assert(fourcc("hvc1") == 0x68766331);
+  const Bytes body = cat({hex("91"), as_bytes("hvc1"), hex("000021 00000002 2601")});
+  auto v = parse_video_tag(body);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_TRUE(v->enhanced);
+  EXPECT_EQ(v->codec, Codec::H265);
+  EXPECT_EQ(v->fourcc, fourcc("hvc1"));
+  EXPECT_EQ(v->frame_type, 1);
+  EXPECT_TRUE(v->keyframe);
+  EXPECT_EQ(v->kind, PacketKind::CodedFrames);
+  EXPECT_EQ(v->packet_type, 1);
+  EXPECT_EQ(v->composition_time_ms, 33);
+  EXPECT_EQ(span_bytes(v->payload), hex("00000002 2601"));
+  // And the writer produces exactly those header bytes.
+  EXPECT_EQ(build_video_tag(Codec::H265, PacketKind::CodedFrames, true, 33, hex("00000002 2601")),
+            body);
+}
+
+TEST(VideoTag, EnhancedPacketTypes) {
+  struct Case {
+    const char* name;
+    Bytes body;
+    Codec codec;
+    PacketKind kind;
+    bool keyframe;
+    int32_t cts;
+    Bytes payload;
+  };
+  const Case cases[] = {
+      {"hvc1 SequenceStart", cat({hex("90"), as_bytes("hvc1"), hex("01 0203")}), Codec::H265,
+       PacketKind::SequenceHeader, true, 0, hex("01 0203")},
+      {"hvc1 CodedFramesX inter", cat({hex("a3"), as_bytes("hvc1"), hex("00000001 02")}),
+       Codec::H265, PacketKind::CodedFrames, false, 0, hex("00000001 02")},
+      {"hvc1 negative cts", cat({hex("a1"), as_bytes("hvc1"), hex("ffffdf 05")}), Codec::H265,
+       PacketKind::CodedFrames, false, -33, hex("05")},
+      {"hvc1 SequenceEnd",
+       cat({hex("92"), as_bytes("hvc1")}),
+       Codec::H265,
+       PacketKind::EndOfSequence,
+       true,
+       0,
+       {}},
+      {"avc1 CodedFrames has cts", cat({hex("91"), as_bytes("avc1"), hex("000050 aa")}),
+       Codec::H264, PacketKind::CodedFrames, true, 80, hex("aa")},
+      {"av01 CodedFrames has no cts", cat({hex("a1"), as_bytes("av01"), hex("0a0b0c")}), Codec::AV1,
+       PacketKind::CodedFrames, false, 0, hex("0a0b0c")},
+      {"vp09 SequenceStart", cat({hex("90"), as_bytes("vp09"), hex("01")}), Codec::VP9,
+       PacketKind::SequenceHeader, true, 0, hex("01")},
+      {"unknown fourcc", cat({hex("91"), as_bytes("xyz1"), hex("01")}), Codec::Unknown,
+       PacketKind::CodedFrames, true, 0, hex("01")},
+      {"Metadata ignores frame type", cat({hex("84"), as_bytes("hvc1"), hex("05")}), Codec::H265,
+       PacketKind::Metadata, false, 0, hex("05")},
+      {"MPEG2TSSequenceStart", cat({hex("95"), as_bytes("av01"), hex("80")}), Codec::AV1,
+       PacketKind::Other, true, 0, hex("80")},
+      {"Multitrack", hex("96 00 68766331 00 01"), Codec::Unknown, PacketKind::Other, true, 0,
+       hex("00 68766331 00 01")},
+      // ModEx (v2): size-1 = 2 -> 3 bytes TimestampOffsetNano = 500, then type 0 | CodedFrames.
+      {"ModEx nano offset", cat({hex("97 02 0001f4 01"), as_bytes("hvc1"), hex("000010 aa")}),
+       Codec::H265, PacketKind::CodedFrames, true, 16, hex("aa")},
+      // ModEx with the 16-bit size escape (UI8 0xff -> UI16 + 1) and an unknown modifier.
+      {"ModEx long form", cat({hex("97 ff 0000 aa 13"), as_bytes("hvc1"), hex("bb")}), Codec::H265,
+       PacketKind::CodedFrames, true, 0, hex("bb")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto v = parse_video_tag(c.body);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_TRUE(v->enhanced);
+    EXPECT_EQ(v->codec, c.codec);
+    EXPECT_EQ(v->kind, c.kind);
+    EXPECT_EQ(v->keyframe, c.keyframe);
+    EXPECT_EQ(v->composition_time_ms, c.cts);
+    EXPECT_EQ(span_bytes(v->payload), c.payload);
+  }
+  auto modex = parse_video_tag(cat({hex("97 02 0001f4 01"), as_bytes("hvc1"), hex("000010")}));
+  ASSERT_TRUE(modex.ok());
+  EXPECT_EQ(modex->timestamp_offset_ns, 500u);
+}
+
+TEST(VideoTag, EnhancedCommandAndErrors) {
+  auto cmd = parse_video_tag(hex("d1 01"));  // FrameType 5: UI8 command, no FourCC
+  ASSERT_TRUE(cmd.ok());
+  EXPECT_EQ(cmd->kind, PacketKind::Command);
+  EXPECT_EQ(cmd->command, 1);
+  EXPECT_FALSE(parse_video_tag(hex("d1")).ok());
+  EXPECT_FALSE(parse_video_tag(cat({hex("98"), as_bytes("hvc1")})).ok());  // reserved type 8
+  EXPECT_FALSE(parse_video_tag(cat({hex("9f"), as_bytes("hvc1")})).ok());
+  EXPECT_FALSE(parse_video_tag(cat({hex("81"), as_bytes("hvc1"), hex("000000")})).ok());
+  EXPECT_FALSE(parse_video_tag(hex("97 05 0102")).ok());  // ModEx data cut short
+  // Every strict prefix of an enhanced CodedFrames header is an error; the full header is not.
+  const Bytes full = cat({hex("91"), as_bytes("hvc1"), hex("000010")});
+  for (size_t n = 0; n < full.size(); ++n) {
+    EXPECT_FALSE(parse_video_tag(ByteSpan(full).first(n)).ok()) << "prefix " << n;
+  }
+  auto ok = parse_video_tag(full);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->payload.empty());
+}
+
+// ---- audio tag bodies ----
+
+TEST(AudioTag, ParsesFfmpegAac) {
+  auto a = parse_audio_tag(ffmpeg_body(kAacSeqBodyAt, 7));
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->codec, Codec::AAC);
+  EXPECT_EQ(a->sound_format, 10);
+  EXPECT_EQ(a->sound_rate, 3);
+  EXPECT_EQ(a->sound_size, 1);
+  EXPECT_EQ(a->sound_type, 1);
+  EXPECT_EQ(a->kind, PacketKind::SequenceHeader);
+  EXPECT_EQ(span_bytes(a->payload), hex("120856e500"));
+
+  const Bytes raw_body = hex("af 01 de0200");
+  auto raw = parse_audio_tag(raw_body);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw->kind, PacketKind::CodedFrames);
+  EXPECT_EQ(span_bytes(raw->payload), hex("de0200"));
+}
+
+TEST(AudioTag, LegacyFormats) {
+  // ffmpeg -c:a libmp3lame -ar 22050 -ac 1 -f flv: first audio tag.
+  const Bytes mp3_body = hex("2a fff340c400");
+  auto mp3 = parse_audio_tag(mp3_body);
+  ASSERT_TRUE(mp3.ok());
+  EXPECT_EQ(mp3->codec, Codec::MP3);
+  EXPECT_EQ(mp3->sound_rate, 2);
+  EXPECT_EQ(mp3->sound_size, 1);
+  EXPECT_EQ(mp3->sound_type, 0);
+  EXPECT_EQ(mp3->kind, PacketKind::CodedFrames);
+  EXPECT_EQ(span_bytes(mp3->payload), hex("fff340c400"));
+
+  auto mp3_8k = parse_audio_tag(hex("e2 fff3"));
+  ASSERT_TRUE(mp3_8k.ok());
+  EXPECT_EQ(mp3_8k->codec, Codec::MP3);
+
+  auto speex = parse_audio_tag(hex("b6 0102"));  // parsed, not a codec we carry
+  ASSERT_TRUE(speex.ok());
+  EXPECT_EQ(speex->codec, Codec::Unknown);
+  EXPECT_EQ(speex->sound_format, 11);
+
+  auto silence = parse_audio_tag({});
+  ASSERT_TRUE(silence.ok());
+  EXPECT_EQ(silence->kind, PacketKind::Other);
+
+  EXPECT_FALSE(parse_audio_tag(hex("af")).ok());
+  EXPECT_FALSE(parse_audio_tag(hex("af 02 00")).ok());
+}
+
+TEST(AudioTag, Enhanced) {
+  const Bytes head_body = cat({hex("90"), as_bytes("Opus"), as_bytes("OpusHead")});
+  auto head = parse_audio_tag(head_body);
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_TRUE(head->enhanced);
+  EXPECT_EQ(head->codec, Codec::Opus);
+  EXPECT_EQ(head->kind, PacketKind::SequenceHeader);
+  EXPECT_EQ(span_bytes(head->payload), span_bytes(as_bytes("OpusHead")));
+
+  const Bytes aac_body = cat({hex("91"), as_bytes("mp4a"), hex("21 10")});
+  auto aac = parse_audio_tag(aac_body);
+  ASSERT_TRUE(aac.ok());
+  EXPECT_EQ(aac->codec, Codec::AAC);
+  EXPECT_EQ(aac->kind, PacketKind::CodedFrames);
+  EXPECT_EQ(span_bytes(aac->payload), hex("2110"));
+
+  auto end = parse_audio_tag(cat({hex("92"), as_bytes("Opus")}));
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->kind, PacketKind::EndOfSequence);
+
+  auto mc = parse_audio_tag(cat({hex("94"), as_bytes("Opus"), hex("01 02")}));
+  ASSERT_TRUE(mc.ok());
+  EXPECT_EQ(mc->kind, PacketKind::Other);
+
+  auto flac = parse_audio_tag(cat({hex("91"), as_bytes("fLaC"), hex("ff")}));
+  ASSERT_TRUE(flac.ok());
+  EXPECT_EQ(flac->codec, Codec::Unknown);
+
+  const Bytes modex_body = cat({hex("97 00 aa 01"), as_bytes("Opus"), hex("fc")});
+  auto modex = parse_audio_tag(modex_body);
+  ASSERT_TRUE(modex.ok());
+  EXPECT_EQ(modex->kind, PacketKind::CodedFrames);
+  EXPECT_EQ(span_bytes(modex->payload), hex("fc"));
+
+  auto multitrack = parse_audio_tag(hex("95 00 4f707573 00"));
+  ASSERT_TRUE(multitrack.ok());
+  EXPECT_EQ(multitrack->kind, PacketKind::Other);
+
+  EXPECT_FALSE(parse_audio_tag(cat({hex("93"), as_bytes("Opus")})).ok());  // reserved
+  EXPECT_FALSE(parse_audio_tag(hex("9f 4f707573")).ok());
+  EXPECT_FALSE(parse_audio_tag(hex("90 4f70")).ok());
+}
+
+// ---- builders ----
+
+TEST(VideoTagWriter, H264MatchesFfmpeg) {
+  const ByteSpan ffmpeg_seq = ffmpeg_body(kAvcSeqBodyAt, 52);
+  EXPECT_EQ(
+      build_video_tag(Codec::H264, PacketKind::SequenceHeader, true, 0, ffmpeg_seq.subspan(5)),
+      span_bytes(ffmpeg_seq));
+  Bytes hdr;
+  EXPECT_EQ(write_video_tag_header(hdr, Codec::H264, PacketKind::CodedFrames, true, 200), 5u);
+  EXPECT_EQ(hdr, Bytes(kFfmpegKeyframeStart.begin(), kFfmpegKeyframeStart.begin() + 5));
+  hdr.clear();
+  write_video_tag_header(hdr, Codec::H264, PacketKind::CodedFrames, false, -200);
+  EXPECT_EQ(hdr, hex("27 01 ffff38"));
+  hdr.clear();
+  write_video_tag_header(hdr, Codec::H264, PacketKind::EndOfSequence, false, 99);
+  EXPECT_EQ(hdr, hex("17 02 000000"));
+}
+
+TEST(VideoTagWriter, EnhancedCodecs) {
+  const struct {
+    Codec codec;
+    PacketKind kind;
+    bool key;
+    int32_t cts;
+    const char* expected;
+  } cases[] = {
+      {Codec::H265, PacketKind::SequenceHeader, true, 0, "90 68766331"},
+      {Codec::H265, PacketKind::CodedFrames, true, 40, "91 68766331 000028"},
+      {Codec::H265, PacketKind::CodedFrames, true, 0, "93 68766331"},  // CodedFramesX
+      {Codec::H265, PacketKind::CodedFrames, false, 0, "a3 68766331"},
+      {Codec::H265, PacketKind::CodedFrames, false, -33, "a1 68766331 ffffdf"},
+      {Codec::H265, PacketKind::EndOfSequence, false, 0, "92 68766331"},
+      {Codec::H265, PacketKind::CodedFrames, true, 1 << 24, "91 68766331 7fffff"},  // clamped
+      {Codec::AV1, PacketKind::CodedFrames, true, 40, "91 61763031"},  // no cts for av01
+      {Codec::VP9, PacketKind::SequenceHeader, true, 0, "90 76703039"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.expected);
+    Bytes out = hex("ee");  // writers append
+    const size_t n = write_video_tag_header(out, c.codec, c.kind, c.key, c.cts);
+    EXPECT_EQ(n, out.size() - 1);
+    EXPECT_EQ(out, cat({hex("ee"), hex(c.expected)}));
+    // Round trip through the parser.
+    const Bytes body = build_video_tag(c.codec, c.kind, c.key, c.cts, hex("00"));
+    auto v = parse_video_tag(body);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->codec, c.codec);
+    EXPECT_EQ(v->kind, c.kind);
+    EXPECT_EQ(span_bytes(v->payload), hex("00"));
+  }
+}
+
+TEST(VideoTagWriter, RefusesWhatFlvCannotCarry) {
+  Bytes out = hex("01");
+  EXPECT_EQ(write_video_tag_header(out, Codec::Opus, PacketKind::CodedFrames, true, 0), 0u);
+  EXPECT_EQ(write_video_tag_header(out, Codec::Unknown, PacketKind::CodedFrames, true, 0), 0u);
+  EXPECT_EQ(write_video_tag_header(out, Codec::H264, PacketKind::Metadata, true, 0), 0u);
+  EXPECT_EQ(write_video_tag_header(out, Codec::H265, PacketKind::Command, true, 0), 0u);
+  EXPECT_EQ(out, hex("01"));
+  EXPECT_TRUE(build_video_tag(Codec::AAC, PacketKind::CodedFrames, true, 0, hex("00")).empty());
+}
+
+TEST(AudioTagWriter, Formats) {
+  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::SequenceHeader, hex("120856e500")),
+            span_bytes(ffmpeg_body(kAacSeqBodyAt, 7)));
+  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::CodedFrames, hex("de02")), hex("af 01 de02"));
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, hex("fff3"), 22050, 1),
+            hex("2a fff3"));  // what ffmpeg writes for 22.05 kHz mono
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 44100, 2), hex("2f"));
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 8000, 1), hex("e2"));
+  EXPECT_EQ(build_audio_tag(Codec::Opus, PacketKind::SequenceHeader, as_bytes("OpusHead")),
+            cat({hex("90 4f707573"), as_bytes("OpusHead")}));
+  EXPECT_EQ(build_audio_tag(Codec::Opus, PacketKind::CodedFrames, hex("fc")),
+            hex("91 4f707573 fc"));
+
+  Bytes out;
+  EXPECT_EQ(write_audio_tag_header(out, Codec::AAC, PacketKind::EndOfSequence), 0u);
+  EXPECT_EQ(write_audio_tag_header(out, Codec::MP3, PacketKind::SequenceHeader), 0u);
+  EXPECT_EQ(write_audio_tag_header(out, Codec::H264, PacketKind::CodedFrames), 0u);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(write_audio_tag_header(out, Codec::AAC, PacketKind::CodedFrames), 2u);
+
+  for (Codec c : {Codec::AAC, Codec::Opus}) {
+    const Bytes body = build_audio_tag(c, PacketKind::SequenceHeader, hex("1190"));
+    auto a = parse_audio_tag(body);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->codec, c);
+    EXPECT_EQ(a->kind, PacketKind::SequenceHeader);
+    EXPECT_EQ(span_bytes(a->payload), hex("1190"));
+  }
+}
+
+TEST(OnMetaData, BuildsScriptBody) {
+  const amf0::Property pairs[] = {{"duration", 1.2}, {"width", 160}};
+  const Bytes expected =
+      cat({hex("02 000a"), as_bytes("onMetaData"), hex("08 00000002 0008"), as_bytes("duration"),
+           hex("00 3ff3333333333333 0005"), as_bytes("width"), hex("00 4064000000000000 000009")});
+  EXPECT_EQ(build_on_metadata(pairs), expected);
+}
+
+TEST(OnMetaData, RebuildsFfmpegMetadataExactly) {
+  const ByteSpan script = ffmpeg_body(kScriptBodyAt, 293);
+  auto values = amf0::decode_all(script);
+  ASSERT_TRUE(values.ok());
+  ASSERT_EQ(values->size(), 2u);
+  EXPECT_EQ(build_on_metadata((*values)[1].properties()), span_bytes(script));
+}
+
+}  // namespace
+}  // namespace firstmile::format
