@@ -34,6 +34,16 @@ Server::Server(Config config) : config_(std::move(config)) {
     hc.keep_extra = config_.hls.keep_extra;
     hc.max_segment_duration = config_.hls.max_segment_duration;
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
+    if (!config_.hls.dir.empty()) {
+      auto writer = hls::HlsDiskWriter::create(
+          hls::HlsDiskConfig{.directory = config_.hls.dir, .app = stream.app(), .stream = stream.name()});
+      if (writer) {
+        std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
+        segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) { w->submit(snap); };
+      } else {
+        log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.path(), writer.error().message);
+      }
+    }
     stream.set_hls(segmenter);
     stream.add_sink(std::make_shared<hls::HlsOutput>(segmenter));
   };

@@ -13,9 +13,6 @@ class HttpServer;
 namespace rtmp {
 class RtmpServer;
 }
-namespace hls {
-class HlsDiskWriter;
-}
 
 class Server {
  public:
@@ -33,7 +30,6 @@ class Server {
   Logger log_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ConnectionLimiter> connections_;
-  std::unique_ptr<hls::HlsDiskWriter> disk_writer_;
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<http::HttpServer> http_;

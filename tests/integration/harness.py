@@ -60,7 +60,7 @@ def make_clip(name="clip.mp4", seconds=10, size="640x360", rate=30, gop=30, extr
 class Server:
     """The firstmile binary on free loopback ports, with a config file written for the test."""
 
-    def __init__(self, name, config_extra="", hls_segment=2.0):
+    def __init__(self, name, config_extra="", hls_segment=2.0, rtmp_extra="", http_extra="", hls_extra=""):
         self.name = name
         self.rtmp_port = free_port()
         self.http_port = free_port()
@@ -74,11 +74,11 @@ class Server:
 workers: 2
 rtmp:
   listen: "127.0.0.1:{self.rtmp_port}"
-http:
+{rtmp_extra}http:
   listen: "127.0.0.1:{self.http_port}"
-hls:
+{http_extra}hls:
   segment_duration: {hls_segment}
-{config_extra}
+{hls_extra}{config_extra}
 """)
         self.proc = None
 
@@ -148,7 +148,7 @@ hls:
                 last = predicate()
                 if last:
                     return last
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, KeyError, TypeError) as e:
                 last = e
             time.sleep(interval)
         raise AssertionError(f"timed out waiting for {what} (last: {last!r})\n--- server log tail ---\n"

@@ -3,7 +3,6 @@
 // most one video track (H.264 or H.265) and one audio track (AAC in ADTS). It turns hub frames
 // into complete 188-byte TS packets; the caller decides where segments begin and calls
 // write_tables() there. Continuity counters live in the muxer, so they run on across segments.
-#include <array>
 #include <cstdint>
 
 #include "core/bytes.hpp"
@@ -46,6 +45,10 @@ constexpr int64_t kMaxPcrInterval = 9000;
 
 class TsMuxer {
  public:
+  // Video H.264/H.265 goes in the program even without a usable avcC/hvcC (then the frames
+  // must carry their parameter sets); AAC only with a parseable AudioSpecificConfig, which
+  // ADTS needs. Other codecs are left out. Frames are in the canonical form of frame.hpp
+  // (4-byte NAL lengths, raw AAC).
   explicit TsMuxer(const media::Tracks& tracks);
 
   // Replaces the tracks (a reconnect, or new codec parameters) while the continuity counters

@@ -63,7 +63,7 @@ asio::awaitable<void> Session::start() {
     attach_.reset();
     const auto& ex = attach.stream->executor();
     if (ex == socket_.get_executor()) {
-      co_await continue_on_stream(std::move(attach));
+      co_await continue_on_stream(self, std::move(attach));
       co_return;
     }
     auto moved = move_socket(socket_, ex);
@@ -72,14 +72,13 @@ asio::awaitable<void> Session::start() {
       co_return;
     }
     socket_ = std::move(*moved);
-    asio::co_spawn(ex, self->continue_on_stream(std::move(attach)), LogExceptions{ctx_.log, "rtmp session"});
+    asio::co_spawn(ex, continue_on_stream(self, std::move(attach)), LogExceptions{ctx_.log, "rtmp session"});
     co_return;
   }
   ctx_.log->debug("rtmp close peer={} reason=\"{}\"", peer_, end_reason_.empty() ? "closed" : end_reason_);
 }
 
-asio::awaitable<void> Session::continue_on_stream(Attach attach) {
-  auto self = shared_from_this();
+asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self, Attach attach) {
   auto st = attach.publish ? complete_publish(attach) : complete_play(attach);
   if (auto flushed = co_await flush(); st && !flushed) st = flushed;
   if (st) {

@@ -45,7 +45,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<Status> handshake();
   // Reads and handles messages until the connection ends or must move to another worker.
   asio::awaitable<void> serve();
-  asio::awaitable<void> continue_on_stream(Attach attach);
+  // `self` keeps the session alive: the coroutine may start after its spawner has returned.
+  asio::awaitable<void> continue_on_stream(std::shared_ptr<Session> self, Attach attach);
   asio::awaitable<void> watchdog();
   asio::awaitable<Status> read_messages();
   Status handle(const Message& m);

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# RTMP fan-out benchmark: one publisher and N players (bench/rtmp_load.cpp, one process) against
+# firstmile (low-latency default, then throughput mode with fanout.coalesce) and against nginx
+# with Debian's libnginx-mod-rtmp. The server runs alone on core 0, the load generator on core 1.
+# Prints a markdown table; the JSON of each run is kept in RESULTS_DIR.
+#
+# Usage: bench/run.sh BUILD_DIR
+# Environment (defaults): PLAYERS=1000 VIDEO_KBPS=500 AUDIO_KBPS=64 DURATION=30 RAMP_RATE=200
+#   COALESCE_MS=100 SERVERS="nginx firstmile firstmile-throughput" RESULTS_DIR=(new /tmp dir)
+# See docs/benchmarks.md for what is measured and how.
+set -euo pipefail
+
+build=$(realpath "${1:?usage: bench/run.sh BUILD_DIR}")
+players=${PLAYERS:-1000}
+video_kbps=${VIDEO_KBPS:-500}
+audio_kbps=${AUDIO_KBPS:-64}
+duration=${DURATION:-30}
+ramp_rate=${RAMP_RATE:-200}
+coalesce_ms=${COALESCE_MS:-100}
+servers=${SERVERS:-nginx firstmile firstmile-throughput}
+results=${RESULTS_DIR:-$(mktemp -d /tmp/firstmile-bench-results.XXXXXX)}
+mkdir -p "$results"
+
+load="$build/rtmp_load"
+firstmile="$build/firstmile"
+nginx_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
+for f in "$load" "$firstmile"; do
+  [[ -x $f ]] || { echo "run.sh: $f not built (cmake --build $build)" >&2; exit 2; }
+done
+[[ $(nproc) -ge 2 ]] || echo "run.sh: fewer than 2 cores: server and load generator will share one" >&2
+
+tmp=$(mktemp -d /tmp/firstmile-bench.XXXXXX)
+started=()  # PIDs of the `timeout` wrappers we started
+cleanup() {
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${started[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 1000 players need 1000+ descriptors in the server and in the load generator.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [[ $(ulimit -n) -lt $((players + 100)) ]]; then
+  echo "run.sh: open-file limit $(ulimit -n) is below $((players + 100))" >&2
+  exit 2
+fi
+
+# Bound on one load run, and on a server's whole life.
+load_limit=$(awk -v n="$players" -v r="$ramp_rate" -v d="$duration" 'BEGIN { printf "%d", 90 + n / r + d }')
+server_limit=$((load_limit + 30))
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits until something listens on 127.0.0.1:$1 (without connecting, so the server sees no
+# stray client); fails if the wrapper $2 exits first.
+wait_listen() {
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$1" | grep -q . && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Starts "$@" on core 0 under `timeout`; sets server_wrapper (the timeout process, which we
+# kill) and server_pid (the server itself, its child, which we measure).
+start_server() {
+  local log=$1
+  shift
+  timeout -s KILL "$server_limit" taskset -c 0 "$@" >"$log" 2>&1 &
+  server_wrapper=$!
+  started+=("$server_wrapper")
+  server_pid=""
+  for _ in $(seq 50); do
+    server_pid=$(pgrep -P "$server_wrapper" || true)
+    [[ -n $server_pid ]] && break
+    sleep 0.1
+  done
+  [[ -n $server_pid ]] || { echo "run.sh: server did not start: $*" >&2; cat "$log" >&2; return 1; }
+}
+
+stop_server() {
+  kill "$server_wrapper" 2>/dev/null || true
+  wait "$server_wrapper" 2>/dev/null || true
+}
+
+run_one() {  # name mode start-function
+  local name=$1 mode=$2 port
+  port=$(free_port)
+  "$3" "$port" || return 1
+  if ! wait_listen "$port" "$server_wrapper"; then
+    echo "run.sh: $name is not listening on $port" >&2
+    cat "$tmp/$name.log" >&2
+    stop_server
+    return 1
+  fi
+  echo "run.sh: $name ($mode): $players players, ${video_kbps}+${audio_kbps} kb/s, ${duration}s window" >&2
+  local status=0
+  timeout -s KILL "$load_limit" taskset -c 1 "$load" --port "$port" --players "$players" \
+    --ramp-rate "$ramp_rate" --duration "$duration" --video-kbps "$video_kbps" \
+    --audio-kbps "$audio_kbps" --server-pid "$server_pid" >"$results/$name.json" || status=$?
+  # Still alive after the load? A crash shows up here rather than as odd numbers.
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: $name exited during the run; its log:" >&2
+    tail -20 "$tmp/$name.log" >&2
+    status=1
+  fi
+  stop_server
+  cp "$tmp/$name.log" "$results/$name.log" 2>/dev/null || true
+  echo "$name $mode" >"$results/$name.mode"
+  [[ $status -eq 0 ]] || echo "run.sh: $name: load generator exit status $status" >&2
+}
+
+start_nginx() {
+  local dir="$tmp/nginx"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF
+load_module $nginx_module;
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile $((players * 2 + 100));
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections $((players + 100)); }
+rtmp {
+  server {
+    listen 127.0.0.1:$1;
+    chunk_size 4096;
+    application live { live on; }
+  }
+}
+EOF
+  start_server "$tmp/nginx.log" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+}
+
+firstmile_config() {  # port coalesce-ms
+  cat <<EOF
+workers: 1
+log:
+  level: warn
+rtmp:
+  listen: "127.0.0.1:$1"
+http:
+  listen: "127.0.0.1:$(free_port)"
+hls:
+  enabled: false
+fanout:
+  coalesce: $2ms
+EOF
+}
+
+start_firstmile() {
+  firstmile_config "$1" 0 >"$tmp/firstmile.yaml"
+  start_server "$tmp/firstmile.log" "$firstmile" --config "$tmp/firstmile.yaml"
+}
+
+start_firstmile_throughput() {
+  firstmile_config "$1" "$coalesce_ms" >"$tmp/firstmile-throughput.yaml"
+  start_server "$tmp/firstmile-throughput.log" "$firstmile" --config "$tmp/firstmile-throughput.yaml"
+}
+
+for s in $servers; do
+  case $s in
+    nginx)
+      [[ -f $nginx_module ]] || { echo "run.sh: $nginx_module missing (scripts/setup.sh bench)" >&2; continue; }
+      run_one nginx "nginx-rtmp 1.2.2, live on" start_nginx ;;
+    firstmile) run_one firstmile "default (low latency)" start_firstmile ;;
+    firstmile-throughput) run_one firstmile-throughput "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
+    *) echo "run.sh: unknown server '$s'" >&2; exit 2 ;;
+  esac
+done
+
+echo "run.sh: JSON results in $results" >&2
+python3 - "$results" $servers <<'EOF'
+import json, os, sys
+results, names = sys.argv[1], sys.argv[2:]
+rows, base = [], None
+for n in names:
+    path = os.path.join(results, n + ".json")
+    try:
+        r = json.load(open(path))
+    except (OSError, ValueError):
+        rows.append((n, None, None)); continue
+    mode = open(os.path.join(results, n + ".mode")).read().split(" ", 1)[1].strip()
+    if n == "nginx" and "server_cpu_us_per_mb" in r:
+        base = r["server_cpu_us_per_mb"]
+    rows.append((n, mode, r))
+print("| server | mode | players (with frames) | CPU µs/MB | RSS KB/player | first frame ms (median / p99) "
+      "| added delay ms (median / p99) | delivered/sent bytes | players with every frame | CPU vs nginx |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for n, mode, r in rows:
+    if r is None:
+        print(f"| {n} | (no result) | | | | | | | | |"); continue
+    cpu = r.get("server_cpu_us_per_mb", 0)
+    ratio = f"{cpu / base:.2f}×" if base else "–"
+    ff, d, dl = r["first_keyframe_ms"], r["added_delay_ms"], r["delivery"]
+    note = f" ({r['error']})" if "error" in r else ""
+    print(f"| {n} | {mode}{note} | {r['players_requested']} ({r['players_with_keyframe']}) | {cpu:,.0f} "
+          f"| {r.get('server_rss_kb_per_player', 0):.1f} | {ff['median']:.0f} / {ff['p99']:.0f} "
+          f"| {d['median']:.2f} / {d['p99']:.2f} | {dl['media_bytes_ratio']:.4f} "
+          f"| {dl['players_every_frame']} | {ratio} |")
+EOF
