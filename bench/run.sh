@@ -145,7 +145,7 @@ log:
 rtmp:
   listen: "127.0.0.1:$1"
 http:
-  listen: "127.0.0.1:$(free_port)"
+  enabled: false
 hls:
   enabled: false
 fanout:

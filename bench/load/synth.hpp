@@ -73,16 +73,18 @@ inline std::optional<Stamp> read_stamp(uint8_t type, ByteSpan body) {
 
 // Video sequence header: keyframe + AVC (0x17), AVCPacketType 0, composition time 0, avcC.
 inline Bytes video_config_body() {
-  Bytes b = {0x17, 0x00, 0x00, 0x00, 0x00};
-  b.insert(b.end(), std::begin(kAvcC), std::end(kAvcC));
+  Bytes b(5 + sizeof(kAvcC), 0);
+  b[0] = 0x17;
+  std::memcpy(b.data() + 5, kAvcC, sizeof(kAvcC));
   return b;
 }
 
 // Audio sequence header: AAC, 44 kHz flag, 16-bit, stereo (0xAF; FLV ignores the rate bits for
 // AAC), AACPacketType 0, AudioSpecificConfig.
 inline Bytes audio_config_body() {
-  Bytes b = {0xAF, 0x00};
-  b.insert(b.end(), std::begin(kAudioSpecificConfig), std::end(kAudioSpecificConfig));
+  Bytes b(2 + sizeof(kAudioSpecificConfig), 0);
+  b[0] = 0xAF;
+  std::memcpy(b.data() + 2, kAudioSpecificConfig, sizeof(kAudioSpecificConfig));
   return b;
 }
 

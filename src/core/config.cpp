@@ -221,6 +221,7 @@ const std::vector<Key>& keys() {
                              Duration(1000), hours(1)));
     k.push_back(duration_key("fanout.coalesce", &Config::fanout, &FanoutConfig::coalesce, Duration(0),
                              Duration(2000)));
+    k.push_back(size_key("fanout.send_buffer", &Config::fanout, &FanoutConfig::send_buffer, 0, 64 << 20));
     k.push_back(size_key("fanout.max_gop_cache_bytes", &Config::fanout,
                          &FanoutConfig::max_gop_cache_bytes, 0, 1ull << 32));
     k.push_back(duration_key("stream.linger", &Config::stream, &StreamConfig::linger, Duration(0),

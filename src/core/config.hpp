@@ -58,6 +58,9 @@ struct FanoutConfig {
   uint32_t max_skips = 3;              // skips within skip_window before disconnecting
   Duration skip_window{30000};
   Duration coalesce{0};                // 0 = write at once (low latency); >0 = throughput mode
+  // SO_SNDBUF of viewer sockets; 0 keeps the kernel's autotuning (which may buffer megabytes
+  // per viewer on its own before the queue above ever fills).
+  uint64_t send_buffer = 0;
   uint64_t max_gop_cache_bytes = 32 << 20;
 };
 
