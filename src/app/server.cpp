@@ -16,6 +16,23 @@
 namespace firstmile {
 
 namespace {
+// A short token unique to this stream instance (milliseconds since the epoch, base 36), for
+// segment names that are never reused.
+std::string instance_prefix(uint64_t serial) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  // The serial tells apart streams created in the same millisecond.
+  uint64_t v = static_cast<uint64_t>(ms) * 64 + serial % 64;
+  std::string out;
+  while (v > 0) {
+    out.insert(out.begin(), kDigits[v % 36]);
+    v /= 36;
+  }
+  return out + "-";
+}
+
 // How long the shutdown waits for outputs to flush (ENDLIST, last writes) before it forces.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
 }  // namespace
@@ -33,6 +50,7 @@ Server::Server(Config config) : config_(std::move(config)) {
     hc.window = config_.hls.window;
     hc.keep_extra = config_.hls.keep_extra;
     hc.max_segment_duration = config_.hls.max_segment_duration;
+    hc.name_prefix = instance_prefix(streams_created_++);
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!config_.hls.dir.empty()) {
       auto writer = hls::HlsDiskWriter::create(

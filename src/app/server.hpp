@@ -1,5 +1,6 @@
 #pragma once
 // The whole server: workers, registry, protocol servers, signal handling and staged shutdown.
+#include <atomic>
 #include <memory>
 
 #include "app/context.hpp"
@@ -34,6 +35,7 @@ class Server {
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::atomic<uint64_t> streams_created_{0};
 };
 
 }  // namespace firstmile

@@ -186,7 +186,7 @@ void HlsSegmenter::close_segment_estimated() {
 void HlsSegmenter::close_segment(int64_t duration_ticks) {
   HlsSegment seg;
   seg.sequence = next_sequence_++;
-  seg.name = std::to_string(seg.sequence) + ".ts";
+  seg.name = config_.name_prefix + std::to_string(seg.sequence) + ".ts";
   seg.duration = static_cast<double>(std::max<int64_t>(duration_ticks, 0)) / media::kTimeBase;
   seg.discontinuity = open_->discontinuity;
   seg.data = Buffer::adopt(std::move(open_->data));

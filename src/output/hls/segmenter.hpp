@@ -26,10 +26,14 @@ struct HlsConfig {
   size_t window = 6;              // segments listed in the playlist
   size_t keep_extra = 2;  // segments kept in memory after leaving the playlist (slow clients)
   double max_segment_duration = 10.0;  // cut even without a keyframe past this
+  // Put before each segment's sequence number in its name. The server gives every stream
+  // instance its own prefix, so a name is never reused for other bytes and a CDN may cache
+  // segments as immutable even when a stream is published again from sequence 0.
+  std::string name_prefix;
 };
 
 struct HlsSegment {
-  std::string name;  // "<sequence>.ts", the URI in the playlist
+  std::string name;  // "<name_prefix><sequence>.ts", the URI in the playlist
   uint64_t sequence = 0;
   double duration = 0;  // seconds
   bool discontinuity = false;

@@ -1,0 +1,235 @@
+#include "output/flv/flv_packager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "format/amf0.hpp"
+#include "format/flv.hpp"
+#include "media/codec/track_info.hpp"
+
+namespace firstmile::output {
+namespace {
+
+using media::Codec;
+using media::MediaKind;
+
+Bytes hex(std::string_view s) {
+  std::string digits;
+  for (char c : s) {
+    if (c != ' ') digits += c;
+  }
+  Bytes out;
+  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+Bytes tail(const Bytes& b, size_t from) {
+  return Bytes(b.begin() + static_cast<ptrdiff_t>(from), b.end());
+}
+
+Bytes bytes_of(const Buffer& b) {
+  return Bytes(b.span().begin(), b.span().end());
+}
+
+// FLV tag bodies written by ffmpeg 5.1 (command line in
+// tests/unit/protocol/rtmp/flv_ingest_test.cpp).
+const Bytes kAvcSequenceHeader = hex(
+    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
+    "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAacSequenceHeader = hex("af00120856e500");
+const Bytes kAvcKeyframe = hex(  // 500 ms, composition time 200 ms
+    "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
+    "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
+const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
+const Bytes kAacFrame = hex("af01011881b470");
+const Bytes kHvcc = hex(
+    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+    "ffff01600000030090000003000003003c928090a10001002942010101600000"
+    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+    "0141a2000100074401c172b46240");
+const Bytes kHevcTrail = hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
+
+media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
+  media::TrackInfo t;
+  t.kind = kind;
+  t.codec = codec;
+  t.config = Buffer::copy(config);
+  EXPECT_TRUE(media::describe_track(t).ok());
+  return t;
+}
+
+media::Tracks avc_aac_tracks() {
+  media::Tracks t;
+  t.video = described(MediaKind::Video, Codec::H264, tail(kAvcSequenceHeader, 5));
+  t.audio = described(MediaKind::Audio, Codec::AAC, tail(kAacSequenceHeader, 2));
+  return t;
+}
+
+media::Frame frame_from_tag(const Bytes& body, size_t header, int64_t dts_ms, int64_t cts_ms,
+                            bool key, Codec codec) {
+  media::Frame f;
+  f.kind = media::codec_kind(codec);
+  f.codec = codec;
+  f.dts = dts_ms * 90;
+  f.pts = (dts_ms + cts_ms) * 90;
+  f.keyframe = key;
+  f.payload = Buffer::copy(tail(body, header));
+  return f;
+}
+
+// Reads packets back with the project's FlvReader, behind an FLV file header (as the HTTP-FLV
+// handler sends one before the first packet).
+std::vector<format::FlvTag> read_back(const std::vector<Packet>& packets) {
+  format::FlvReader reader;
+  Bytes header;
+  format::write_flv_header(header, true, true);
+  reader.feed(header);
+  for (const auto& p : packets) reader.feed(p.data.span());
+  std::vector<format::FlvTag> tags;
+  for (;;) {
+    auto t = reader.next();
+    EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+    if (!t.ok() || !t->has_value()) break;
+    tags.push_back(std::move(**t));
+  }
+  EXPECT_EQ(reader.buffered(), 0u) << "trailing bytes";
+  EXPECT_EQ(reader.previous_size_mismatches(), 0u);
+  return tags;
+}
+
+TEST(FlvPackagerTest, HeadersAreMetadataAndSequenceHeaders) {
+  FlvPackager packager;
+  auto packets = packager.headers(avc_aac_tracks());
+  ASSERT_EQ(packets.size(), 3u);
+  for (const auto& p : packets) {
+    EXPECT_TRUE(p.config);
+    EXPECT_FALSE(p.keyframe);
+  }
+  auto tags = read_back(packets);
+  ASSERT_EQ(tags.size(), 3u);
+  EXPECT_EQ(tags[0].header.type, format::kFlvTagScript);
+  EXPECT_EQ(tags[0].header.timestamp_ms, 0u);
+  auto meta = format::amf0::decode_all(tags[0].body.span());
+  ASSERT_TRUE(meta.ok());
+  ASSERT_EQ(meta->size(), 2u);
+  EXPECT_EQ((*meta)[0].as_string(), "onMetaData");
+  EXPECT_EQ((*meta)[1].get_number("width"), 160);
+  EXPECT_EQ((*meta)[1].get_number("height"), 120);
+  EXPECT_EQ((*meta)[1].get_number("videocodecid"), 7);
+  EXPECT_EQ((*meta)[1].get_number("audiocodecid"), 10);
+  EXPECT_EQ(tags[1].header.type, format::kFlvTagVideo);
+  EXPECT_EQ(tags[1].header.timestamp_ms, 0u);
+  EXPECT_EQ(bytes_of(tags[1].body), kAvcSequenceHeader);
+  EXPECT_EQ(tags[2].header.type, format::kFlvTagAudio);
+  EXPECT_EQ(bytes_of(tags[2].body), kAacSequenceHeader);
+  for (const auto& t : tags) EXPECT_EQ(t.header.stream_id, 0u);
+}
+
+TEST(FlvPackagerTest, FramesBecomeTheTagBodiesFfmpegWrote) {
+  FlvPackager packager;
+  packager.headers(avc_aac_tracks());
+  auto key = packager.package(frame_from_tag(kAvcKeyframe, 5, 500, 200, true, Codec::H264));
+  auto inter = packager.package(frame_from_tag(kAvcInter, 5, 600, 400, false, Codec::H264));
+  auto aac = packager.package(frame_from_tag(kAacFrame, 2, 1198, 0, true, Codec::AAC));
+  ASSERT_TRUE(key && inter && aac);
+  EXPECT_TRUE(key->keyframe);
+  EXPECT_FALSE(key->config);
+  EXPECT_EQ(key->dts, 500 * 90);
+  EXPECT_FALSE(inter->keyframe);
+  EXPECT_FALSE(aac->keyframe);  // with a video track, only video keyframes are resume points
+  auto tags = read_back({*key, *inter, *aac});
+  ASSERT_EQ(tags.size(), 3u);
+  EXPECT_EQ(tags[0].header.type, format::kFlvTagVideo);
+  EXPECT_EQ(tags[0].header.timestamp_ms, 500u);
+  EXPECT_EQ(bytes_of(tags[0].body), kAvcKeyframe);
+  EXPECT_EQ(tags[1].header.timestamp_ms, 600u);
+  EXPECT_EQ(bytes_of(tags[1].body), kAvcInter);
+  EXPECT_EQ(tags[2].header.type, format::kFlvTagAudio);
+  EXPECT_EQ(tags[2].header.timestamp_ms, 1198u);
+  EXPECT_EQ(bytes_of(tags[2].body), kAacFrame);
+}
+
+TEST(FlvPackagerTest, TagLayoutByteByByte) {
+  // E.4.1: TagType, DataSize UI24, Timestamp UI24, TimestampExtended UI8, StreamID UI24 = 0,
+  // then the body and PreviousTagSize UI32 = 11 + DataSize.
+  FlvPackager packager;
+  packager.headers(avc_aac_tracks());
+  auto p = packager.package(frame_from_tag(kAvcInter, 5, 0x12345678, 400, false, Codec::H264));
+  ASSERT_TRUE(p);
+  Bytes expected = cat({hex("09 000015 345678 12 000000"), kAvcInter, hex("00000020")});
+  EXPECT_EQ(bytes_of(p->data), expected);
+}
+
+TEST(FlvPackagerTest, ExtendedTimestampsAboveFFFFFF) {
+  FlvPackager packager;
+  packager.headers(avc_aac_tracks());
+  std::vector<Packet> packets;
+  for (uint32_t ms : {0xFFFFFFu, 0x1000000u, 0x7FFFFFFFu, 0xFFFFFFFFu}) {
+    auto p = packager.package(frame_from_tag(kAvcKeyframe, 5, ms, 200, true, Codec::H264));
+    ASSERT_TRUE(p);
+    packets.push_back(*p);
+  }
+  // 2^32 + 7 ms on the 64-bit timeline: FLV carries the low 32 bits.
+  auto wrapped =
+      packager.package(frame_from_tag(kAvcInter, 5, (int64_t{1} << 32) + 7, 400, false, Codec::H264));
+  ASSERT_TRUE(wrapped);
+  packets.push_back(*wrapped);
+  auto tags = read_back(packets);
+  ASSERT_EQ(tags.size(), 5u);
+  EXPECT_EQ(tags[0].header.timestamp_ms, 0xFFFFFFu);
+  EXPECT_EQ(tags[1].header.timestamp_ms, 0x1000000u);
+  EXPECT_EQ(tags[2].header.timestamp_ms, 0x7FFFFFFFu);
+  EXPECT_EQ(tags[3].header.timestamp_ms, 0xFFFFFFFFu);
+  EXPECT_EQ(tags[4].header.timestamp_ms, 7u);
+  EXPECT_EQ(bytes_of(tags[3].body), kAvcKeyframe);
+}
+
+TEST(FlvPackagerTest, EnhancedHevc) {
+  FlvPackager packager;
+  media::Tracks tracks;
+  tracks.video = described(MediaKind::Video, Codec::H265, kHvcc);
+  auto headers = packager.headers(tracks);
+  ASSERT_EQ(headers.size(), 2u);
+  auto inter = packager.package(frame_from_tag(kHevcTrail, 0, 40, 80, false, Codec::H265));
+  ASSERT_TRUE(inter);
+  auto tags = read_back({headers[0], headers[1], *inter});
+  ASSERT_EQ(tags.size(), 3u);
+  EXPECT_EQ(bytes_of(tags[1].body), cat({hex("90 68766331"), kHvcc}));
+  // Inter frame (FrameType 2), CodedFrames with SI24 composition time 80 ms.
+  EXPECT_EQ(bytes_of(tags[2].body), cat({hex("a1 68766331 000050"), kHevcTrail}));
+  // The parser of the same module agrees.
+  auto parsed = format::parse_video_tag(tags[2].body.span());
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->codec, Codec::H265);
+  EXPECT_EQ(parsed->composition_time_ms, 80);
+  EXPECT_FALSE(parsed->keyframe);
+}
+
+TEST(FlvPackagerTest, AudioOnlyAndUncarriableFrames) {
+  FlvPackager packager;
+  media::Tracks tracks;
+  tracks.audio = described(MediaKind::Audio, Codec::AAC, tail(kAacSequenceHeader, 2));
+  auto headers = packager.headers(tracks);
+  ASSERT_EQ(headers.size(), 2u);
+  auto a = packager.package(frame_from_tag(kAacFrame, 2, 10, 0, true, Codec::AAC));
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->keyframe);  // audio-only: every frame is a resume point
+  media::Frame unknown = frame_from_tag(kAacFrame, 2, 10, 0, true, Codec::AAC);
+  unknown.codec = Codec::Unknown;
+  EXPECT_FALSE(packager.package(unknown).has_value());
+  media::Frame huge = frame_from_tag(kAacFrame, 2, 10, 0, true, Codec::AAC);
+  huge.payload = Buffer::adopt(Bytes(format::kFlvMaxBodySize - 1));  // + 2 header bytes
+  EXPECT_FALSE(packager.package(huge).has_value());
+}
+
+}  // namespace
+}  // namespace firstmile::output
