@@ -16,11 +16,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdio>
+#include <atomic>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "load/report.hpp"
 #include "load/rtmp_conn.hpp"
@@ -72,15 +76,28 @@ struct Player {
   uint64_t window_msgs = 0, window_bytes = 0;
 };
 
+// The publisher runs on its own thread (and io_context) so that its pacing does not wait for
+// the players' thread to get through a burst of reads.
 struct Publisher {
+  enum State { kConnecting, kPublishing, kFailed };
   explicit Publisher(asio::any_io_executor ex) : conn(ex) {}
   RtmpConn conn;
-  bool publishing = false, stop = false, ended = false;
+  // Shared with the players' thread. `error` is written before kFailed is stored.
+  std::atomic<int> state{kConnecting};
+  std::atomic<bool> open_window{false}, stop{false};
+  std::atomic<uint32_t> window_first{UINT32_MAX};  // first seq of the measurement window
+  // Publisher thread only until it is joined.
   std::string error;
+  bool ended = false;
   uint32_t next_seq = 0;
-  uint32_t window_first = UINT32_MAX;  // first seq of the measurement window
   uint64_t video_frames = 0, audio_frames = 0, media_bytes = 0;
   uint64_t window_msgs = 0, window_bytes = 0;
+
+  void fail(std::string e) {
+    if (state == kFailed) return;
+    error = std::move(e);
+    state = kFailed;
+  }
 };
 
 class Bench {
@@ -89,7 +106,8 @@ class Bench {
       : io_(io),
         opt_(std::move(opt)),
         endpoint_(asio::ip::make_address(opt_.host), opt_.port),
-        pub_(io.get_executor()),
+        pub_io_(1),
+        pub_(pub_io_.get_executor()),
         read_buf_(kReadBufferSize) {}
 
   asio::awaitable<void> run();
@@ -98,7 +116,7 @@ class Bench {
 
  private:
   asio::awaitable<void> sleep(double seconds) {
-    asio::steady_timer t(io_);
+    asio::steady_timer t(co_await asio::this_coro::executor);
     t.expires_after(duration_cast<nanoseconds>(std::chrono::duration<double>(seconds)));
     co_await t.async_wait(kTuple);
   }
@@ -115,9 +133,11 @@ class Bench {
   asio::io_context& io_;
   Options opt_;
   tcp::endpoint endpoint_;
+  asio::io_context pub_io_;
+  std::thread pub_thread_;
   Publisher pub_;
   std::vector<std::unique_ptr<Player>> players_;
-  std::vector<double> added_delay_ms_, read_delay_ms_;
+  std::vector<double> added_delay_ms_, keyframe_delay_ms_, read_delay_ms_;
   Bytes read_buf_;  // shared by all players: one thread, each read is parsed before the next
   json::object result_;
   int exit_code_ = 0;
@@ -167,12 +187,12 @@ asio::awaitable<void> Bench::publisher_reader() {
   while (!pub_.ended) {
     auto [ec, n] = co_await pub_.conn.socket().async_read_some(asio::buffer(buf), kTuple);
     if (ec) {
-      if (!pub_.stop && pub_.error.empty()) pub_.error = "publisher read: " + ec.message();
+      if (!pub_.stop) pub_.fail("publisher read: " + ec.message());
       co_return;
     }
     msgs.clear();
     if (auto st = pub_.conn.feed(ByteSpan(buf.data(), n), msgs); !st) {
-      pub_.error = "publisher: " + st.error().message;
+      pub_.fail("publisher: " + st.error().message);
       co_return;
     }
   }
@@ -181,11 +201,11 @@ asio::awaitable<void> Bench::publisher_reader() {
 asio::awaitable<void> Bench::publish() {
   uint32_t sid = 0;
   if (auto st = co_await publish_setup(sid); !st) {
-    pub_.error = "publish: " + st.error().message;
+    pub_.fail("publish: " + st.error().message);
     co_return;
   }
-  pub_.publishing = true;
-  asio::co_spawn(io_, publisher_reader(), asio::detached);
+  pub_.state = Publisher::kPublishing;
+  asio::co_spawn(pub_io_, publisher_reader(), asio::detached);
 
   const double video_period_ns = 1e9 / opt_.fps;
   const double audio_period_ns = 1e9 * kAacFrameSamples / kAudioSampleRate;
@@ -203,7 +223,7 @@ asio::awaitable<void> Bench::publish() {
     pub_.media_bytes += bytes;
     ++pub_.next_seq;
   };
-  asio::steady_timer timer(io_);
+  asio::steady_timer timer(pub_io_);
   const auto start = Clock::now();
   auto at = [start](double ns) { return start + nanoseconds(static_cast<int64_t>(ns)); };
   uint64_t vi = 0, ai = 0;
@@ -211,6 +231,7 @@ asio::awaitable<void> Bench::publish() {
     timer.expires_at(std::min(at(vi * video_period_ns), at(ai * audio_period_ns)));
     co_await timer.async_wait(kTuple);
     if (pub_.stop) break;
+    if (pub_.open_window && pub_.window_first == UINT32_MAX) pub_.window_first = pub_.next_seq;
     auto now = Clock::now();
     // The stamp is taken as the frame is queued; the write follows without yielding.
     for (; at(vi * video_period_ns) <= now; ++vi) {
@@ -228,7 +249,7 @@ asio::awaitable<void> Bench::publish() {
                       std::move(body));
     }
     if (auto st = co_await pub_.conn.flush(); !st) {
-      pub_.error = "publisher " + st.error().message;
+      pub_.fail("publisher " + st.error().message);
       break;
     }
   }
@@ -279,7 +300,9 @@ void Bench::on_media(Player& p, const rtmp::Message& m, int64_t kernel_ns, int64
   ++p.window_msgs;
   p.window_bytes += m.payload.size();
   if (video) {
-    added_delay_ms_.push_back(static_cast<double>(arrived - stamp->sent_ns) / 1e6);
+    double added = static_cast<double>(arrived - stamp->sent_ns) / 1e6;
+    added_delay_ms_.push_back(added);
+    if ((m.payload[0] >> 4) == 1) keyframe_delay_ms_.push_back(added);
     read_delay_ms_.push_back(static_cast<double>(app_ns - stamp->sent_ns) / 1e6);
   }
 }
@@ -335,16 +358,17 @@ asio::awaitable<void> Bench::run() {
     phase["error"] = why;
     exit_code_ = 1;
   };
-  asio::co_spawn(io_, publish(), asio::detached);
+  asio::co_spawn(pub_io_, publish(), asio::detached);
+  pub_thread_ = std::thread([this] { pub_io_.run(); });
   auto deadline = Clock::now() + std::chrono::seconds(static_cast<int64_t>(opt_.setup_timeout));
-  while (!pub_.publishing && pub_.error.empty() && Clock::now() < deadline) co_await sleep(0.02);
-  if (!pub_.publishing) {
-    give_up(pub_.error.empty() ? "publish timed out" : pub_.error);
+  while (pub_.state == Publisher::kConnecting && Clock::now() < deadline) co_await sleep(0.02);
+  if (pub_.state != Publisher::kPublishing) {
+    give_up(pub_.state == Publisher::kFailed ? pub_.error : "publish timed out");
   } else {
     co_await sleep(opt_.settle);
     phase["rss_kb_before_players"] = opt_.server_pid ? process_rss_kb(opt_.server_pid) : -1;
     auto ramp_start = Clock::now();
-    for (uint32_t i = 0; i < opt_.players && pub_.error.empty(); ++i) {
+    for (uint32_t i = 0; i < opt_.players && pub_.state == Publisher::kPublishing; ++i) {
       asio::steady_timer t(io_);
       t.expires_at(ramp_start + duration_cast<nanoseconds>(std::chrono::duration<double>(i / opt_.ramp_rate)));
       co_await t.async_wait(kTuple);
@@ -364,7 +388,7 @@ asio::awaitable<void> Bench::run() {
     int64_t self0 = self_cpu_us();
     uint64_t wire0 = wire_bytes();
     auto t0 = Clock::now();
-    pub_.window_first = pub_.next_seq;
+    pub_.open_window = true;  // the publisher starts the window at its next frame
     co_await sleep(opt_.duration);
     pub_.stop = true;
     phase["rss_kb_with_players"] = opt_.server_pid ? process_rss_kb(opt_.server_pid) : -1;
@@ -379,8 +403,14 @@ asio::awaitable<void> Bench::run() {
   boost::system::error_code ignored;
   for (auto& p : players_) p->conn.socket().close(ignored);
   pub_.stop = true;
-  pub_.conn.socket().close(ignored);
+  asio::post(pub_io_, [this] {
+    boost::system::error_code ignored;
+    pub_.conn.socket().close(ignored);
+  });
   co_await sleep(0.2);
+  pub_io_.stop();
+  pub_thread_.join();
+  if (pub_.state == Publisher::kFailed && !phase.contains("error")) give_up(pub_.error);
   result_ = report(phase);
   io_.stop();
 }
@@ -432,6 +462,7 @@ json::object Bench::report(const json::object& phase) {
   o["first_keyframe_ms"] = summary(first_key);
   o["first_media_ms"] = summary(first_media);
   o["added_delay_ms"] = summary(added_delay_ms_);
+  o["keyframe_added_delay_ms"] = summary(keyframe_delay_ms_);
   o["read_delay_ms"] = summary(read_delay_ms_);
   if (opt_.server_pid != 0 && phase.contains("server_cpu_us_window")) {
     double cpu = phase.at("server_cpu_us_window").to_number<double>();

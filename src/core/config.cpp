@@ -240,14 +240,21 @@ void validate(const Config& c) {
   }
 }
 
+std::string line_of(const YAML::Node& node) {
+  return " (line " + std::to_string(node.Mark().line + 1) + ")";
+}
+
 void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
+  if (node.IsNull()) return;  // an empty section (all its keys commented out): defaults
   if (!node.IsMap()) {
-    throw ConfigError((prefix.empty() ? std::string("top level") : prefix) + ": expected a mapping");
+    throw ConfigError((prefix.empty() ? std::string("top level") : prefix) + line_of(node) +
+                      ": expected a mapping");
   }
   for (const auto& item : node) {
-    std::string name = item.first.as<std::string>();
+    if (!item.first.IsScalar()) throw ConfigError("key" + line_of(item.first) + ": expected a plain key name");
+    std::string name = item.first.Scalar();
     std::string path = prefix.empty() ? name : prefix + "." + name;
-    auto line = " (line " + std::to_string(item.first.Mark().line + 1) + ")";
+    auto line = line_of(item.first);
     const auto& table = keys();
     auto it = std::find_if(table.begin(), table.end(), [&](const Key& k) { return k.path == path; });
     if (it != table.end()) {
@@ -298,7 +305,7 @@ uint64_t parse_size(const std::string& text) {
   else throw ConfigError("'" + text + "': unknown size unit '" + unit + "' (KiB, MiB, GiB, KB, MB, GB)");
   double bytes = v * mult;
   if (bytes > 1.8e19) throw ConfigError("'" + text + "' is too large");
-  if (unit.empty() && v != std::floor(v)) throw ConfigError("'" + text + "' is not a whole number");
+  if (bytes != std::floor(bytes)) throw ConfigError("'" + text + "' is not a whole number of bytes");
   return static_cast<uint64_t>(bytes);
 }
 

@@ -129,9 +129,16 @@ void Stream::push(Frame frame) {
     gop_.erase(gop_.begin());
   }
   bool cacheable = !tracks_.video || !gop_.empty() || (video && f.keyframe);
-  if (cacheable && gop_bytes_ + f.payload.size() <= config_.fanout.max_gop_cache_bytes) {
-    gop_bytes_ += f.payload.size();
-    gop_.push_back(shared);
+  if (cacheable) {
+    if (gop_bytes_ + f.payload.size() <= config_.fanout.max_gop_cache_bytes) {
+      gop_bytes_ += f.payload.size();
+      gop_.push_back(shared);
+    } else {
+      // A GOP over the cap: drop it whole until the next keyframe, never leave a hole that a
+      // late viewer would decode across.
+      gop_.clear();
+      gop_bytes_ = 0;
+    }
   }
 
   for (auto& s : sinks_) s->on_frame(shared);

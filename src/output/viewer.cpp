@@ -40,7 +40,8 @@ void Viewer::push(const Packet& packet) {
       ++stats_.packets_dropped;
       return;
     }
-    need_keyframe_ = false;
+    // Only a keyframe ends the wait; a configuration packet is queued but does not.
+    if (packet.keyframe) need_keyframe_ = false;
   }
   queued_bytes_ += packet.data.size();
   queue_.push_back(packet);

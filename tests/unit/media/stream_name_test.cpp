@@ -15,8 +15,8 @@ TEST(StreamNameTest, AcceptsUrlAndFileSafeNames) {
 }
 
 TEST(StreamNameTest, RefusesDirectoryEscapes) {
-  for (const char* bad : {".", "..", "../x", "a/b", "/", "a\\b", "..\\x", "%2e", "%2e%2e", "a%2fb",
-                          "%00"}) {
+  for (const char* bad :
+       {".", "..", "../x", "a/b", "/", "a\\b", "..\\x", "%2e", "%2e%2e", "a%2fb", "%00"}) {
     EXPECT_FALSE(valid_name(bad)) << bad;
   }
 }

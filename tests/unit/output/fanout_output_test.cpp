@@ -77,7 +77,8 @@ class FanoutOutputTest : public LoopbackFixture {
   // Reads exactly the concatenation of `parts` and compares.
   void expect_received(std::initializer_list<std::string> parts) {
     std::string expected;
-    for (const auto& p : parts) expected += p;
+    for (const auto& p : parts)
+      expected += p;
     Bytes got = read_exact(expected.size(), 1s);
     EXPECT_EQ(std::string(got.begin(), got.end()), expected);
   }
@@ -118,7 +119,8 @@ TEST_F(FanoutOutputTest, EachFrameIsPackagedOnceWhateverTheViewerCount) {
   out.on_frame(frame("K0", 0, true));
   out.on_frame(frame("P1-xyz", 40));
   EXPECT_EQ(package_calls_, 2);
-  for (auto& v : idle) EXPECT_EQ(v->queued_bytes(), std::string("V:avc1.42c01eK0P1-xyz").size());
+  for (auto& v : idle)
+    EXPECT_EQ(v->queued_bytes(), std::string("V:avc1.42c01eK0P1-xyz").size());
   expect_received({"V:avc1.42c01e", "K0", "P1-xyz"});
 }
 

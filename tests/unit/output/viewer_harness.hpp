@@ -32,7 +32,8 @@ inline Bytes to_bytes(const std::string& s) {
 inline Packet make_packet(uint8_t tag, size_t size, int64_t dts_ms = 0, bool keyframe = false,
                           bool config = false) {
   Bytes b(size);
-  for (size_t i = 0; i < size; ++i) b[i] = static_cast<uint8_t>(tag * 31 + i * 7 + (i >> 9));
+  for (size_t i = 0; i < size; ++i)
+    b[i] = static_cast<uint8_t>(tag * 31 + i * 7 + (i >> 9));
   Packet p;
   p.data = Buffer::adopt(std::move(b));
   p.dts = dts_ms * 90;

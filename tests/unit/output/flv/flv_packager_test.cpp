@@ -28,7 +28,8 @@ Bytes hex(std::string_view s) {
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const auto& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
@@ -42,20 +43,20 @@ Bytes bytes_of(const Buffer& b) {
 
 // FLV tag bodies written by ffmpeg 5.1 (command line in
 // tests/unit/protocol/rtmp/flv_ingest_test.cpp).
-const Bytes kAvcSequenceHeader = hex(
-    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
-    "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAvcSequenceHeader =
+    hex("17000000000164000affe100196764000aacd942847e5c044000000300400000"
+        "0503c489658001000668ebe3cb22c0fdf8f800");
 const Bytes kAacSequenceHeader = hex("af00120856e500");
 const Bytes kAvcKeyframe = hex(  // 500 ms, composition time 200 ms
     "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
     "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
 const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
 const Bytes kAacFrame = hex("af01011881b470");
-const Bytes kHvcc = hex(
-    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-    "ffff01600000030090000003000003003c928090a10001002942010101600000"
-    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-    "0141a2000100074401c172b46240");
+const Bytes kHvcc =
+    hex("0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+        "ffff01600000030090000003000003003c928090a10001002942010101600000"
+        "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+        "0141a2000100074401c172b46240");
 const Bytes kHevcTrail = hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
 media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
@@ -93,7 +94,8 @@ std::vector<format::FlvTag> read_back(const std::vector<Packet>& packets) {
   Bytes header;
   format::write_flv_header(header, true, true);
   reader.feed(header);
-  for (const auto& p : packets) reader.feed(p.data.span());
+  for (const auto& p : packets)
+    reader.feed(p.data.span());
   std::vector<format::FlvTag> tags;
   for (;;) {
     auto t = reader.next();
@@ -131,7 +133,8 @@ TEST(FlvPackagerTest, HeadersAreMetadataAndSequenceHeaders) {
   EXPECT_EQ(bytes_of(tags[1].body), kAvcSequenceHeader);
   EXPECT_EQ(tags[2].header.type, format::kFlvTagAudio);
   EXPECT_EQ(bytes_of(tags[2].body), kAacSequenceHeader);
-  for (const auto& t : tags) EXPECT_EQ(t.header.stream_id, 0u);
+  for (const auto& t : tags)
+    EXPECT_EQ(t.header.stream_id, 0u);
 }
 
 TEST(FlvPackagerTest, FramesBecomeTheTagBodiesFfmpegWrote) {
@@ -179,8 +182,8 @@ TEST(FlvPackagerTest, ExtendedTimestampsAboveFFFFFF) {
     packets.push_back(*p);
   }
   // 2^32 + 7 ms on the 64-bit timeline: FLV carries the low 32 bits.
-  auto wrapped =
-      packager.package(frame_from_tag(kAvcInter, 5, (int64_t{1} << 32) + 7, 400, false, Codec::H264));
+  auto wrapped = packager.package(
+      frame_from_tag(kAvcInter, 5, (int64_t{1} << 32) + 7, 400, false, Codec::H264));
   ASSERT_TRUE(wrapped);
   packets.push_back(*wrapped);
   auto tags = read_back(packets);

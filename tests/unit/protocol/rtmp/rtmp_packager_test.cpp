@@ -29,7 +29,8 @@ Bytes hex(std::string_view s) {
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const auto& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
@@ -43,9 +44,9 @@ Bytes bytes_of(const Buffer& b) {
 
 // FLV tag bodies written by ffmpeg 5.1 (see flv_ingest_test.cpp for the command line): what a
 // player expects on the wire for these frames, byte for byte.
-const Bytes kAvcSequenceHeader = hex(
-    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
-    "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAvcSequenceHeader =
+    hex("17000000000164000affe100196764000aacd942847e5c044000000300400000"
+        "0503c489658001000668ebe3cb22c0fdf8f800");
 const Bytes kAacSequenceHeader = hex("af00120856e500");
 const Bytes kAvcKeyframe = hex(  // 500 ms, composition time 200 ms
     "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
@@ -54,14 +55,14 @@ const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");  // 1
 const Bytes kAacFrame = hex("af01011881b470");
 
 // hvcC (VPS/SPS/PPS of a 320x240 x265 stream) and an IDR sample.
-const Bytes kHvcc = hex(
-    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-    "ffff01600000030090000003000003003c928090a10001002942010101600000"
-    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-    "0141a2000100074401c172b46240");
-const Bytes kHevcIdr = hex(
-    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
-    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
+const Bytes kHvcc =
+    hex("0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+        "ffff01600000030090000003000003003c928090a10001002942010101600000"
+        "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+        "0141a2000100074401c172b46240");
+const Bytes kHevcIdr =
+    hex("000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
+        "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
 
 media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
   media::TrackInfo t;
@@ -97,8 +98,8 @@ std::vector<Message> decode(const std::vector<output::Packet>& packets, uint32_t
   ChunkReader reader;
   std::vector<Message> out;
   Bytes set_chunk_size;
-  ChunkWriter().write(set_chunk_size,
-                      make_control_message(msg_type::kSetChunkSize, encode_set_chunk_size(chunk_size)));
+  ChunkWriter().write(set_chunk_size, make_control_message(msg_type::kSetChunkSize,
+                                                           encode_set_chunk_size(chunk_size)));
   auto r = reader.feed(set_chunk_size, out);
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(reader.chunk_size(), chunk_size);
@@ -204,10 +205,12 @@ TEST_P(RtmpPackagerTest, ExtendedTimestampsAboveFFFFFF) {
   EXPECT_EQ(msgs[2].timestamp, 0x1000000u);
   EXPECT_EQ(msgs[3].timestamp, 0x12345678u);
   EXPECT_EQ(msgs[4].timestamp, 0xFFFFFFFFu);
-  for (const auto& m : msgs) EXPECT_EQ(bytes_of(m.payload), kAvcKeyframe);
+  for (const auto& m : msgs)
+    EXPECT_EQ(bytes_of(m.payload), kAvcKeyframe);
 }
 
-INSTANTIATE_TEST_SUITE_P(ChunkSizes, RtmpPackagerTest, ::testing::Values(128u, 4096u, 60u, 100000u));
+INSTANTIATE_TEST_SUITE_P(ChunkSizes, RtmpPackagerTest,
+                         ::testing::Values(128u, 4096u, 60u, 100000u));
 
 TEST(RtmpPackagerBytes, TypeZeroHeaderLayout) {
   // One frame, chunk size 128: a type-0 header on chunk stream 6 (one-byte basic header),
@@ -252,7 +255,7 @@ TEST(RtmpPackagerBytes, EnhancedHevc) {
   // Enhanced RTMP v1: 0x80 | FrameType << 4 | PacketType, FourCC 'hvc1'.
   EXPECT_EQ(bytes_of(msgs[1].payload), cat({hex("90 68766331"), kHvcc}));
   EXPECT_EQ(bytes_of(msgs[2].payload), cat({hex("91 68766331 000028"), kHevcIdr}));  // SI24 40
-  EXPECT_EQ(bytes_of(msgs[3].payload), cat({hex("93 68766331"), kHevcIdr}));  // CodedFramesX
+  EXPECT_EQ(bytes_of(msgs[3].payload), cat({hex("93 68766331"), kHevcIdr}));         // CodedFramesX
   EXPECT_EQ(bytes_of(msgs[4].payload), cat({hex("a3 68766331"), kHevcIdr}));
   EXPECT_EQ(msgs[2].timestamp, 40u);
   EXPECT_TRUE(key->keyframe);
