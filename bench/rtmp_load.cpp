@@ -17,11 +17,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <thread>
@@ -120,7 +120,9 @@ class Bench {
     t.expires_after(duration_cast<nanoseconds>(std::chrono::duration<double>(seconds)));
     co_await t.async_wait(kTuple);
   }
-  std::string tc_url() const { return "rtmp://" + opt_.host + ":" + std::to_string(opt_.port) + "/" + opt_.app; }
+  std::string tc_url() const {
+    return "rtmp://" + opt_.host + ":" + std::to_string(opt_.port) + "/" + opt_.app;
+  }
   asio::awaitable<Status> publish_setup(uint32_t& stream_id);
   asio::awaitable<void> publish();
   asio::awaitable<void> publisher_reader();
@@ -149,8 +151,11 @@ asio::awaitable<Status> Bench::publish_setup(uint32_t& stream_id) {
   if (auto st = co_await c.handshake(); !st) co_return st;
   c.set_chunk_size(kPublishChunkSize);
   c.command(kCommandCsid, 0,
-            {"connect", 1, Value::object({{"app", opt_.app}, {"type", "nonprivate"},
-                                          {"flashVer", "FMLE/3.0 (compatible; FMSc/1.0)"}, {"tcUrl", tc_url()}})});
+            {"connect", 1,
+             Value::object({{"app", opt_.app},
+                            {"type", "nonprivate"},
+                            {"flashVer", "FMLE/3.0 (compatible; FMSc/1.0)"},
+                            {"tcUrl", tc_url()}})});
   auto r = co_await c.wait_command(1);
   if (!r) co_return r.error();
   if ((*r)[0].as_string() != "_result") co_return fail("connect refused: ", status_code(*r));
@@ -165,16 +170,22 @@ asio::awaitable<Status> Bench::publish_setup(uint32_t& stream_id) {
   c.command(kStreamCsid, stream_id, {"publish", 5, nullptr, opt_.key, "live"});
   r = co_await c.wait_command(-1);
   if (!r) co_return r.error();
-  if (status_code(*r) != "NetStream.Publish.Start") co_return fail("publish refused: ", status_code(*r));
+  if (status_code(*r) != "NetStream.Publish.Start")
+    co_return fail("publish refused: ", status_code(*r));
   double fps = opt_.fps;
   c.queue(msg::kDataAmf0, kStreamCsid, stream_id, 0,
-          amf0::encode_all(std::vector<Value>{
-              "@setDataFrame", "onMetaData",
-              Value::ecma_array({{"width", 640.0}, {"height", 360.0}, {"framerate", fps},
-                                 {"videocodecid", 7.0}, {"videodatarate", double(opt_.video_kbps)},
-                                 {"audiocodecid", 10.0}, {"audiodatarate", double(opt_.audio_kbps)},
-                                 {"audiosamplerate", double(kAudioSampleRate)}, {"stereo", true},
-                                 {"encoder", "firstmile rtmp_load"}})}));
+          amf0::encode_all(
+              std::vector<Value>{"@setDataFrame", "onMetaData",
+                                 Value::ecma_array({{"width", 640.0},
+                                                    {"height", 360.0},
+                                                    {"framerate", fps},
+                                                    {"videocodecid", 7.0},
+                                                    {"videodatarate", double(opt_.video_kbps)},
+                                                    {"audiocodecid", 10.0},
+                                                    {"audiodatarate", double(opt_.audio_kbps)},
+                                                    {"audiosamplerate", double(kAudioSampleRate)},
+                                                    {"stereo", true},
+                                                    {"encoder", "firstmile rtmp_load"}})}));
   c.queue(msg::kVideo, kVideoCsid, stream_id, 0, video_config_body());
   c.queue(msg::kAudio, kAudioCsid, stream_id, 0, audio_config_body());
   co_return co_await c.flush();
@@ -209,9 +220,11 @@ asio::awaitable<void> Bench::publish() {
 
   const double video_period_ns = 1e9 / opt_.fps;
   const double audio_period_ns = 1e9 * kAacFrameSamples / kAudioSampleRate;
-  const auto gop_frames = std::max<uint64_t>(1, static_cast<uint64_t>(opt_.fps * opt_.gop_seconds + 0.5));
+  const auto gop_frames =
+      std::max<uint64_t>(1, static_cast<uint64_t>(opt_.fps * opt_.gop_seconds + 0.5));
   const double gop_bytes = opt_.video_kbps * 1000.0 / 8 * opt_.gop_seconds;
-  const auto p_size = static_cast<size_t>(gop_bytes / (static_cast<double>(gop_frames - 1) + kKeyframeRatio));
+  const auto p_size =
+      static_cast<size_t>(gop_bytes / (static_cast<double>(gop_frames - 1) + kKeyframeRatio));
   const auto k_size = static_cast<size_t>(static_cast<double>(p_size) * kKeyframeRatio);
   const auto a_size = static_cast<size_t>(opt_.audio_kbps * 1000.0 / 8 * audio_period_ns / 1e9);
 
@@ -239,13 +252,15 @@ asio::awaitable<void> Bench::publish() {
       auto body = video_frame_body(key, key ? k_size : p_size, Stamp{pub_.next_seq, realtime_ns()});
       count(body.size());
       ++pub_.video_frames;
-      pub_.conn.queue(msg::kVideo, kVideoCsid, sid, static_cast<uint32_t>(vi * 1000 / opt_.fps), std::move(body));
+      pub_.conn.queue(msg::kVideo, kVideoCsid, sid, static_cast<uint32_t>(vi * 1000 / opt_.fps),
+                      std::move(body));
     }
     for (; at(ai * audio_period_ns) <= now; ++ai) {
       auto body = audio_frame_body(a_size, Stamp{pub_.next_seq, realtime_ns()});
       count(body.size());
       ++pub_.audio_frames;
-      pub_.conn.queue(msg::kAudio, kAudioCsid, sid, static_cast<uint32_t>(ai * kAacFrameSamples * 1000 / kAudioSampleRate),
+      pub_.conn.queue(msg::kAudio, kAudioCsid, sid,
+                      static_cast<uint32_t>(ai * kAacFrameSamples * 1000 / kAudioSampleRate),
                       std::move(body));
     }
     if (auto st = co_await pub_.conn.flush(); !st) {
@@ -265,9 +280,14 @@ asio::awaitable<Status> Bench::play_setup(Player& p) {
   // FFmpeg's play sequence (libavformat/rtmpproto.c).
   c.command(kCommandCsid, 0,
             {"connect", 1,
-             Value::object({{"app", opt_.app}, {"flashVer", "LNX 9,0,124,2"}, {"tcUrl", tc_url()},
-                            {"fpad", false}, {"capabilities", 15.0}, {"audioCodecs", 4071.0},
-                            {"videoCodecs", 252.0}, {"videoFunction", 1.0}})});
+             Value::object({{"app", opt_.app},
+                            {"flashVer", "LNX 9,0,124,2"},
+                            {"tcUrl", tc_url()},
+                            {"fpad", false},
+                            {"capabilities", 15.0},
+                            {"audioCodecs", 4071.0},
+                            {"videoCodecs", 252.0},
+                            {"videoFunction", 1.0}})});
   auto r = co_await c.wait_command(1);
   if (!r) co_return r.error();
   if ((*r)[0].as_string() != "_result") co_return fail("connect refused: ", status_code(*r));
@@ -335,7 +355,8 @@ asio::awaitable<void> Bench::play(Player& p) {
       p.error = st.error().message;
       break;
     }
-    for (const auto& m : msgs) on_media(p, m, r.kernel_ns, app_ns);
+    for (const auto& m : msgs)
+      on_media(p, m, r.kernel_ns, app_ns);
     if (p.conn.has_output()) {
       if (auto st = co_await p.conn.flush(); !st) {
         p.error = st.error().message;
@@ -348,7 +369,8 @@ asio::awaitable<void> Bench::play(Player& p) {
 
 uint64_t Bench::wire_bytes() const {
   uint64_t sum = 0;
-  for (const auto& p : players_) sum += p->conn.bytes_received();
+  for (const auto& p : players_)
+    sum += p->conn.bytes_received();
   return sum;
 }
 
@@ -361,7 +383,8 @@ asio::awaitable<void> Bench::run() {
   asio::co_spawn(pub_io_, publish(), asio::detached);
   pub_thread_ = std::thread([this] { pub_io_.run(); });
   auto deadline = Clock::now() + std::chrono::seconds(static_cast<int64_t>(opt_.setup_timeout));
-  while (pub_.state == Publisher::kConnecting && Clock::now() < deadline) co_await sleep(0.02);
+  while (pub_.state == Publisher::kConnecting && Clock::now() < deadline)
+    co_await sleep(0.02);
   if (pub_.state != Publisher::kPublishing) {
     give_up(pub_.state == Publisher::kFailed ? pub_.error : "publish timed out");
   } else {
@@ -370,7 +393,8 @@ asio::awaitable<void> Bench::run() {
     auto ramp_start = Clock::now();
     for (uint32_t i = 0; i < opt_.players && pub_.state == Publisher::kPublishing; ++i) {
       asio::steady_timer t(io_);
-      t.expires_at(ramp_start + duration_cast<nanoseconds>(std::chrono::duration<double>(i / opt_.ramp_rate)));
+      t.expires_at(ramp_start +
+                   duration_cast<nanoseconds>(std::chrono::duration<double>(i / opt_.ramp_rate)));
       co_await t.async_wait(kTuple);
       players_.push_back(std::make_unique<Player>(io_.get_executor()));
       asio::co_spawn(io_, play(*players_.back()), asio::detached);
@@ -378,9 +402,11 @@ asio::awaitable<void> Bench::run() {
     phase["ramp_s"] = std::chrono::duration<double>(Clock::now() - ramp_start).count();
     deadline = Clock::now() + std::chrono::seconds(static_cast<int64_t>(opt_.setup_timeout));
     auto waiting = [&] {
-      return std::any_of(players_.begin(), players_.end(), [](const auto& p) { return !p->ended && p->first_key_ns == 0; });
+      return std::any_of(players_.begin(), players_.end(),
+                         [](const auto& p) { return !p->ended && p->first_key_ns == 0; });
     };
-    while (waiting() && Clock::now() < deadline) co_await sleep(0.05);
+    while (waiting() && Clock::now() < deadline)
+      co_await sleep(0.05);
     co_await sleep(opt_.settle);
 
     // Measurement window.
@@ -401,7 +427,8 @@ asio::awaitable<void> Bench::run() {
     phase["loadgen_cpu_pct"] = static_cast<double>(self_cpu_us() - self0) / (window_s * 1e4);
   }
   boost::system::error_code ignored;
-  for (auto& p : players_) p->conn.socket().close(ignored);
+  for (auto& p : players_)
+    p->conn.socket().close(ignored);
   pub_.stop = true;
   asio::post(pub_io_, [this] {
     boost::system::error_code ignored;
@@ -422,11 +449,13 @@ json::object Bench::report(const json::object& phase) {
   o["video_kbps"] = opt_.video_kbps;
   o["audio_kbps"] = opt_.audio_kbps;
   o["fps"] = opt_.fps;
-  for (const auto& [k, v] : phase) o[k] = v;
+  for (const auto& [k, v] : phase)
+    o[k] = v;
 
   std::map<std::string, uint64_t> errors;
   std::vector<double> first_key, first_media;
-  uint64_t started = 0, got_frame = 0, every_frame = 0, window_msgs = 0, window_bytes = 0, out_of_order = 0;
+  uint64_t started = 0, got_frame = 0, every_frame = 0, window_msgs = 0, window_bytes = 0,
+           out_of_order = 0;
   double min_ratio = opt_.players > 0 ? 1.0 : 0.0;
   for (const auto& p : players_) {
     if (!p->error.empty()) ++errors[p->error];
@@ -435,30 +464,38 @@ json::object Bench::report(const json::object& phase) {
       ++got_frame;
       first_key.push_back(static_cast<double>(p->first_key_ns - p->play_ns) / 1e6);
     }
-    if (p->first_media_ns != 0) first_media.push_back(static_cast<double>(p->first_media_ns - p->play_ns) / 1e6);
+    if (p->first_media_ns != 0)
+      first_media.push_back(static_cast<double>(p->first_media_ns - p->play_ns) / 1e6);
     window_msgs += p->window_msgs;
     window_bytes += p->window_bytes;
     out_of_order += p->out_of_order;
-    if (pub_.window_msgs > 0 && p->window_msgs == pub_.window_msgs && p->out_of_order == 0) ++every_frame;
-    if (pub_.window_bytes > 0) min_ratio = std::min(min_ratio, double(p->window_bytes) / double(pub_.window_bytes));
+    if (pub_.window_msgs > 0 && p->window_msgs == pub_.window_msgs && p->out_of_order == 0)
+      ++every_frame;
+    if (pub_.window_bytes > 0)
+      min_ratio = std::min(min_ratio, double(p->window_bytes) / double(pub_.window_bytes));
   }
   if (players_.size() < opt_.players) min_ratio = 0;
   json::object errs;
-  for (const auto& [k, v] : errors) errs[k] = v;
+  for (const auto& [k, v] : errors)
+    errs[k] = v;
 
   o["players_play_sent"] = started;
   o["players_with_keyframe"] = got_frame;
   o["player_errors"] = errs;
-  o["publisher"] = {{"video_frames", pub_.video_frames}, {"audio_frames", pub_.audio_frames},
-                    {"media_bytes", pub_.media_bytes}, {"error", pub_.error}};
+  o["publisher"] = {{"video_frames", pub_.video_frames},
+                    {"audio_frames", pub_.audio_frames},
+                    {"media_bytes", pub_.media_bytes},
+                    {"error", pub_.error}};
   double expected_bytes = double(pub_.window_bytes) * opt_.players;
-  o["delivery"] = {{"window_messages_sent", pub_.window_msgs},
-                   {"window_media_bytes_sent", pub_.window_bytes},
-                   {"players_every_frame", every_frame},
-                   {"messages_missing", pub_.window_msgs * opt_.players - std::min(window_msgs, pub_.window_msgs * opt_.players)},
-                   {"out_of_order", out_of_order},
-                   {"media_bytes_ratio", expected_bytes > 0 ? double(window_bytes) / expected_bytes : 0.0},
-                   {"min_player_ratio", min_ratio}};
+  o["delivery"] = {
+      {"window_messages_sent", pub_.window_msgs},
+      {"window_media_bytes_sent", pub_.window_bytes},
+      {"players_every_frame", every_frame},
+      {"messages_missing",
+       pub_.window_msgs * opt_.players - std::min(window_msgs, pub_.window_msgs * opt_.players)},
+      {"out_of_order", out_of_order},
+      {"media_bytes_ratio", expected_bytes > 0 ? double(window_bytes) / expected_bytes : 0.0},
+      {"min_player_ratio", min_ratio}};
   o["first_keyframe_ms"] = summary(first_key);
   o["first_media_ms"] = summary(first_media);
   o["added_delay_ms"] = summary(added_delay_ms_);
@@ -487,11 +524,14 @@ int main(int argc, char** argv) {
   app.add_option("--app", opt.app, "RTMP application");
   app.add_option("--key", opt.key, "stream key");
   app.add_option("--players", opt.players, "number of players");
-  app.add_option("--ramp-rate", opt.ramp_rate, "players started per second")->check(CLI::PositiveNumber);
-  app.add_option("--duration", opt.duration, "measurement window in seconds")->check(CLI::Range(1.0, 3600.0));
+  app.add_option("--ramp-rate", opt.ramp_rate, "players started per second")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--duration", opt.duration, "measurement window in seconds")
+      ->check(CLI::Range(1.0, 3600.0));
   app.add_option("--settle", opt.settle, "seconds of settling before sampling");
   app.add_option("--drain", opt.drain, "seconds after the publisher stops, for the last frames");
-  app.add_option("--setup-timeout", opt.setup_timeout, "seconds allowed for publish and for first frames");
+  app.add_option("--setup-timeout", opt.setup_timeout,
+                 "seconds allowed for publish and for first frames");
   app.add_option("--video-kbps", opt.video_kbps, "video bitrate")->check(CLI::Range(10, 100000));
   app.add_option("--audio-kbps", opt.audio_kbps, "audio bitrate")->check(CLI::Range(8, 1000));
   app.add_option("--fps", opt.fps, "video frame rate")->check(CLI::Range(1, 240));
@@ -502,7 +542,8 @@ int main(int argc, char** argv) {
   asio::io_context io(1);
   Bench bench(io, opt);
   // Hard bound on the whole run, whatever the server does.
-  double limit = 2 * opt.setup_timeout + opt.players / opt.ramp_rate + opt.duration + 2 * opt.settle + opt.drain + 30;
+  double limit = 2 * opt.setup_timeout + opt.players / opt.ramp_rate + opt.duration +
+                 2 * opt.settle + opt.drain + 30;
   asio::steady_timer watchdog(io, std::chrono::seconds(static_cast<int64_t>(limit)));
   watchdog.async_wait([&](boost::system::error_code ec) {
     if (ec) return;

@@ -7,6 +7,7 @@
 # Usage: bench/run.sh BUILD_DIR
 # Environment (defaults): PLAYERS=1000 VIDEO_KBPS=500 AUDIO_KBPS=64 DURATION=30 RAMP_RATE=200
 #   COALESCE_MS=100 SERVERS="nginx firstmile firstmile-throughput" RESULTS_DIR=(new /tmp dir)
+#   REPEAT=1 (runs of each server, interleaved; the table shows each server's median run)
 #   NICE=-10 (as root, server and load generator run at this nice level so that other work on a
 #   shared machine does not take their core away mid-measurement; NICE=0 disables it)
 # See docs/benchmarks.md for what is measured and how.
@@ -20,6 +21,7 @@ duration=${DURATION:-30}
 ramp_rate=${RAMP_RATE:-200}
 coalesce_ms=${COALESCE_MS:-100}
 servers=${SERVERS:-nginx firstmile firstmile-throughput}
+repeat=${REPEAT:-1}
 nice_level=${NICE:--10}
 [[ $(id -u) -eq 0 ]] || nice_level=0
 results=${RESULTS_DIR:-$(mktemp -d /tmp/firstmile-bench-results.XXXXXX)}
@@ -92,16 +94,18 @@ stop_server() {
 }
 
 run_one() {  # name mode start-function
-  local name=$1 mode=$2 port
+  local name=$1 mode=$2 port load_before
   port=$(free_port)
+  server_log="$tmp/$name.log"
   "$3" "$port" || return 1
   if ! wait_listen "$port" "$server_wrapper"; then
     echo "run.sh: $name is not listening on $port" >&2
-    cat "$tmp/$name.log" >&2
+    cat "$server_log" >&2
     stop_server
     return 1
   fi
   echo "run.sh: $name ($mode): $players players, ${video_kbps}+${audio_kbps} kb/s, ${duration}s window" >&2
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   local status=0
   timeout -s KILL "$load_limit" nice -n "$nice_level" taskset -c 1 "$load" --port "$port" --players "$players" \
     --ramp-rate "$ramp_rate" --duration "$duration" --video-kbps "$video_kbps" \
@@ -109,12 +113,12 @@ run_one() {  # name mode start-function
   # Still alive after the load? A crash shows up here rather than as odd numbers.
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: $name exited during the run; its log:" >&2
-    tail -20 "$tmp/$name.log" >&2
+    tail -20 "$server_log" >&2
     status=1
   fi
   stop_server
-  cp "$tmp/$name.log" "$results/$name.log" 2>/dev/null || true
-  echo "$name $mode" >"$results/$name.mode"
+  cp "$server_log" "$results/$name.log" 2>/dev/null || true
+  printf '%s\n%s\n%s\n' "$mode" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$results/$name.mode"
   [[ $status -eq 0 ]] || echo "run.sh: $name: load generator exit status $status" >&2
 }
 
@@ -128,7 +132,7 @@ master_process off;
 worker_processes 1;
 worker_rlimit_nofile $((players * 2 + 100));
 pid $dir/nginx.pid;
-error_log $dir/error.log warn;
+error_log stderr warn;
 events { worker_connections $((players + 100)); }
 rtmp {
   server {
@@ -138,7 +142,7 @@ rtmp {
   }
 }
 EOF
-  start_server "$tmp/nginx.log" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  start_server "$server_log" nginx -p "$dir" -e stderr -c "$dir/nginx.conf"
 }
 
 firstmile_config() {  # port coalesce-ms
@@ -159,52 +163,72 @@ EOF
 
 start_firstmile() {
   firstmile_config "$1" 0 >"$tmp/firstmile.yaml"
-  start_server "$tmp/firstmile.log" "$firstmile" --config "$tmp/firstmile.yaml"
+  start_server "$server_log" "$firstmile" --config "$tmp/firstmile.yaml"
 }
 
 start_firstmile_throughput() {
   firstmile_config "$1" "$coalesce_ms" >"$tmp/firstmile-throughput.yaml"
-  start_server "$tmp/firstmile-throughput.log" "$firstmile" --config "$tmp/firstmile-throughput.yaml"
+  start_server "$server_log" "$firstmile" --config "$tmp/firstmile-throughput.yaml"
 }
 
-for s in $servers; do
-  case $s in
-    nginx)
-      [[ -f $nginx_module ]] || { echo "run.sh: $nginx_module missing (scripts/setup.sh bench)" >&2; continue; }
-      run_one nginx "nginx-rtmp 1.2.2, live on" start_nginx ;;
-    firstmile) run_one firstmile "default (low latency)" start_firstmile ;;
-    firstmile-throughput) run_one firstmile-throughput "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
-    *) echo "run.sh: unknown server '$s'" >&2; exit 2 ;;
-  esac
+for r in $(seq "$repeat"); do
+  for s in $servers; do
+    case $s in
+      nginx)
+        [[ -f $nginx_module ]] || { echo "run.sh: $nginx_module missing (scripts/setup.sh bench)" >&2; continue; }
+        run_one "nginx.$r" "nginx-rtmp 1.2.2, live on" start_nginx ;;
+      firstmile) run_one "firstmile.$r" "default (low latency)" start_firstmile ;;
+      firstmile-throughput)
+        run_one "firstmile-throughput.$r" "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
+      *) echo "run.sh: unknown server '$s'" >&2; exit 2 ;;
+    esac
+  done
 done
 
 echo "run.sh: JSON results in $results" >&2
-python3 - "$results" $servers <<'EOF'
+python3 - "$results" "$repeat" $servers <<'EOF'
 import json, os, sys
-results, names = sys.argv[1], sys.argv[2:]
-rows, base = [], None
-for n in names:
-    path = os.path.join(results, n + ".json")
+results, repeat, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+
+def load(name):
     try:
-        r = json.load(open(path))
+        r = json.load(open(os.path.join(results, name + ".json")))
+        mode, before, after = open(os.path.join(results, name + ".mode")).read().splitlines()[:3]
     except (OSError, ValueError):
-        rows.append((n, None, None)); continue
-    mode = open(os.path.join(results, n + ".mode")).read().split(" ", 1)[1].strip()
-    if n == "nginx" and "server_cpu_us_per_mb" in r:
-        base = r["server_cpu_us_per_mb"]
-    rows.append((n, mode, r))
-print("| server | mode | players (with frames) | CPU µs/MB | RSS KB/player | first frame ms (median / p99) "
-      "| added delay ms (median / p99) | delivered/sent bytes | players with every frame | CPU vs nginx |")
+        return None
+    r["_mode"], r["_load"] = mode, (before, after)
+    return r
+
+runs = {n: [r for r in (load(f"{n}.{i}") for i in range(1, repeat + 1)) if r] for n in names}
+cpu = lambda r: r.get("server_cpu_us_per_mb", 0)
+median_run = {n: sorted(rs, key=cpu)[(len(rs) - 1) // 2] for n, rs in runs.items() if rs}
+base = cpu(median_run["nginx"]) if "nginx" in median_run else None
+
+print("| server | mode | players (got a keyframe) | CPU µs per delivered MB | RSS KB per player "
+      "| first frame ms, median / p99 | added delay ms, median / p99 | delivered / sent bytes "
+      "| players with every frame | CPU/MB vs nginx-rtmp |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for n, mode, r in rows:
+for n in names:
+    r = median_run.get(n)
     if r is None:
-        print(f"| {n} | (no result) | | | | | | | | |"); continue
-    cpu = r.get("server_cpu_us_per_mb", 0)
-    ratio = f"{cpu / base:.2f}×" if base else "–"
+        print(f"| {n} | (no result) | | | | | | | | |")
+        continue
+    c = f"{cpu(r):,.0f}"
+    if len(runs[n]) > 1:
+        c += f" ({min(map(cpu, runs[n])):,.0f}–{max(map(cpu, runs[n])):,.0f})"
+    ratio = f"{cpu(r) / base:.2f}×" if base else "–"
+    if base and n != "nginx" and len(runs[n]) > 1:
+        paired = [cpu(x) / cpu(y) for x, y in zip(runs[n], runs["nginx"]) if cpu(y)]
+        if paired:
+            ratio += f" ({min(paired):.2f}–{max(paired):.2f})"
     ff, d, dl = r["first_keyframe_ms"], r["added_delay_ms"], r["delivery"]
     note = f" ({r['error']})" if "error" in r else ""
-    print(f"| {n} | {mode}{note} | {r['players_requested']} ({r['players_with_keyframe']}) | {cpu:,.0f} "
+    print(f"| {n} | {r['_mode']}{note} | {r['players_requested']} ({r['players_with_keyframe']}) | {c} "
           f"| {r.get('server_rss_kb_per_player', 0):.1f} | {ff['median']:.0f} / {ff['p99']:.0f} "
-          f"| {d['median']:.2f} / {d['p99']:.2f} | {dl['media_bytes_ratio']:.4f} "
+          f"| {d['median']:.1f} / {d['p99']:.1f} | {dl['media_bytes_ratio']:.4f} "
           f"| {dl['players_every_frame']} | {ratio} |")
+loads = [x["_load"][0] for rs in runs.values() for x in rs]
+print(f"\n{sum(map(len, runs.values()))} runs; median run per server shown"
+      + (", CPU range and paired ratios (same round) in parentheses" if repeat > 1 else "")
+      + f"; load average (1/5/15 min) before each run: {'; '.join(loads)}")
 EOF

@@ -55,7 +55,8 @@ inline int64_t process_cpu_us(int pid) {
     if (i == 14) utime = std::stoull(field);
     if (i == 15) stime = std::stoull(field);
   }
-  return static_cast<int64_t>((utime + stime) * 1'000'000 / static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
+  return static_cast<int64_t>((utime + stime) * 1'000'000 /
+                              static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
 }
 
 // VmRSS of /proc/PID/status in KiB; -1 when unavailable.
@@ -72,7 +73,8 @@ inline int64_t process_rss_kb(int pid) {
 inline int64_t self_cpu_us() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000 + u.ru_utime.tv_usec +
+         u.ru_stime.tv_usec;
 }
 
 }  // namespace firstmile::bench

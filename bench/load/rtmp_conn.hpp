@@ -32,8 +32,8 @@ namespace firstmile::bench {
 
 namespace asio = boost::asio;
 namespace amf0 = format::amf0;
-using asio::ip::tcp;
 using amf0::Value;
+using asio::ip::tcp;
 inline constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // Chunk streams as FFmpeg's rtmpproto uses them.
@@ -83,7 +83,8 @@ class RtmpConn {
   }
   // The writer applies it to the messages queued after it, as the peer will.
   void set_chunk_size(uint32_t size) {
-    queue(rtmp::msg_type::kSetChunkSize, rtmp::kControlCsid, 0, 0, rtmp::encode_set_chunk_size(size));
+    queue(rtmp::msg_type::kSetChunkSize, rtmp::kControlCsid, 0, 0,
+          rtmp::encode_set_chunk_size(size));
   }
   void command(uint32_t csid, uint32_t stream_id, const std::vector<Value>& values) {
     queue(rtmp::msg_type::kCommandAmf0, csid, stream_id, 0, amf0::encode_all(values));

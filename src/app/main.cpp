@@ -1,9 +1,9 @@
 // firstmile: live-streaming ingest server. Wires the configuration, the workers, the stream
 // registry and the protocol servers, and stages the shutdown.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <unistd.h>
 
 #include <future>
 #include <iostream>

@@ -53,20 +53,24 @@ Server::Server(Config config) : config_(std::move(config)) {
     hc.name_prefix = instance_prefix(streams_created_++);
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!config_.hls.dir.empty()) {
-      auto writer = hls::HlsDiskWriter::create(
-          hls::HlsDiskConfig{.directory = config_.hls.dir, .app = stream.app(), .stream = stream.name()});
+      auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{
+          .directory = config_.hls.dir, .app = stream.app(), .stream = stream.name()});
       if (writer) {
         std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
-        segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) { w->submit(snap); };
+        segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) {
+          w->submit(snap);
+        };
       } else {
-        log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.path(), writer.error().message);
+        log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.path(),
+                    writer.error().message);
       }
     }
     stream.set_hls(segmenter);
     stream.add_sink(std::make_shared<hls::HlsOutput>(segmenter));
   };
   registry_ = std::make_unique<media::StreamRegistry>(config_, log_, setup);
-  ctx_ = std::make_unique<ServerContext>(ServerContext{config_, log_, *workers_, *registry_, *connections_});
+  ctx_ = std::make_unique<ServerContext>(
+      ServerContext{config_, log_, *workers_, *registry_, *connections_});
   if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*ctx_);
   if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
 }

@@ -36,7 +36,8 @@ class ByteReader {
   uint32_t u32le() {
     if (!need(4)) return 0;
     uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | data_[pos_ + static_cast<size_t>(i)];
+    for (int i = 3; i >= 0; --i)
+      v = (v << 8) | data_[pos_ + static_cast<size_t>(i)];
     pos_ += 4;
     return v;
   }
@@ -70,7 +71,8 @@ class ByteReader {
   uint64_t be(size_t n) {
     if (!need(n)) return 0;
     uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = (v << 8) | data_[pos_ + i];
+    for (size_t i = 0; i < n; ++i)
+      v = (v << 8) | data_[pos_ + i];
     pos_ += n;
     return v;
   }
@@ -90,7 +92,8 @@ class ByteWriter {
   void u32(uint32_t v) { be(v, 4); }
   void u64(uint64_t v) { be(v, 8); }
   void u32le(uint32_t v) {
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+      out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
   }
   void f64(double d) {
     uint64_t bits;
@@ -103,12 +106,14 @@ class ByteWriter {
   size_t size() const { return out_.size(); }
   // Overwrites n big-endian bytes at an earlier offset (length fields written after the body).
   void patch(size_t offset, uint64_t v, size_t n) {
-    for (size_t i = 0; i < n; ++i) out_[offset + i] = static_cast<uint8_t>(v >> (8 * (n - 1 - i)));
+    for (size_t i = 0; i < n; ++i)
+      out_[offset + i] = static_cast<uint8_t>(v >> (8 * (n - 1 - i)));
   }
 
  private:
   void be(uint64_t v, size_t n) {
-    for (size_t i = 0; i < n; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * (n - 1 - i))));
+    for (size_t i = 0; i < n; ++i)
+      out_.push_back(static_cast<uint8_t>(v >> (8 * (n - 1 - i))));
   }
   Bytes& out_;
 };

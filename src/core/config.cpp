@@ -21,7 +21,8 @@ std::string trim(std::string s) {
 bool split_number(const std::string& text, double& number, std::string& unit) {
   std::string t = trim(text);
   size_t i = 0;
-  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.'))
+    ++i;
   if (i == 0) return false;
   try {
     size_t used = 0;
@@ -85,9 +86,11 @@ double to_double(const YAML::Node& n, double min, double max) {
   double v;
   std::string unit;
   std::string s = scalar(n);
-  if (!split_number(s, v, unit) || !unit.empty()) throw ConfigError("expected a number, got '" + s + "'");
+  if (!split_number(s, v, unit) || !unit.empty())
+    throw ConfigError("expected a number, got '" + s + "'");
   if (v < min || v > max) {
-    throw ConfigError("value " + s + " is outside [" + format_double(min) + ", " + format_double(max) + "]");
+    throw ConfigError("value " + s + " is outside [" + format_double(min) + ", " +
+                      format_double(max) + "]");
   }
   return v;
 }
@@ -118,24 +121,27 @@ Key size_key(std::string path, T Config::*section, uint64_t std::remove_referenc
 
 template <class T>
 Key bool_key(std::string path, T Config::*section, bool std::remove_reference_t<T>::*field) {
-  return Key{std::move(path), [=](Config& c, const YAML::Node& n) { (c.*section).*field = to_bool(n); },
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) { (c.*section).*field = to_bool(n); },
              [=](const Config& c) { return std::string((c.*section).*field ? "true" : "false"); }};
 }
 
 template <class T>
 Key string_key(std::string path, T Config::*section, std::string std::remove_reference_t<T>::*field,
                std::vector<std::string> allowed = {}) {
-  return Key{std::move(path),
-             [=](Config& c, const YAML::Node& n) {
-               std::string v = n.IsNull() ? std::string() : scalar(n);
-               if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-                 std::string list;
-                 for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                 throw ConfigError("'" + v + "' is not one of: " + list);
-               }
-               (c.*section).*field = v;
-             },
-             [=](const Config& c) { return (c.*section).*field; }, true};
+  return Key{
+      std::move(path),
+      [=](Config& c, const YAML::Node& n) {
+        std::string v = n.IsNull() ? std::string() : scalar(n);
+        if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+          std::string list;
+          for (auto& a : allowed)
+            list += (list.empty() ? "" : ", ") + a;
+          throw ConfigError("'" + v + "' is not one of: " + list);
+        }
+        (c.*section).*field = v;
+      },
+      [=](const Config& c) { return (c.*section).*field; }, true};
 }
 
 template <class T>
@@ -168,67 +174,77 @@ const std::vector<Key>& keys() {
     k.push_back(string_key("log.level", &Config::log, &LogConfig::level,
                            {"trace", "debug", "info", "warn", "error", "off"}));
     k.push_back(string_key("log.format", &Config::log, &LogConfig::format, {"text", "json"}));
-    k.push_back(Key{"workers",
-                    [](Config& c, const YAML::Node& n) { c.workers = static_cast<uint32_t>(to_uint(n, 256)); },
-                    [](const Config& c) { return std::to_string(c.workers); }});
+    k.push_back(Key{
+        "workers",
+        [](Config& c, const YAML::Node& n) { c.workers = static_cast<uint32_t>(to_uint(n, 256)); },
+        [](const Config& c) { return std::to_string(c.workers); }});
     k.push_back(Key{"node_id", [](Config& c, const YAML::Node& n) { c.node_id = scalar(n); },
                     [](const Config& c) { return c.node_id; }, true});
-    k.push_back(uint_key("limits.max_connections", &Config::limits, &LimitsConfig::max_connections, 1,
-                         1000000));
+    k.push_back(uint_key("limits.max_connections", &Config::limits, &LimitsConfig::max_connections,
+                         1, 1000000));
     k.push_back(bool_key("rtmp.enabled", &Config::rtmp, &RtmpConfig::enabled));
     k.push_back(string_key("rtmp.listen", &Config::rtmp, &RtmpConfig::listen));
     k.push_back(uint_key("rtmp.chunk_size", &Config::rtmp, &RtmpConfig::chunk_size, 128, 1 << 24));
     k.push_back(uint_key("rtmp.max_incoming_chunk_size", &Config::rtmp,
                          &RtmpConfig::max_incoming_chunk_size, 128, 1 << 24));
-    k.push_back(uint_key("rtmp.max_message_size", &Config::rtmp, &RtmpConfig::max_message_size, 1024,
-                         64 << 20));
-    k.push_back(uint_key("rtmp.ack_window", &Config::rtmp, &RtmpConfig::ack_window, 4096, 1u << 31));
-    k.push_back(duration_key("rtmp.handshake_timeout", &Config::rtmp, &RtmpConfig::handshake_timeout,
-                             Duration(100), hours(1)));
+    k.push_back(uint_key("rtmp.max_message_size", &Config::rtmp, &RtmpConfig::max_message_size,
+                         1024, 64 << 20));
+    k.push_back(
+        uint_key("rtmp.ack_window", &Config::rtmp, &RtmpConfig::ack_window, 4096, 1u << 31));
+    k.push_back(duration_key("rtmp.handshake_timeout", &Config::rtmp,
+                             &RtmpConfig::handshake_timeout, Duration(100), hours(1)));
     k.push_back(duration_key("rtmp.publish_idle_timeout", &Config::rtmp,
                              &RtmpConfig::publish_idle_timeout, Duration(100), hours(1)));
     k.push_back(Key{"rtmp.on_conflict",
                     [](Config& c, const YAML::Node& n) {
                       std::string v = scalar(n);
-                      if (v == "refuse") c.rtmp.on_conflict = PublishConflict::Refuse;
-                      else if (v == "takeover") c.rtmp.on_conflict = PublishConflict::TakeOver;
-                      else throw ConfigError("'" + v + "' is not one of: refuse, takeover");
+                      if (v == "refuse")
+                        c.rtmp.on_conflict = PublishConflict::Refuse;
+                      else if (v == "takeover")
+                        c.rtmp.on_conflict = PublishConflict::TakeOver;
+                      else
+                        throw ConfigError("'" + v + "' is not one of: refuse, takeover");
                     },
                     [](const Config& c) {
-                      return std::string(c.rtmp.on_conflict == PublishConflict::Refuse ? "refuse" : "takeover");
+                      return std::string(
+                          c.rtmp.on_conflict == PublishConflict::Refuse ? "refuse" : "takeover");
                     }});
     k.push_back(bool_key("http.enabled", &Config::http, &HttpConfig::enabled));
     k.push_back(string_key("http.listen", &Config::http, &HttpConfig::listen));
-    k.push_back(uint_key("http.max_header_bytes", &Config::http, &HttpConfig::max_header_bytes, 1024,
-                         1 << 20));
-    k.push_back(uint_key("http.max_body_bytes", &Config::http, &HttpConfig::max_body_bytes, 0, 64 << 20));
-    k.push_back(duration_key("http.idle_timeout", &Config::http, &HttpConfig::idle_timeout, Duration(100),
-                             hours(1)));
+    k.push_back(uint_key("http.max_header_bytes", &Config::http, &HttpConfig::max_header_bytes,
+                         1024, 1 << 20));
+    k.push_back(
+        uint_key("http.max_body_bytes", &Config::http, &HttpConfig::max_body_bytes, 0, 64 << 20));
+    k.push_back(duration_key("http.idle_timeout", &Config::http, &HttpConfig::idle_timeout,
+                             Duration(100), hours(1)));
     k.push_back(string_key("http.cors_origin", &Config::http, &HttpConfig::cors_origin));
     k.push_back(bool_key("hls.enabled", &Config::hls, &HlsConfig::enabled));
-    k.push_back(double_key("hls.segment_duration", &Config::hls, &HlsConfig::segment_duration, 0.1, 60));
+    k.push_back(
+        double_key("hls.segment_duration", &Config::hls, &HlsConfig::segment_duration, 0.1, 60));
     k.push_back(uint_key("hls.window", &Config::hls, &HlsConfig::window, 2, 1000));
     k.push_back(uint_key("hls.keep_extra", &Config::hls, &HlsConfig::keep_extra, 0, 100));
-    k.push_back(double_key("hls.max_segment_duration", &Config::hls, &HlsConfig::max_segment_duration,
-                           0.5, 600));
+    k.push_back(double_key("hls.max_segment_duration", &Config::hls,
+                           &HlsConfig::max_segment_duration, 0.5, 600));
     k.push_back(string_key("hls.dir", &Config::hls, &HlsConfig::dir));
     k.push_back(size_key("fanout.max_queue_bytes", &Config::fanout, &FanoutConfig::max_queue_bytes,
                          64 << 10, 1ull << 32));
-    k.push_back(duration_key("fanout.max_lag", &Config::fanout, &FanoutConfig::max_lag, Duration(100),
-                             hours(1)));
+    k.push_back(duration_key("fanout.max_lag", &Config::fanout, &FanoutConfig::max_lag,
+                             Duration(100), hours(1)));
     k.push_back(uint_key("fanout.max_skips", &Config::fanout, &FanoutConfig::max_skips, 0, 1000));
     k.push_back(duration_key("fanout.skip_window", &Config::fanout, &FanoutConfig::skip_window,
                              Duration(1000), hours(1)));
-    k.push_back(duration_key("fanout.coalesce", &Config::fanout, &FanoutConfig::coalesce, Duration(0),
-                             Duration(2000)));
-    k.push_back(size_key("fanout.send_buffer", &Config::fanout, &FanoutConfig::send_buffer, 0, 64 << 20));
+    k.push_back(duration_key("fanout.coalesce", &Config::fanout, &FanoutConfig::coalesce,
+                             Duration(0), Duration(2000)));
+    k.push_back(
+        size_key("fanout.send_buffer", &Config::fanout, &FanoutConfig::send_buffer, 0, 64 << 20));
     k.push_back(size_key("fanout.max_gop_cache_bytes", &Config::fanout,
                          &FanoutConfig::max_gop_cache_bytes, 0, 1ull << 32));
     k.push_back(duration_key("stream.linger", &Config::stream, &StreamConfig::linger, Duration(0),
                              hours(24)));
-    k.push_back(uint_key("stream.max_streams", &Config::stream, &StreamConfig::max_streams, 1, 1000000));
-    k.push_back(uint_key("stream.max_name_length", &Config::stream, &StreamConfig::max_name_length, 8,
-                         4096));
+    k.push_back(
+        uint_key("stream.max_streams", &Config::stream, &StreamConfig::max_streams, 1, 1000000));
+    k.push_back(uint_key("stream.max_name_length", &Config::stream, &StreamConfig::max_name_length,
+                         8, 4096));
     return k;
   }();
   return table;
@@ -251,12 +267,14 @@ void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
                       ": expected a mapping");
   }
   for (const auto& item : node) {
-    if (!item.first.IsScalar()) throw ConfigError("key" + line_of(item.first) + ": expected a plain key name");
+    if (!item.first.IsScalar())
+      throw ConfigError("key" + line_of(item.first) + ": expected a plain key name");
     std::string name = item.first.Scalar();
     std::string path = prefix.empty() ? name : prefix + "." + name;
     auto line = line_of(item.first);
     const auto& table = keys();
-    auto it = std::find_if(table.begin(), table.end(), [&](const Key& k) { return k.path == path; });
+    auto it =
+        std::find_if(table.begin(), table.end(), [&](const Key& k) { return k.path == path; });
     if (it != table.end()) {
       try {
         it->set(config, item.second);
@@ -279,13 +297,19 @@ void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
 Duration parse_duration(const std::string& text) {
   double v;
   std::string unit;
-  if (!split_number(text, v, unit)) throw ConfigError("'" + text + "' is not a duration (e.g. 10s, 250ms)");
+  if (!split_number(text, v, unit))
+    throw ConfigError("'" + text + "' is not a duration (e.g. 10s, 250ms)");
   double ms;
-  if (unit.empty() || unit == "s") ms = v * 1000;
-  else if (unit == "ms") ms = v;
-  else if (unit == "m" || unit == "min") ms = v * 60000;
-  else if (unit == "h") ms = v * 3600000;
-  else throw ConfigError("'" + text + "': unknown duration unit '" + unit + "' (ms, s, m, h)");
+  if (unit.empty() || unit == "s")
+    ms = v * 1000;
+  else if (unit == "ms")
+    ms = v;
+  else if (unit == "m" || unit == "min")
+    ms = v * 60000;
+  else if (unit == "h")
+    ms = v * 3600000;
+  else
+    throw ConfigError("'" + text + "': unknown duration unit '" + unit + "' (ms, s, m, h)");
   if (ms > 1e12) throw ConfigError("'" + text + "' is too long");
   return Duration(static_cast<int64_t>(std::llround(ms)));
 }
@@ -295,17 +319,27 @@ uint64_t parse_size(const std::string& text) {
   std::string unit;
   if (!split_number(text, v, unit)) throw ConfigError("'" + text + "' is not a number");
   double mult;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "KiB" || unit == "k") mult = 1024.0;
-  else if (unit == "KB" || unit == "kB") mult = 1000.0;
-  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
-  else if (unit == "MB") mult = 1e6;
-  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "GB") mult = 1e9;
-  else throw ConfigError("'" + text + "': unknown size unit '" + unit + "' (KiB, MiB, GiB, KB, MB, GB)");
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "K" || unit == "KiB" || unit == "k")
+    mult = 1024.0;
+  else if (unit == "KB" || unit == "kB")
+    mult = 1000.0;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024.0 * 1024;
+  else if (unit == "MB")
+    mult = 1e6;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else if (unit == "GB")
+    mult = 1e9;
+  else
+    throw ConfigError("'" + text + "': unknown size unit '" + unit +
+                      "' (KiB, MiB, GiB, KB, MB, GB)");
   double bytes = v * mult;
   if (bytes > 1.8e19) throw ConfigError("'" + text + "' is too large");
-  if (bytes != std::floor(bytes)) throw ConfigError("'" + text + "' is not a whole number of bytes");
+  if (bytes != std::floor(bytes))
+    throw ConfigError("'" + text + "' is not a whole number of bytes");
   return static_cast<uint64_t>(bytes);
 }
 

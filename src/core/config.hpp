@@ -18,19 +18,19 @@ struct ConfigError : std::runtime_error {
 enum class PublishConflict { Refuse, TakeOver };
 
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "text";  // text (logfmt-style fields) or json (one object per line)
 };
 
 struct RtmpConfig {
   bool enabled = true;
   std::string listen = "0.0.0.0:1935";
-  uint32_t chunk_size = 4096;               // our outbound chunk size
+  uint32_t chunk_size = 4096;  // our outbound chunk size
   uint32_t max_incoming_chunk_size = 16 << 20;
-  uint32_t max_message_size = 8 << 20;      // largest message a peer may send
-  uint32_t ack_window = 2500000;            // Window Acknowledgement Size we announce
-  Duration handshake_timeout{10000};        // TCP accept to publish/play command
-  Duration publish_idle_timeout{15000};     // a publisher that sends no media for this long
+  uint32_t max_message_size = 8 << 20;   // largest message a peer may send
+  uint32_t ack_window = 2500000;         // Window Acknowledgement Size we announce
+  Duration handshake_timeout{10000};     // TCP accept to publish/play command
+  Duration publish_idle_timeout{15000};  // a publisher that sends no media for this long
   PublishConflict on_conflict = PublishConflict::Refuse;
 };
 
@@ -45,11 +45,11 @@ struct HttpConfig {
 
 struct HlsConfig {
   bool enabled = true;
-  double segment_duration = 2.0;      // seconds; segments are cut at the next keyframe after it
-  uint32_t window = 6;                // segments listed in the live playlist
-  uint32_t keep_extra = 2;            // segments kept in memory after leaving the playlist
+  double segment_duration = 2.0;       // seconds; segments are cut at the next keyframe after it
+  uint32_t window = 6;                 // segments listed in the live playlist
+  uint32_t keep_extra = 2;             // segments kept in memory after leaving the playlist
   double max_segment_duration = 10.0;  // cut even without a keyframe past this
-  std::string dir;                    // optional copy on disk; empty = memory only
+  std::string dir;                     // optional copy on disk; empty = memory only
 };
 
 struct FanoutConfig {
@@ -57,7 +57,7 @@ struct FanoutConfig {
   Duration max_lag{5000};              // queued media older than this also triggers a skip
   uint32_t max_skips = 3;              // skips within skip_window before disconnecting
   Duration skip_window{30000};
-  Duration coalesce{0};                // 0 = write at once (low latency); >0 = throughput mode
+  Duration coalesce{0};  // 0 = write at once (low latency); >0 = throughput mode
   // SO_SNDBUF of viewer sockets; 0 keeps the kernel's autotuning (which may buffer megabytes
   // per viewer on its own before the queue above ever fills).
   uint64_t send_buffer = 0;

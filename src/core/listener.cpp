@@ -9,8 +9,8 @@
 
 namespace firstmile {
 
-Listener::Listener(std::string name, WorkerPool& workers, ConnectionLimiter& connections, Logger log,
-                   Handler handler)
+Listener::Listener(std::string name, WorkerPool& workers, ConnectionLimiter& connections,
+                   Logger log, Handler handler)
     : name_(std::move(name)),
       workers_(workers),
       connections_(connections),
@@ -43,7 +43,8 @@ void Listener::stop() {
 asio::awaitable<void> Listener::accept_loop() {
   for (;;) {
     auto& worker = workers_.next();
-    auto [ec, accepted] = co_await acceptor_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
+    auto [ec, accepted] =
+        co_await acceptor_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
     if (!acceptor_->is_open()) co_return;
     if (ec) {
       // EMFILE and friends: log, pause briefly so a descriptor shortage does not spin.
@@ -55,7 +56,8 @@ asio::awaitable<void> Listener::accept_loop() {
     tcp::socket socket(std::move(accepted));
     auto slot = connections_.try_acquire();
     if (!slot) {
-      log_->warn("{} refused peer={} reason=\"connection limit reached\"", name_, peer_string(socket));
+      log_->warn("{} refused peer={} reason=\"connection limit reached\"", name_,
+                 peer_string(socket));
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
@@ -63,7 +65,8 @@ asio::awaitable<void> Listener::accept_loop() {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, handler_(std::move(socket), std::move(slot)), LogExceptions{log_, "session"});
+    asio::co_spawn(ex, handler_(std::move(socket), std::move(slot)),
+                   LogExceptions{log_, "session"});
   }
 }
 

@@ -16,7 +16,8 @@ Result<tcp::endpoint> parse_listen_address(const std::string& text) {
   if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port > 65535) {
     return fail("'", text, "': bad port '", port_text, "'");
   }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
   boost::system::error_code aec;
   auto address = asio::ip::make_address(host, aec);

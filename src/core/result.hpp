@@ -14,13 +14,20 @@ struct Error {
   std::string message;
 };
 
-inline std::string to_text(std::string_view v) { return std::string(v); }
-inline std::string to_text(const std::string& v) { return v; }
-inline std::string to_text(const char* v) { return v; }
-inline std::string to_text(char v) { return std::string(1, v); }
+inline std::string to_text(std::string_view v) {
+  return std::string(v);
+}
+inline std::string to_text(const std::string& v) {
+  return v;
+}
+inline std::string to_text(const char* v) {
+  return v;
+}
+inline std::string to_text(char v) {
+  return std::string(1, v);
+}
 template <class T>
-  requires std::is_arithmetic_v<T>
-std::string to_text(T v) {
+requires std::is_arithmetic_v<T> std::string to_text(T v) {
   return std::to_string(v);
 }
 

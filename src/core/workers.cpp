@@ -12,7 +12,9 @@ WorkerPool::WorkerPool(size_t count) {
   }
 }
 
-WorkerPool::~WorkerPool() { stop_now(); }
+WorkerPool::~WorkerPool() {
+  stop_now();
+}
 
 asio::io_context& WorkerPool::next() {
   return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
@@ -25,7 +27,8 @@ void WorkerPool::start() {
 }
 
 void WorkerPool::release_and_join() {
-  for (auto& g : guards_) g.reset();
+  for (auto& g : guards_)
+    g.reset();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -33,7 +36,8 @@ void WorkerPool::release_and_join() {
 }
 
 void WorkerPool::stop_now() {
-  for (auto& ctx : contexts_) ctx->stop();
+  for (auto& ctx : contexts_)
+    ctx->stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

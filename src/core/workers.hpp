@@ -2,8 +2,8 @@
 // Worker threads: one io_context per thread, about one per core. A session runs on the worker
 // that accepted it until it attaches to a stream; then it moves to the stream's worker, so a
 // stream and everything that touches it run on one thread without locks (docs/architecture.md).
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <atomic>
 #include <memory>

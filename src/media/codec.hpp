@@ -10,15 +10,24 @@ enum class Codec : uint8_t { Unknown, H264, H265, AV1, VP8, VP9, AAC, Opus, MP3 
 
 constexpr std::string_view codec_name(Codec c) {
   switch (c) {
-    case Codec::H264: return "h264";
-    case Codec::H265: return "h265";
-    case Codec::AV1: return "av1";
-    case Codec::VP8: return "vp8";
-    case Codec::VP9: return "vp9";
-    case Codec::AAC: return "aac";
-    case Codec::Opus: return "opus";
-    case Codec::MP3: return "mp3";
-    case Codec::Unknown: break;
+    case Codec::H264:
+      return "h264";
+    case Codec::H265:
+      return "h265";
+    case Codec::AV1:
+      return "av1";
+    case Codec::VP8:
+      return "vp8";
+    case Codec::VP9:
+      return "vp9";
+    case Codec::AAC:
+      return "aac";
+    case Codec::Opus:
+      return "opus";
+    case Codec::MP3:
+      return "mp3";
+    case Codec::Unknown:
+      break;
   }
   return "unknown";
 }
@@ -27,8 +36,10 @@ constexpr MediaKind codec_kind(Codec c) {
   switch (c) {
     case Codec::AAC:
     case Codec::Opus:
-    case Codec::MP3: return MediaKind::Audio;
-    default: return MediaKind::Video;
+    case Codec::MP3:
+      return MediaKind::Audio;
+    default:
+      return MediaKind::Video;
   }
 }
 

@@ -12,7 +12,9 @@ namespace firstmile::media {
 // convert exactly (x90), TS needs no conversion, and RTP video already runs at 90 kHz.
 constexpr int64_t kTimeBase = 90000;
 
-constexpr int64_t ms_to_ticks(int64_t ms) { return ms * 90; }
+constexpr int64_t ms_to_ticks(int64_t ms) {
+  return ms * 90;
+}
 constexpr int64_t ticks_to_ms(int64_t ticks) {
   return ticks >= 0 ? ticks / 90 : -((-ticks + 89) / 90);
 }

@@ -9,7 +9,8 @@ namespace firstmile::media {
 StreamRegistry::StreamRegistry(const Config& config, Logger log, Setup setup)
     : config_(config), log_(std::move(log)), setup_(std::move(setup)) {}
 
-std::shared_ptr<Stream> StreamRegistry::find(const std::string& app, const std::string& name) const {
+std::shared_ptr<Stream> StreamRegistry::find(const std::string& app,
+                                             const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = streams_.find(app + "/" + name);
   return it == streams_.end() ? nullptr : it->second;
@@ -48,7 +49,8 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::list() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Stream>> out;
   out.reserve(streams_.size());
-  for (auto& [_, s] : streams_) out.push_back(s);
+  for (auto& [_, s] : streams_)
+    out.push_back(s);
   return out;
 }
 

@@ -31,7 +31,8 @@ Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
       return fail("stream ", path_, " is already being published by ", publisher_->protocol, " ",
                   publisher_->peer);
     }
-    log_->info("stream takeover stream={} old_peer={} new_peer={}", path_, publisher_->peer, info.peer);
+    log_->info("stream takeover stream={} old_peer={} new_peer={}", path_, publisher_->peer,
+               info.peer);
     kick_publisher("taken over by " + info.peer);
   }
   rebase_pending_ = last_dts_ != INT64_MIN;
@@ -59,8 +60,10 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
              publisher_->peer, reason, duration.count(), bytes_in_);
   publisher_.reset();
   if (tracks_ready_) {
-    for (auto& s : sinks_) s->on_end();
-    for (auto& [_, f] : fanouts_) f->on_end();
+    for (auto& s : sinks_)
+      s->on_end();
+    for (auto& [_, f] : fanouts_)
+      f->on_end();
   }
   tracks_ready_ = false;
   gop_.clear();
@@ -73,8 +76,10 @@ void Stream::set_tracks(Tracks tracks) {
   tracks_ready_ = true;
   gop_.clear();
   gop_bytes_ = 0;
-  for (auto& s : sinks_) s->on_tracks(tracks_);
-  for (auto& [_, f] : fanouts_) f->on_tracks(tracks_);
+  for (auto& s : sinks_)
+    s->on_tracks(tracks_);
+  for (auto& [_, f] : fanouts_)
+    f->on_tracks(tracks_);
 }
 
 void Stream::update_stats(TrackStats& s, size_t bytes) {
@@ -141,14 +146,17 @@ void Stream::push(Frame frame) {
     }
   }
 
-  for (auto& s : sinks_) s->on_frame(shared);
-  for (auto& [_, out] : fanouts_) out->on_frame(shared);
+  for (auto& s : sinks_)
+    s->on_frame(shared);
+  for (auto& [_, out] : fanouts_)
+    out->on_frame(shared);
 }
 
 void Stream::add_sink(std::shared_ptr<Sink> sink) {
   if (tracks_ready_) {
     sink->on_tracks(tracks_);
-    for (const auto& f : gop_) sink->on_frame(f);
+    for (const auto& f : gop_)
+      sink->on_frame(f);
   }
   sinks_.push_back(std::move(sink));
 }
@@ -206,7 +214,8 @@ StreamInfo Stream::info() const {
   i.tracks = tracks_;
   i.video_stats = video_stats_;
   i.audio_stats = audio_stats_;
-  for (auto& [format, f] : fanouts_) i.viewers[format] = f->viewer_count();
+  for (auto& [format, f] : fanouts_)
+    i.viewers[format] = f->viewer_count();
   i.created = created_;
   i.bytes_in = bytes_in_;
   i.publishes = publishes_;
@@ -216,7 +225,8 @@ StreamInfo Stream::info() const {
 void Stream::shutdown() {
   if (publisher_) kick_publisher("server shutting down");
   for (auto& [_, f] : fanouts_) {
-    for (auto& v : f->viewers()) v->close("server shutting down");
+    for (auto& v : f->viewers())
+      v->close("server shutting down");
   }
   linger_timer_.cancel();
 }

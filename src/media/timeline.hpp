@@ -14,7 +14,7 @@ class TimestampUnwrapper {
   TimestampUnwrapper(int bits, int64_t jump) : modulus_(int64_t{1} << bits), jump_(jump) {}
 
   struct Result {
-    int64_t value;      // unwrapped, in wire units
+    int64_t value;       // unwrapped, in wire units
     bool discontinuity;  // the step from the previous value exceeded `jump`
   };
 
@@ -27,8 +27,10 @@ class TimestampUnwrapper {
     int64_t base = *last_ - (*last_ % modulus_);
     int64_t candidate = base + v;
     // Pick the representative closest to the previous value (handles wrap both ways).
-    if (candidate - *last_ > modulus_ / 2) candidate -= modulus_;
-    else if (*last_ - candidate > modulus_ / 2) candidate += modulus_;
+    if (candidate - *last_ > modulus_ / 2)
+      candidate -= modulus_;
+    else if (*last_ - candidate > modulus_ / 2)
+      candidate += modulus_;
     bool jumped = candidate - *last_ > jump_ || *last_ - candidate > jump_;
     last_ = candidate;
     return {candidate, jumped};

@@ -24,7 +24,8 @@ void FanoutOutput::on_tracks(const media::Tracks& tracks) {
   gop_bytes_ = 0;
   gop_has_keyframe_ = false;
   for (auto& v : viewers_) {
-    for (const auto& h : headers_) v->push(h);
+    for (const auto& h : headers_)
+      v->push(h);
   }
 }
 
@@ -56,13 +57,16 @@ void FanoutOutput::on_frame(const media::FramePtr& frame) {
   auto packet = packager_->package(*frame);
   if (!packet) return;
   cache(*packet);
-  for (auto& v : viewers_) v->push(*packet);
+  for (auto& v : viewers_)
+    v->push(*packet);
 }
 
 void FanoutOutput::on_end() {
   for (auto& v : viewers_) {
-    if (v->on_stream_end) v->on_stream_end();
-    else v->finish();
+    if (v->on_stream_end)
+      v->on_stream_end();
+    else
+      v->finish();
   }
   gop_.clear();
   gop_bytes_ = 0;
@@ -70,9 +74,11 @@ void FanoutOutput::on_end() {
 }
 
 void FanoutOutput::add(const std::shared_ptr<Viewer>& viewer) {
-  for (const auto& h : headers_) viewer->push(h);
+  for (const auto& h : headers_)
+    viewer->push(h);
   if (!gop_has_keyframe_) viewer->wait_for_keyframe();
-  for (const auto& p : gop_) viewer->push(p);
+  for (const auto& p : gop_)
+    viewer->push(p);
   viewers_.push_back(viewer);
 }
 

@@ -107,7 +107,8 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
   socket_ = &socket;
   if (config_.send_buffer > 0) {
     boost::system::error_code ignored;
-    socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config_.send_buffer)), ignored);
+    socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(config_.send_buffer)),
+                      ignored);
   }
   struct Reset {
     asio::ip::tcp::socket*& s;

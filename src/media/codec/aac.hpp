@@ -10,7 +10,7 @@
 namespace firstmile::media {
 
 struct AudioSpecificConfig {
-  uint32_t object_type = 2;  // 2 = AAC-LC; escape value 31 resolved
+  uint32_t object_type = 2;        // 2 = AAC-LC; escape value 31 resolved
   uint32_t sample_rate_index = 3;  // 0..12, or 15 when the rate is explicit
   uint32_t sample_rate = 48000;
   uint32_t channel_config = 2;  // 0..7

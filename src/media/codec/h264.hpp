@@ -19,7 +19,9 @@ enum NalType : uint8_t {
   kPps = 8,
   kAud = 9,
 };
-inline uint8_t nal_type(uint8_t first_byte) { return first_byte & 0x1f; }
+inline uint8_t nal_type(uint8_t first_byte) {
+  return first_byte & 0x1f;
+}
 }  // namespace h264
 
 struct H264Sps {
@@ -30,9 +32,10 @@ struct H264Sps {
   uint32_t bit_depth_luma = 8;
   uint32_t bit_depth_chroma = 8;
   bool frame_mbs_only = true;  // false: coded as fields or MBAFF (interlaced)
-  uint32_t width = 0;   // after frame cropping
-  uint32_t height = 0;  // after frame cropping
-  double frame_rate = 0;  // from VUI timing info (time_scale / (2 * num_units_in_tick)); 0 if absent
+  uint32_t width = 0;          // after frame cropping
+  uint32_t height = 0;         // after frame cropping
+  double frame_rate =
+      0;  // from VUI timing info (time_scale / (2 * num_units_in_tick)); 0 if absent
 };
 
 // Parses an SPS NAL unit (including its 1-byte NAL header, emulation prevention still in).
@@ -42,7 +45,7 @@ struct AvcConfig {
   uint8_t profile_idc = 0;
   uint8_t profile_compat = 0;
   uint8_t level_idc = 0;
-  int length_size = 4;  // NAL length field size, 1..4
+  int length_size = 4;     // NAL length field size, 1..4
   std::vector<Bytes> sps;  // NAL units, with NAL header
   std::vector<Bytes> pps;
 };

@@ -21,9 +21,13 @@ enum NalType : uint8_t {
   kAud = 35,
   kPrefixSei = 39,
 };
-inline uint8_t nal_type(uint8_t first_byte) { return (first_byte >> 1) & 0x3f; }
+inline uint8_t nal_type(uint8_t first_byte) {
+  return (first_byte >> 1) & 0x3f;
+}
 // IRAP pictures (BLA, IDR, CRA: types 16..23) are random access points.
-inline bool is_irap(uint8_t type) { return type >= 16 && type <= 23; }
+inline bool is_irap(uint8_t type) {
+  return type >= 16 && type <= 23;
+}
 }  // namespace h265
 
 struct H265Sps {
@@ -38,9 +42,9 @@ struct H265Sps {
   uint32_t bit_depth_chroma = 8;
   uint8_t max_sub_layers = 1;        // sps_max_sub_layers_minus1 + 1
   bool temporal_id_nesting = false;  // sps_temporal_id_nesting_flag
-  uint32_t width = 0;   // after the conformance window
-  uint32_t height = 0;  // after the conformance window
-  double frame_rate = 0;  // from VUI timing when present; 0 if absent
+  uint32_t width = 0;                // after the conformance window
+  uint32_t height = 0;               // after the conformance window
+  double frame_rate = 0;             // from VUI timing when present; 0 if absent
 };
 
 // Parses an SPS NAL unit (including its 2-byte NAL header, emulation prevention still in).

@@ -19,7 +19,8 @@ bool for_each_nal_avcc(ByteSpan payload, F&& f, int length_size = 4) {
   while (pos < payload.size()) {
     if (payload.size() - pos < ls) return false;
     size_t n = 0;
-    for (size_t i = 0; i < ls; ++i) n = (n << 8) | payload[pos + i];
+    for (size_t i = 0; i < ls; ++i)
+      n = (n << 8) | payload[pos + i];
     pos += ls;
     if (n > payload.size() - pos) return false;
     f(payload.subspan(pos, n));

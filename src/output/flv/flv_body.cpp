@@ -30,8 +30,10 @@ Bytes metadata_body(const media::Tracks& tracks) {
     props.emplace_back("height", v.height);
     if (v.frame_rate > 0) props.emplace_back("framerate", v.frame_rate);
     // Legacy codec id 7 for AVC; Enhanced RTMP players read the FourCC as a number.
-    if (v.codec == media::Codec::H264) props.emplace_back("videocodecid", 7);
-    else if (v.codec == media::Codec::H265) props.emplace_back("videocodecid", format::fourcc("hvc1"));
+    if (v.codec == media::Codec::H264)
+      props.emplace_back("videocodecid", 7);
+    else if (v.codec == media::Codec::H265)
+      props.emplace_back("videocodecid", format::fourcc("hvc1"));
   }
   if (tracks.audio) {
     const auto& a = *tracks.audio;
@@ -52,7 +54,8 @@ bool write_frame_body_header(Bytes& out, const media::Frame& frame, const media:
   const auto* a = tracks.audio ? &*tracks.audio : nullptr;
   return format::write_audio_tag_header(out, frame.codec, PacketKind::CodedFrames,
                                         a && a->sample_rate ? a->sample_rate : 44100,
-                                        static_cast<uint8_t>(a && a->channels ? a->channels : 2)) != 0;
+                                        static_cast<uint8_t>(a && a->channels ? a->channels : 2)) !=
+         0;
 }
 
 }  // namespace firstmile::output

@@ -23,7 +23,8 @@ std::vector<Packet> FlvPackager::headers(const media::Tracks& tracks) {
   if (tracks.audio) {
     if (auto b = config_body(*tracks.audio)) out.push_back(tag_packet(format::kFlvTagAudio, 0, *b));
   }
-  for (auto& p : out) p.config = true;
+  for (auto& p : out)
+    p.config = true;
   return out;
 }
 

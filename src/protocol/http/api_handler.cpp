@@ -23,12 +23,14 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 }
 
 int64_t seconds_since(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - t).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - t)
+      .count();
 }
 
 // Whole numbers as JSON integers ("30", not "3E1"), others rounded to 3 decimals.
 json::value number(double v) {
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 9e15) return static_cast<int64_t>(std::llround(v));
+  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 9e15)
+    return static_cast<int64_t>(std::llround(v));
   return std::round(v * 1000) / 1000;
 }
 
@@ -91,7 +93,9 @@ json::object stream_json(const media::StreamInfo& i) {
   return o;
 }
 
-asio::awaitable<media::StreamInfo> read_info(std::shared_ptr<media::Stream> s) { co_return s->info(); }
+asio::awaitable<media::StreamInfo> read_info(std::shared_ptr<media::Stream> s) {
+  co_return s->info();
+}
 
 // The stream's state belongs to its worker: read it there. No temporary with a destructor may
 // appear inside a co_await expression here: GCC 12 destroys such temporaries twice (a lambda
@@ -103,7 +107,8 @@ asio::awaitable<media::StreamInfo> info_of(std::shared_ptr<media::Stream> s) {
 }
 
 Response json_response(const Request& req, const HttpConfig& cfg, const json::value& v) {
-  auto res = make_response(req, bhttp::status::ok, "application/json", json::serialize(v) + "\n", cfg);
+  auto res =
+      make_response(req, bhttp::status::ok, "application/json", json::serialize(v) + "\n", cfg);
   res.set(bhttp::field::cache_control, "no-cache");
   return res;
 }

@@ -20,7 +20,8 @@ namespace {
 asio::awaitable<void> watch_peer(asio::ip::tcp::socket& socket) {
   std::array<char, 512> scratch;
   for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
   }
 }
@@ -62,7 +63,8 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   first.config = true;
   viewer->push(first);
   viewer->on_close = [&](const std::string& reason) {
-    ctx.log->warn("http-flv viewer dropped stream={} peer={} reason=\"{}\"", stream->path(), peer, reason);
+    ctx.log->warn("http-flv viewer dropped stream={} peer={} reason=\"{}\"", stream->path(), peer,
+                  reason);
   };
 
   auto out = stream->fanout("flv", [] { return std::make_unique<output::FlvPackager>(); });
@@ -74,8 +76,8 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   out->remove(viewer.get());
   stream->viewer_left("flv");
   const auto& st = viewer->stats();
-  ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"", stream->path(),
-                peer, st.bytes_sent, st.packets_dropped, st.skips,
+  ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
+                stream->path(), peer, st.bytes_sent, st.packets_dropped, st.skips,
                 viewer->close_reason().empty() ? "ended" : viewer->close_reason());
   boost::system::error_code ignored;
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -31,7 +31,8 @@ boost::asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& r
 
 // GET /{app}/{stream}.flv once the socket has moved to the stream's executor: answers 404 if
 // the stream is not live, else streams FLV until the publisher leaves or the client goes away.
-boost::asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::Stream> stream,
+boost::asio::awaitable<void> serve_http_flv(ServerContext& ctx,
+                                            std::shared_ptr<media::Stream> stream,
                                             boost::asio::ip::tcp::socket socket, Request req,
                                             ConnectionLimiter::Slot slot);
 

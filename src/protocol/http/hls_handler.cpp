@@ -15,12 +15,14 @@ std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Requ
                                                   const std::string& file) {
   const auto& cfg = ctx.config.http;
   auto max = ctx.config.stream.max_name_length;
-  if (!media::valid_name(app, max) || !media::valid_name(name, max) || !media::valid_name(file, max)) {
+  if (!media::valid_name(app, max) || !media::valid_name(name, max) ||
+      !media::valid_name(file, max)) {
     return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
   }
   bool playlist = file == "index.m3u8";
   bool segment = ends_with(file, ".ts");
-  if (!playlist && !segment) return make_error(req, bhttp::status::not_found, "no such resource", cfg);
+  if (!playlist && !segment)
+    return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 
   auto stream = ctx.registry.find(app, name);
   if (!stream) return make_error(req, bhttp::status::not_found, "stream not found", cfg);
@@ -31,15 +33,19 @@ std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Requ
   }
 
   if (playlist) {
-    auto res = make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl", snap->playlist, cfg);
+    auto res =
+        make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl", snap->playlist, cfg);
     // A live playlist changes every segment: a CDN may hold it for about half a segment at
     // most. An ended one is final until a reconnect; still keep it short.
-    auto max_age = snap->ended ? 2 : std::max(1, static_cast<int>(ctx.config.hls.segment_duration / 2));
+    auto max_age =
+        snap->ended ? 2 : std::max(1, static_cast<int>(ctx.config.hls.segment_duration / 2));
     res.set(bhttp::field::cache_control, "public, max-age=" + std::to_string(max_age));
     return res;
   }
   const auto* seg = snap->find(file);
-  if (!seg) return make_error(req, bhttp::status::not_found, "segment not found (expired or not yet made)", cfg);
+  if (!seg)
+    return make_error(req, bhttp::status::not_found, "segment not found (expired or not yet made)",
+                      cfg);
   BufferResponse out;
   out.header.result(bhttp::status::ok);
   out.header.version(req.version());

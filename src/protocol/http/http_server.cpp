@@ -23,11 +23,19 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 HttpServer::HttpServer(ServerContext& ctx)
     : ctx_(ctx),
       listener_("http", ctx.workers, ctx.connections, ctx.log,
-                [this](tcp::socket s, ConnectionLimiter::Slot slot) { return session(std::move(s), std::move(slot)); }) {}
+                [this](tcp::socket s, ConnectionLimiter::Slot slot) {
+                  return session(std::move(s), std::move(slot));
+                }) {}
 
-void HttpServer::start() { listener_.start(ctx_.config.http.listen); }
-void HttpServer::stop() { listener_.stop(); }
-tcp::endpoint HttpServer::local_endpoint() const { return listener_.local_endpoint(); }
+void HttpServer::start() {
+  listener_.start(ctx_.config.http.listen);
+}
+void HttpServer::stop() {
+  listener_.stop();
+}
+tcp::endpoint HttpServer::local_endpoint() const {
+  return listener_.local_endpoint();
+}
 
 namespace {
 
@@ -42,13 +50,15 @@ std::optional<std::vector<std::string>> path_segments(std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return std::nullopt;
   std::vector<std::string> out;
-  for (auto seg : url->segments()) out.push_back(std::string(seg));
+  for (auto seg : url->segments())
+    out.push_back(std::string(seg));
   if (!out.empty() && out.back().empty()) out.pop_back();  // trailing slash
   return out;
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -71,11 +81,13 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
         break;  // the client closed, or kept an idle connection past http.idle_timeout
       }
       if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit ||
-          ec == bhttp::error::bad_target || ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+          ec == bhttp::error::bad_target ||
+          ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
         ctx_.log->info("http bad request peer={} error=\"{}\"", peer, ec.message());
         Request dummy;
         dummy.version(11);
-        auto status = ec == bhttp::error::header_limit   ? bhttp::status::request_header_fields_too_large
+        auto status = ec == bhttp::error::header_limit
+                          ? bhttp::status::request_header_fields_too_large
                       : ec == bhttp::error::body_limit ? bhttp::status::payload_too_large
                                                        : bhttp::status::bad_request;
         auto res = make_error(dummy, status, ec.message(), cfg);
@@ -99,10 +111,12 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
     } else if (segments->size() >= 2 && (*segments)[0] == "api" && (*segments)[1] == "v1") {
       response = co_await handle_api(ctx_, req, *segments);
     } else if (req.method() != bhttp::verb::get && !head) {
-      response = make_error(req, bhttp::status::method_not_allowed, "only GET and HEAD are served here", cfg);
+      response = make_error(req, bhttp::status::method_not_allowed,
+                            "only GET and HEAD are served here", cfg);
       response->set(bhttp::field::allow, "GET, HEAD, OPTIONS");
     } else if (segments->size() == 1 && (*segments)[0] == "healthz") {
-      response = make_response(req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n", cfg);
+      response =
+          make_response(req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n", cfg);
       response->set(bhttp::field::cache_control, "no-cache");
     } else if (segments->size() == 2 && ends_with((*segments)[1], ".flv")) {
       const auto& app = (*segments)[0];
@@ -125,20 +139,24 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
           co_return;
         }
         auto ex = s->executor();
-        asio::co_spawn(ex, serve_http_flv(ctx_, std::move(s), std::move(*moved), std::move(req), std::move(slot)),
-                       LogExceptions{ctx_.log, "http-flv session"});
+        asio::co_spawn(
+            ex,
+            serve_http_flv(ctx_, std::move(s), std::move(*moved), std::move(req), std::move(slot)),
+            LogExceptions{ctx_.log, "http-flv session"});
         co_return;
       }
     } else if (segments->size() == 3) {
       auto result = handle_hls(ctx_, req, (*segments)[0], (*segments)[1], (*segments)[2]);
-      if (auto* r = std::get_if<Response>(&result)) response = std::move(*r);
-      else buffer_response = std::move(std::get<BufferResponse>(result));
+      if (auto* r = std::get_if<Response>(&result))
+        response = std::move(*r);
+      else
+        buffer_response = std::move(std::get<BufferResponse>(result));
     } else {
       response = make_error(req, bhttp::status::not_found, "no such resource", cfg);
     }
 
-    ctx_.log->debug("http request peer={} method={} target=\"{}\" status={}", peer, std::string(req.method_string()),
-                    std::string(req.target().substr(0, 200)),
+    ctx_.log->debug("http request peer={} method={} target=\"{}\" status={}", peer,
+                    std::string(req.method_string()), std::string(req.target().substr(0, 200)),
                     response ? response->result_int() : buffer_response->header.result_int());
     bool keep_alive;
     stream.expires_after(std::chrono::seconds(30));
@@ -156,9 +174,9 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
     } else {
       keep_alive = buffer_response->header.keep_alive();
       auto text = header_text(buffer_response->header.base());
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(text),
-                                             asio::buffer(buffer_response->body.data(),
-                                                          head ? 0 : buffer_response->body.size())};
+      std::array<asio::const_buffer, 2> bufs{
+          asio::buffer(text),
+          asio::buffer(buffer_response->body.data(), head ? 0 : buffer_response->body.size())};
       auto [wec, wn] = co_await asio::async_write(stream, bufs, as_tuple_awaitable);
       if (wec) break;
     }

@@ -28,7 +28,8 @@ Response make_error(const Request& req, bhttp::status status, std::string_view r
                     const HttpConfig& config) {
   boost::json::object o;
   o["error"] = reason;
-  auto res = make_response(req, status, "application/json", boost::json::serialize(o) + "\n", config);
+  auto res =
+      make_response(req, status, "application/json", boost::json::serialize(o) + "\n", config);
   res.set(bhttp::field::cache_control, "no-cache");
   return res;
 }

@@ -22,7 +22,7 @@ struct IngestResult {
 
 struct IngestStats {
   uint64_t frames = 0;
-  uint64_t dropped_no_config = 0;   // coded frames before their sequence header
+  uint64_t dropped_no_config = 0;    // coded frames before their sequence header
   uint64_t dropped_unsupported = 0;  // codecs we do not carry
   uint64_t errors = 0;               // malformed tags
   uint64_t discontinuities = 0;

@@ -8,12 +8,13 @@ namespace firstmile::rtmp {
 namespace {
 
 // Chunks a message whose body is `head` followed by `payload`, copying each byte once.
-Buffer chunk_message(uint32_t csid, uint8_t type, uint32_t timestamp, ByteSpan head, ByteSpan payload,
-                     uint32_t chunk_size) {
+Buffer chunk_message(uint32_t csid, uint8_t type, uint32_t timestamp, ByteSpan head,
+                     ByteSpan payload, uint32_t chunk_size) {
   Bytes headers;
   std::vector<ChunkPiece> pieces;
   auto size = static_cast<uint32_t>(head.size() + payload.size());
-  ChunkWriter::write_full_headers(headers, pieces, csid, type, timestamp, kPlayStreamId, size, chunk_size);
+  ChunkWriter::write_full_headers(headers, pieces, csid, type, timestamp, kPlayStreamId, size,
+                                  chunk_size);
   Bytes out;
   out.reserve(headers.size() + size);
   for (const auto& p : pieces) {
@@ -52,7 +53,8 @@ output::Packet config_packet(uint32_t csid, uint8_t type, const Bytes& body, uin
 std::vector<output::Packet> RtmpPackager::headers(const media::Tracks& tracks) {
   tracks_ = tracks;
   std::vector<output::Packet> out;
-  out.push_back(config_packet(kDataCsid, msg_type::kDataAmf0, output::metadata_body(tracks), chunk_size_));
+  out.push_back(
+      config_packet(kDataCsid, msg_type::kDataAmf0, output::metadata_body(tracks), chunk_size_));
   if (tracks.video) {
     if (auto b = output::config_body(*tracks.video)) {
       out.push_back(config_packet(kVideoCsid, msg_type::kVideo, *b, chunk_size_));
@@ -72,8 +74,9 @@ std::optional<output::Packet> RtmpPackager::package(const media::Frame& frame) {
   if (head.size() + frame.payload.size() > 0xFFFFFF) return std::nullopt;  // RTMP length is 24-bit
   bool video = frame.kind == media::MediaKind::Video;
   output::Packet p;
-  p.data = chunk_message(video ? kVideoCsid : kAudioCsid, video ? msg_type::kVideo : msg_type::kAudio,
-                         output::flv_timestamp(frame.dts), head, frame.payload.span(), chunk_size_);
+  p.data =
+      chunk_message(video ? kVideoCsid : kAudioCsid, video ? msg_type::kVideo : msg_type::kAudio,
+                    output::flv_timestamp(frame.dts), head, frame.payload.span(), chunk_size_);
   p.dts = frame.dts;
   p.keyframe = video ? frame.keyframe : !tracks_.video;
   return p;

@@ -8,11 +8,16 @@ RtmpServer::RtmpServer(ServerContext& ctx)
     : ctx_(ctx),
       listener_("rtmp", ctx.workers, ctx.connections, ctx.log,
                 [this](tcp::socket socket, ConnectionLimiter::Slot slot) -> asio::awaitable<void> {
-                  auto session = std::make_shared<Session>(ctx_, std::move(socket), std::move(slot));
+                  auto session =
+                      std::make_shared<Session>(ctx_, std::move(socket), std::move(slot));
                   co_await session->start();
                 }) {}
 
-void RtmpServer::start() { listener_.start(ctx_.config.rtmp.listen); }
-void RtmpServer::stop() { listener_.stop(); }
+void RtmpServer::start() {
+  listener_.start(ctx_.config.rtmp.listen);
+}
+void RtmpServer::stop() {
+  listener_.stop();
+}
 
 }  // namespace firstmile::rtmp

@@ -72,10 +72,12 @@ asio::awaitable<void> Session::start() {
       co_return;
     }
     socket_ = std::move(*moved);
-    asio::co_spawn(ex, continue_on_stream(self, std::move(attach)), LogExceptions{ctx_.log, "rtmp session"});
+    asio::co_spawn(ex, continue_on_stream(self, std::move(attach)),
+                   LogExceptions{ctx_.log, "rtmp session"});
     co_return;
   }
-  ctx_.log->debug("rtmp close peer={} reason=\"{}\"", peer_, end_reason_.empty() ? "closed" : end_reason_);
+  ctx_.log->debug("rtmp close peer={} reason=\"{}\"", peer_,
+                  end_reason_.empty() ? "closed" : end_reason_);
 }
 
 asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self, Attach attach) {
@@ -84,7 +86,8 @@ asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self,
   if (st) {
     if (mode_ == Mode::Playing) {
       co_await (serve() || viewer_->write_loop(socket_));
-      if (viewer_->closed() && !viewer_->close_reason().empty()) end_reason_ = viewer_->close_reason();
+      if (viewer_->closed() && !viewer_->close_reason().empty())
+        end_reason_ = viewer_->close_reason();
     } else {
       co_await (serve() || watchdog());
     }
@@ -105,12 +108,14 @@ asio::awaitable<void> Session::watchdog() {
     if (ec) co_return;
     auto now = std::chrono::steady_clock::now();
     if (mode_ == Mode::Idle && now - started_ > cfg.handshake_timeout) {
-      end_reason_ = "no publish or play within " + std::to_string(cfg.handshake_timeout.count()) + " ms";
+      end_reason_ =
+          "no publish or play within " + std::to_string(cfg.handshake_timeout.count()) + " ms";
       ctx_.log->info("rtmp timeout peer={} reason=\"{}\"", peer_, end_reason_);
       co_return;
     }
     if (mode_ == Mode::Publishing && now - last_activity_ > cfg.publish_idle_timeout) {
-      end_reason_ = "publisher sent no media for " + std::to_string(cfg.publish_idle_timeout.count()) + " ms";
+      end_reason_ =
+          "publisher sent no media for " + std::to_string(cfg.publish_idle_timeout.count()) + " ms";
       ctx_.log->warn("rtmp timeout stream={} peer={} reason=\"{}\"", label(), peer_, end_reason_);
       co_return;
     }
@@ -169,9 +174,11 @@ asio::awaitable<Status> Session::read_messages() {
   }
   std::vector<Message> messages;
   auto fed = reader_.feed(ByteSpan(read_buffer_.data(), n), messages);
-  for (auto& m : messages) pending_.push_back(std::move(m));
+  for (auto& m : messages)
+    pending_.push_back(std::move(m));
   if (!fed) {
-    ctx_.log->warn("rtmp protocol error stream={} peer={} error=\"{}\"", label(), peer_, fed.error().message);
+    ctx_.log->warn("rtmp protocol error stream={} peer={} error=\"{}\"", label(), peer_,
+                   fed.error().message);
     co_return wrap("chunk stream", fed.error());
   }
   // Spec 5.4.3: acknowledge every window's worth of bytes the peer asked for.
@@ -200,7 +207,8 @@ Status Session::handle(const Message& m) {
     case msg_type::kUserControl: {
       auto uc = parse_user_control(m.payload.span());
       if (uc && uc->event == UserControlEvent::kPingRequest) {
-        send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kPingResponse, uc->value));
+        send(msg_type::kUserControl, kControlCsid, 0,
+             encode_user_control(UserControlEvent::kPingResponse, uc->value));
       }
       return Status{};
     }
@@ -225,7 +233,8 @@ Status Session::handle(const Message& m) {
     case msg_type::kAggregate:
       return on_aggregate(m);
     default:
-      ctx_.log->debug("rtmp ignored message peer={} type={} size={}", peer_, m.type, m.payload.size());
+      ctx_.log->debug("rtmp ignored message peer={} type={} size={}", peer_, m.type,
+                      m.payload.size());
       return Status{};
   }
 }
@@ -260,12 +269,13 @@ Status Session::on_command(const Message& m, ByteSpan body) {
       end_reason_ = "play stopped by client";
       return fail(end_reason_);
     }
-    if (name == "FCUnpublish" && txn != 0) send_command(0, {"_result", txn, nullptr, Value::undefined()});
+    if (name == "FCUnpublish" && txn != 0)
+      send_command(0, {"_result", txn, nullptr, Value::undefined()});
   } else if (name == "getStreamLength") {
     // A live stream has no length; FFmpeg wants a number here.
     if (txn != 0) send_command(0, {"_result", txn, nullptr, 0.0});
-  } else if (name == "releaseStream" || name == "FCPublish" ||
-             name == "_checkbw" || name == "FCSubscribe") {
+  } else if (name == "releaseStream" || name == "FCPublish" || name == "_checkbw" ||
+             name == "FCSubscribe") {
     if (txn != 0) send_command(0, {"_result", txn, nullptr, Value::undefined()});
   }
   return Status{};
@@ -274,7 +284,8 @@ Status Session::on_command(const Message& m, ByteSpan body) {
 Status Session::on_connect(double txn, const Value& cmd) {
   if (connected_) return fail("second connect");
   auto [app, query] = split_query(cmd.get_string("app"));
-  while (!app.empty() && app.back() == '/') app.pop_back();
+  while (!app.empty() && app.back() == '/')
+    app.pop_back();
   app_ = app;
   query_ = query;
   tc_url_ = std::string(cmd.get_string("tcUrl"));
@@ -292,12 +303,12 @@ Status Session::on_connect(double txn, const Value& cmd) {
   send(msg_type::kSetPeerBandwidth, kControlCsid, 0,
        encode_set_peer_bandwidth(cfg.ack_window, PeerBandwidthLimit::kDynamic));
   send(msg_type::kSetChunkSize, kControlCsid, 0, encode_set_chunk_size(cfg.chunk_size));
-  send_command(0, {"_result", txn,
-                   Value::object({{"fmsVer", "FMS/3,0,1,123"}, {"capabilities", 31.0}}),
-                   Value::object({{"level", "status"},
-                                  {"code", "NetConnection.Connect.Success"},
-                                  {"description", "Connection succeeded."},
-                                  {"objectEncoding", cmd.get_number("objectEncoding", 0)}})});
+  send_command(
+      0, {"_result", txn, Value::object({{"fmsVer", "FMS/3,0,1,123"}, {"capabilities", 31.0}}),
+          Value::object({{"level", "status"},
+                         {"code", "NetConnection.Connect.Success"},
+                         {"description", "Connection succeeded."},
+                         {"objectEncoding", cmd.get_number("objectEncoding", 0)}})});
   ctx_.log->debug("rtmp connect peer={} app={}", peer_, app_);
   return Status{};
 }
@@ -317,9 +328,11 @@ void Session::send_command(uint32_t stream_id, std::initializer_list<Value> valu
        amf0::encode_all(std::span<const Value>(values.begin(), values.size())));
 }
 
-void Session::send_status(const std::string& level, const std::string& code, const std::string& description) {
-  send_command(kPlayStreamId, {"onStatus", 0.0, nullptr,
-                               Value::object({{"level", level}, {"code", code}, {"description", description}})});
+void Session::send_status(const std::string& level, const std::string& code,
+                          const std::string& description) {
+  send_command(kPlayStreamId,
+               {"onStatus", 0.0, nullptr,
+                Value::object({{"level", level}, {"code", code}, {"description", description}})});
 }
 
 asio::awaitable<Status> Session::flush() {
@@ -342,7 +355,8 @@ asio::awaitable<Status> Session::flush() {
 void Session::refuse(const std::string& code, const std::string& reason) {
   send_status("error", code, reason);
   end_reason_ = reason;
-  ctx_.log->warn("rtmp refused stream={} peer={} code={} reason=\"{}\"", label(), peer_, code, reason);
+  ctx_.log->warn("rtmp refused stream={} peer={} code={} reason=\"{}\"", label(), peer_, code,
+                 reason);
 }
 
 }  // namespace firstmile::rtmp

@@ -65,7 +65,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // playing they go through the viewer's queue instead, behind the media already queued.
   void send(uint8_t type, uint32_t csid, uint32_t stream_id, Bytes payload);
   void send_command(uint32_t stream_id, std::initializer_list<format::amf0::Value> values);
-  void send_status(const std::string& level, const std::string& code, const std::string& description);
+  void send_status(const std::string& level, const std::string& code,
+                   const std::string& description);
   asio::awaitable<Status> flush();
   void refuse(const std::string& code, const std::string& reason);
 

@@ -21,7 +21,8 @@ constexpr uint64_t kMaxMediaErrorLogs = 5;
 }  // namespace
 
 Status Session::on_publish(double txn, const std::vector<Value>& args) {
-  if (mode_ != Mode::Idle) return fail("publish while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
+  if (mode_ != Mode::Idle)
+    return fail("publish while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
   auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
   stream_name_ = name;
   if (!query.empty()) query_ = query;
@@ -61,14 +62,16 @@ Status Session::complete_publish(const Attach& a) {
   mode_ = Mode::Publishing;
   last_activity_ = std::chrono::steady_clock::now();
   read_buffer_.resize(kPublishReadBuffer);
-  send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
+  send(msg_type::kUserControl, kControlCsid, 0,
+       encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
   send_status("status", "NetStream.Publish.Start", stream_name_ + " is now published.");
   ctx_.log->info("rtmp publish start stream={} peer={}", label(), peer_);
   return Status{};
 }
 
 Status Session::on_play(double txn, const std::vector<Value>& args) {
-  if (mode_ != Mode::Idle) return fail("play while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
+  if (mode_ != Mode::Idle)
+    return fail("play while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
   auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
   stream_name_ = name;
   if (!query.empty()) query_ = query;
@@ -96,7 +99,8 @@ Status Session::complete_play(const Attach& a) {
   // A player stays connected when the publisher leaves (nginx-rtmp's behaviour): it is told
   // the stream ended and gets the new headers when a publisher comes back.
   viewer_->on_stream_end = [this] {
-    send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamEof, kPlayStreamId));
+    send(msg_type::kUserControl, kControlCsid, 0,
+         encode_user_control(UserControlEvent::kStreamEof, kPlayStreamId));
     send_status("status", "NetStream.Play.UnpublishNotify", stream_name_ + " is now unpublished.");
     output::Packet p;
     p.data = Buffer::adopt(std::move(out_));
@@ -104,7 +108,8 @@ Status Session::complete_play(const Attach& a) {
     out_.clear();
     viewer_->push(p);
   };
-  send(msg_type::kUserControl, kControlCsid, 0, encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
+  send(msg_type::kUserControl, kControlCsid, 0,
+       encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
   send_status("status", "NetStream.Play.Reset", "Playing and resetting " + stream_name_ + ".");
   send_status("status", "NetStream.Play.Start", "Started playing " + stream_name_ + ".");
   send(msg_type::kDataAmf0, kDataCsid, kPlayStreamId,
@@ -119,7 +124,8 @@ Status Session::complete_play(const Attach& a) {
     return std::make_unique<RtmpPackager>(chunk);
   });
   fanout_->add(viewer_);
-  ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_, stream_->tracks_ready());
+  ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
+                 stream_->tracks_ready());
   return Status{};
 }
 
@@ -127,14 +133,14 @@ void Session::stop_media(const std::string& reason) {
   if (mode_ == Mode::Publishing && stream_) {
     stream_->detach_publisher(publisher_id_, reason);
     const auto& st = ingest_.stats();
-    ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(), peer_,
-                   st.frames, st.errors, reason);
+    ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(),
+                   peer_, st.frames, st.errors, reason);
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
     fanout_->remove(viewer_.get());
     stream_->viewer_left("rtmp");
     const auto& st = viewer_->stats();
-    ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"", label(), peer_,
-                   st.bytes_sent, st.packets_dropped, st.skips, reason);
+    ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
+                   label(), peer_, st.bytes_sent, st.packets_dropped, st.skips, reason);
   }
   mode_ = Mode::Idle;
 }
@@ -142,11 +148,13 @@ void Session::stop_media(const std::string& reason) {
 Status Session::on_media(const Message& m) {
   if (mode_ != Mode::Publishing) return Status{};
   last_activity_ = std::chrono::steady_clock::now();
-  auto r = m.type == msg_type::kVideo ? ingest_.video(m.timestamp, m.payload) : ingest_.audio(m.timestamp, m.payload);
+  auto r = m.type == msg_type::kVideo ? ingest_.video(m.timestamp, m.payload)
+                                      : ingest_.audio(m.timestamp, m.payload);
   if (!r) {
     // A malformed frame is dropped and counted; the session goes on (MediaMTX's rule).
     if (++media_errors_ <= kMaxMediaErrorLogs) {
-      ctx_.log->warn("rtmp bad media stream={} peer={} error=\"{}\"", label(), peer_, r.error().message);
+      ctx_.log->warn("rtmp bad media stream={} peer={} error=\"{}\"", label(), peer_,
+                     r.error().message);
     }
     return Status{};
   }
@@ -154,12 +162,12 @@ Status Session::on_media(const Message& m) {
     const auto& t = *r->tracks;
     if (t.video) {
       ctx_.log->info("rtmp tracks stream={} video={} {}x{} profile=\"{}\" level={} fps={}", label(),
-                     t.video->codec_string, t.video->width, t.video->height, t.video->profile, t.video->level,
-                     t.video->frame_rate);
+                     t.video->codec_string, t.video->width, t.video->height, t.video->profile,
+                     t.video->level, t.video->frame_rate);
     }
     if (t.audio) {
-      ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(), t.audio->codec_string,
-                     t.audio->sample_rate, t.audio->channels);
+      ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(),
+                     t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
     }
     stream_->set_tracks(t);
   }
@@ -177,8 +185,8 @@ Status Session::on_data(const Message& m, ByteSpan body) {
   size_t i = (!v.empty() && v[0].as_string() == "@setDataFrame") ? 1 : 0;
   if (v.size() > i + 1 && v[i].as_string() == "onMetaData") {
     const auto& meta = v[i + 1];
-    ctx_.log->debug("rtmp metadata stream={} encoder=\"{}\" {}", label(), meta.get_string("encoder"),
-                    meta.debug_string(400));
+    ctx_.log->debug("rtmp metadata stream={} encoder=\"{}\" {}", label(),
+                    meta.get_string("encoder"), meta.debug_string(400));
   }
   return Status{};
 }

@@ -283,8 +283,8 @@ TEST(ConfigTest, LoadConfigFileNamesTheFile) {
   }
 }
 
-// Regression: a section given a non-mapping value fails with "cfg.yaml: rtmp: expected a mapping": no
-// line number, unlike every other wrong-type error. And a section left empty with all its keys
+// Regression: a section given a non-mapping value fails with "cfg.yaml: rtmp: expected a mapping":
+// no line number, unlike every other wrong-type error. And a section left empty with all its keys
 // commented out (a common way to write YAML) fails the same way, where it should mean "all
 // defaults".
 TEST(ConfigTest, SectionOfWrongTypeNamesTheLine) {
@@ -295,8 +295,8 @@ TEST(ConfigTest, SectionOfWrongTypeNamesTheLine) {
   EXPECT_EQ(c.rtmp.chunk_size, 4096u);
 }
 
-// Regression: a complex (non-scalar) key escapes as YAML::BadConversion instead of ConfigError, so the
-// error names neither the file nor the line.
+// Regression: a complex (non-scalar) key escapes as YAML::BadConversion instead of ConfigError, so
+// the error names neither the file nor the line.
 TEST(ConfigTest, NonScalarKeyIsAConfigError) {
   expect_error("? [a, b]\n: 1\n", {"line 1"});
 }

@@ -487,8 +487,8 @@ TEST_F(StreamHubTest, ShutdownKicksThePublisherAndClosesViewers) {
   EXPECT_EQ(idle_calls_, 0);  // the linger timer was cancelled
 }
 
-// Regression: Stream::push() skips a frame that does not fit max_gop_cache_bytes but keeps caching the
-// frames after it, so the cached GOP has a hole: a late sink (HLS, a new fan-out format) gets
+// Regression: Stream::push() skips a frame that does not fit max_gop_cache_bytes but keeps caching
+// the frames after it, so the cached GOP has a hole: a late sink (HLS, a new fan-out format) gets
 // a keyframe followed by inter frames whose reference was never delivered. FanoutOutput::cache
 // does the right thing (drops the partial GOP until the next keyframe).
 TEST_F(StreamHubTest, GopCacheNeverHasHoles) {
