@@ -1,5 +1,6 @@
 // firstmile: live-streaming ingest server. Wires the configuration, the workers, the stream
 // registry and the protocol servers, and stages the shutdown.
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -45,6 +46,13 @@ int main(int argc, char** argv) {
   if (print_config) {
     std::cout << dump_config(config);
     return 0;
+  }
+
+  // Each connection is a descriptor: raise the soft limit to the hard one, as nginx's
+  // worker_rlimit_nofile does, so limits.max_connections and not the default 1024 decides.
+  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
   }
 
   try {

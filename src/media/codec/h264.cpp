@@ -4,6 +4,7 @@
 
 #include "media/codec/bit_reader.hpp"
 #include "media/codec/nal.hpp"
+#include "media/codec/vui.hpp"
 
 namespace firstmile::media {
 
@@ -52,27 +53,7 @@ void skip_scaling_list(BitReader& br, int size) {
 
 // vui_parameters() (E.1.1) up to and including timing info; HRD and the rest are not needed.
 void parse_vui(BitReader& br, H264Sps& sps) {
-  if (br.flag("aspect_ratio_info_present_flag")) {
-    constexpr uint32_t kExtendedSar = 255;  // Table E-1
-    if (br.bits(8, "aspect_ratio_idc") == kExtendedSar) {
-      br.bits(16, "sar_width");
-      br.bits(16, "sar_height");
-    }
-  }
-  if (br.flag("overscan_info_present_flag")) br.flag("overscan_appropriate_flag");
-  if (br.flag("video_signal_type_present_flag")) {
-    br.bits(3, "video_format");
-    br.flag("video_full_range_flag");
-    if (br.flag("colour_description_present_flag")) {
-      br.bits(8, "colour_primaries");
-      br.bits(8, "transfer_characteristics");
-      br.bits(8, "matrix_coefficients");
-    }
-  }
-  if (br.flag("chroma_loc_info_present_flag")) {
-    br.ue("chroma_sample_loc_type_top_field", 5);
-    br.ue("chroma_sample_loc_type_bottom_field", 5);
-  }
+  skip_vui_common(br);
   if (br.flag("timing_info_present_flag")) {
     const uint32_t num_units_in_tick = br.bits(32, "num_units_in_tick");
     const uint32_t time_scale = br.bits(32, "time_scale");

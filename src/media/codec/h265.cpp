@@ -7,6 +7,7 @@
 
 #include "media/codec/bit_reader.hpp"
 #include "media/codec/nal.hpp"
+#include "media/codec/vui.hpp"
 
 namespace firstmile::media {
 
@@ -156,27 +157,7 @@ void parse_st_ref_pic_set(BitReader& br, uint32_t idx, std::vector<StRps>& sets)
 
 // E.2.1 vui_parameters() up to the timing information; HRD and what follows are not needed.
 void parse_vui(BitReader& br, H265Sps& sps) {
-  if (br.flag("aspect_ratio_info_present_flag")) {
-    constexpr uint32_t kExtendedSar = 255;  // Table E-1
-    if (br.bits(8, "aspect_ratio_idc") == kExtendedSar) {
-      br.bits(16, "sar_width");
-      br.bits(16, "sar_height");
-    }
-  }
-  if (br.flag("overscan_info_present_flag")) br.flag("overscan_appropriate_flag");
-  if (br.flag("video_signal_type_present_flag")) {
-    br.bits(3, "video_format");
-    br.flag("video_full_range_flag");
-    if (br.flag("colour_description_present_flag")) {
-      br.bits(8, "colour_primaries");
-      br.bits(8, "transfer_characteristics");
-      br.bits(8, "matrix_coeffs");
-    }
-  }
-  if (br.flag("chroma_loc_info_present_flag")) {
-    br.ue("chroma_sample_loc_type_top_field", 5);
-    br.ue("chroma_sample_loc_type_bottom_field", 5);
-  }
+  skip_vui_common(br);
   br.flag("neutral_chroma_indication_flag");
   const bool field_seq = br.flag("field_seq_flag");
   br.flag("frame_field_info_present_flag");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,17 +11,7 @@
 namespace firstmile::format::amf0 {
 namespace {
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes concat(std::initializer_list<ByteSpan> parts) {
   Bytes out;
@@ -31,29 +23,29 @@ Bytes concat(std::initializer_list<ByteSpan> parts) {
 // The AMF0 body of the `connect` command that ffmpeg 5.1 (Lavf59.27.100) sent for
 // `ffmpeg -f lavfi -i testsrc -f flv rtmp://127.0.0.1:19350/live/x`, captured with a
 // handshake-only listener and de-chunked (message type 20, 140 bytes).
-const Bytes kFfmpegConnect =
-    hex("020007636f6e6e656374003ff00000000000000300036170700200046c69766500047479706502000a6e"
-        "6f6e70726976617465000866"
-        "6c61736856657202002446"
-        "4d4c452f332e302028636f6d70617469626c653b204c61766635392e32372e3130302900057463"
-        "55726c02001b72746d703a2f2f3132372e302e302e313a31393335302f6c697665000009");
+const Bytes kFfmpegConnect = from_hex(
+    "020007636f6e6e656374003ff00000000000000300036170700200046c69766500047479706502000a6e"
+    "6f6e70726976617465000866"
+    "6c61736856657202002446"
+    "4d4c452f332e302028636f6d70617469626c653b204c61766635392e32372e3130302900057463"
+    "55726c02001b72746d703a2f2f3132372e302e302e313a31393335302f6c697665000009");
 
 // The onMetaData script tag body of an FLV written by ffmpeg 5.1 (testsrc 160x120 at 10 fps,
 // libx264, aac, 1 s): "onMetaData" then an ECMA array with 13 properties.
-const Bytes kFfmpegOnMetaData =
-    hex("02000a6f6e4d65746144617461080000000d000864757261"
-        "74696f6e003ff33333333333330005776964746800406400"
-        "0000000000000668656967687400405e000000000000000d"
-        "766964656f64617461726174650000000000000000000009"
-        "6672616d6572617465004024000000000000000c76696465"
-        "6f636f646563696400401c000000000000000d617564696f"
-        "6461746172617465004050d88000000000000f617564696f"
-        "73616d706c65726174650040e5888000000000000f617564"
-        "696f73616d706c6573697a65004030000000000000000673"
-        "746572656f0100000c617564696f636f6465636964004024"
-        "0000000000000007656e636f64657202000d4c6176663539"
-        "2e32372e313030000866696c6573697a650040cc94000000"
-        "0000000009");
+const Bytes kFfmpegOnMetaData = from_hex(
+    "02000a6f6e4d65746144617461080000000d000864757261"
+    "74696f6e003ff33333333333330005776964746800406400"
+    "0000000000000668656967687400405e000000000000000d"
+    "766964656f64617461726174650000000000000000000009"
+    "6672616d6572617465004024000000000000000c76696465"
+    "6f636f646563696400401c000000000000000d617564696f"
+    "6461746172617465004050d88000000000000f617564696f"
+    "73616d706c65726174650040e5888000000000000f617564"
+    "696f73616d706c6573697a65004030000000000000000673"
+    "746572656f0100000c617564696f636f6465636964004024"
+    "0000000000000007656e636f64657202000d4c6176663539"
+    "2e32372e313030000866696c6573697a650040cc94000000"
+    "0000000009");
 
 TEST(Amf0, DecodesFfmpegConnectCommand) {
   ASSERT_EQ(kFfmpegConnect.size(), 140u);
@@ -116,8 +108,9 @@ TEST(Amf0, DecodesFfmpegOnMetaDataEcmaArray) {
 TEST(Amf0, ObjectBuilderEncodesPerSpec) {
   Value v = Value::object({{"level", "status"}, {"code", "NetStream.Play.Start"}});
   const Bytes expected =
-      concat({hex("03 0005"), as_bytes("level"), hex("02 0006"), as_bytes("status"), hex("0004"),
-              as_bytes("code"), hex("02 0014"), as_bytes("NetStream.Play.Start"), hex("000009")});
+      concat({from_hex("03 0005"), as_bytes("level"), from_hex("02 0006"), as_bytes("status"),
+              from_hex("0004"), as_bytes("code"), from_hex("02 0014"),
+              as_bytes("NetStream.Play.Start"), from_hex("000009")});
   EXPECT_EQ(encode(v), expected);
   EXPECT_EQ(v.get_string("code"), "NetStream.Play.Start");
 }
@@ -157,7 +150,7 @@ TEST(Amf0, DecodesEveryMarker) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const Bytes in = hex(c.bytes);
+    const Bytes in = from_hex(c.bytes);
     ByteReader r(in);
     auto v = decode(r);
     ASSERT_TRUE(v.ok()) << v.error().message;
@@ -172,20 +165,20 @@ TEST(Amf0, DecodesEveryMarker) {
 }
 
 TEST(Amf0, EncodesEveryTypeByteExact) {
-  EXPECT_EQ(encode(Value(1.0)), hex("00 3ff0000000000000"));
-  EXPECT_EQ(encode(Value(true)), hex("01 01"));
-  EXPECT_EQ(encode(Value("a")), hex("02 0001 61"));
-  EXPECT_EQ(encode(Value::null()), hex("05"));
-  EXPECT_EQ(encode(Value::undefined()), hex("06"));
-  EXPECT_EQ(encode(Value::reference(258)), hex("07 0102"));
-  EXPECT_EQ(encode(Value::ecma_array({{"k", nullptr}})), hex("08 00000001 0001 6b 05 000009"));
+  EXPECT_EQ(encode(Value(1.0)), from_hex("00 3ff0000000000000"));
+  EXPECT_EQ(encode(Value(true)), from_hex("01 01"));
+  EXPECT_EQ(encode(Value("a")), from_hex("02 0001 61"));
+  EXPECT_EQ(encode(Value::null()), from_hex("05"));
+  EXPECT_EQ(encode(Value::undefined()), from_hex("06"));
+  EXPECT_EQ(encode(Value::reference(258)), from_hex("07 0102"));
+  EXPECT_EQ(encode(Value::ecma_array({{"k", nullptr}})), from_hex("08 00000001 0001 6b 05 000009"));
   EXPECT_EQ(encode(Value::strict_array({2, "x"})),
-            hex("0a 00000002 00 4000000000000000 02 0001 78"));
-  EXPECT_EQ(encode(Value::date(1700000000000.0, -60)), hex("0b 4278bcfe56800000 ffc4"));
-  EXPECT_EQ(encode(Value::unsupported()), hex("0d"));
-  EXPECT_EQ(encode(Value::xml("<a/>")), hex("0f 00000004 3c612f3e"));
+            from_hex("0a 00000002 00 4000000000000000 02 0001 78"));
+  EXPECT_EQ(encode(Value::date(1700000000000.0, -60)), from_hex("0b 4278bcfe56800000 ffc4"));
+  EXPECT_EQ(encode(Value::unsupported()), from_hex("0d"));
+  EXPECT_EQ(encode(Value::xml("<a/>")), from_hex("0f 00000004 3c612f3e"));
   EXPECT_EQ(encode(Value::typed_object("Foo", {{"x", nullptr}})),
-            hex("10 0003 466f6f 0001 78 05 000009"));
+            from_hex("10 0003 466f6f 0001 78 05 000009"));
 }
 
 TEST(Amf0, LongStringsUseLongStringMarker) {
@@ -199,7 +192,7 @@ TEST(Amf0, LongStringsUseLongStringMarker) {
   const std::string long_one(0x10000, 'b');
   const Bytes l = encode(Value(long_one));
   ASSERT_EQ(l.size(), 5u + 0x10000);
-  EXPECT_EQ(Bytes(l.begin(), l.begin() + 5), hex("0c 00010000"));
+  EXPECT_EQ(Bytes(l.begin(), l.begin() + 5), from_hex("0c 00010000"));
   auto back = decode_all(l);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ((*back)[0].as_string(), long_one);
@@ -223,12 +216,12 @@ TEST(Amf0, RejectsUnsupportedMarkersNamingThem) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.bytes);
-    auto v = decode_all(hex(c.bytes));
+    auto v = decode_all(from_hex(c.bytes));
     ASSERT_FALSE(v.ok());
     EXPECT_NE(v.error().message.find(c.needle), std::string::npos) << v.error().message;
   }
   // Nested: the offset of the bad marker is reported.
-  auto nested = decode_all(hex("03 0001 61 11 000009"));
+  auto nested = decode_all(from_hex("03 0001 61 11 000009"));
   ASSERT_FALSE(nested.ok());
   EXPECT_NE(nested.error().message.find("0x11"), std::string::npos);
   EXPECT_NE(nested.error().message.find("offset 4"), std::string::npos) << nested.error().message;
@@ -236,19 +229,19 @@ TEST(Amf0, RejectsUnsupportedMarkersNamingThem) {
 
 TEST(Amf0, ObjectEndRules) {
   // Object missing its end marker at the end of the buffer is truncated input.
-  EXPECT_FALSE(decode_all(hex("03 0001 61 05")).ok());
-  EXPECT_FALSE(decode_all(hex("03 0001 61 05 0000")).ok());
+  EXPECT_FALSE(decode_all(from_hex("03 0001 61 05")).ok());
+  EXPECT_FALSE(decode_all(from_hex("03 0001 61 05 0000")).ok());
   // An empty name followed by something other than 0x09 is malformed.
-  EXPECT_FALSE(decode_all(hex("03 0001 61 05 0000 05")).ok());
+  EXPECT_FALSE(decode_all(from_hex("03 0001 61 05 0000 05")).ok());
   // Encoder quirk: ECMA array ending the buffer without 00 00 09 (or with only 00 00).
   for (const char* quirk : {"08 00000001 0001 61 05", "08 00000001 0001 61 05 0000"}) {
     SCOPED_TRACE(quirk);
-    auto v = decode_all(hex(quirk));
+    auto v = decode_all(from_hex(quirk));
     ASSERT_TRUE(v.ok()) << v.error().message;
     EXPECT_EQ((*v)[0], Value::ecma_array({{"a", nullptr}}));
   }
   // ...but only at the end of the buffer: a following value still needs the terminator.
-  EXPECT_FALSE(decode_all(hex("03 0001 62 08 00000001 0001 61 05 05")).ok());
+  EXPECT_FALSE(decode_all(from_hex("03 0001 62 08 00000001 0001 61 05 05")).ok());
 }
 
 Bytes nested_arrays(size_t levels) {
@@ -294,7 +287,7 @@ TEST(Amf0, DepthLimit) {
 
 TEST(Amf0, ElementLimitCountsAllValues) {
   // A strict array of 10 nulls is 11 elements.
-  Bytes b = hex("0a 0000000a");
+  Bytes b = from_hex("0a 0000000a");
   b.insert(b.end(), 10, kNull);
   EXPECT_TRUE(decode_all(b, {.max_elements = 11}).ok());
   auto over = decode_all(b, {.max_elements = 10});
@@ -307,15 +300,15 @@ TEST(Amf0, ElementLimitCountsAllValues) {
 }
 
 TEST(Amf0, StrictArrayCountBeyondInputIsRejectedWithoutAllocating) {
-  auto v = decode_all(hex("0a ffffffff 05"));
+  auto v = decode_all(from_hex("0a ffffffff 05"));
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message.find("count"), std::string::npos);
 }
 
 TEST(Amf0, HugeStringLengthIsTruncatedInput) {
-  EXPECT_FALSE(decode_all(hex("0c ffffffff 61")).ok());
-  EXPECT_FALSE(decode_all(hex("0f 7fffffff 61")).ok());
-  EXPECT_FALSE(decode_all(hex("02 ffff 61")).ok());
+  EXPECT_FALSE(decode_all(from_hex("0c ffffffff 61")).ok());
+  EXPECT_FALSE(decode_all(from_hex("0f 7fffffff 61")).ok());
+  EXPECT_FALSE(decode_all(from_hex("02 ffff 61")).ok());
 }
 
 // Every strict prefix of the connect body either fails, or ends exactly on a value boundary

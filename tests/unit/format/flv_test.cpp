@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string>
 
 namespace firstmile::format {
@@ -9,17 +11,7 @@ namespace {
 
 using media::Codec;
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes cat(std::initializer_list<ByteSpan> parts) {
   Bytes out;
@@ -37,20 +29,20 @@ Bytes span_bytes(ByteSpan s) {
 //          -c:v libx264 -c:a aac -f flv x.flv
 // FLV header, PreviousTagSize0, then onMetaData (18, 293 bytes), the AVC sequence header
 // (9, 52 bytes) and the AAC sequence header (8, 7 bytes), each with its PreviousTagSize.
-const Bytes kFfmpegFlv =
-    hex("464c5601050000000900000000120001250000000000000002000a6f6e4d6574"
-        "6144617461080000000d00086475726174696f6e003ff3333333333333000577"
-        "69647468004064000000000000000668656967687400405e000000000000000d"
-        "766964656f646174617261746500000000000000000000096672616d65726174"
-        "65004024000000000000000c766964656f636f646563696400401c0000000000"
-        "00000d617564696f6461746172617465004050d88000000000000f617564696f"
-        "73616d706c65726174650040e5888000000000000f617564696f73616d706c65"
-        "73697a65004030000000000000000673746572656f0100000c617564696f636f"
-        "64656369640040240000000000000007656e636f64657202000d4c6176663539"
-        "2e32372e313030000866696c6573697a650040cc940000000000000009000001"
-        "300900003400000000000000170000000001f4000affe1001a67f4000a919b28"
-        "508fc4e022000003000200000300281e244b2c01000668ebe3c44844fff8f800"
-        "0000003f0800000700000000000000af00120856e50000000012");
+const Bytes kFfmpegFlv = from_hex(
+    "464c5601050000000900000000120001250000000000000002000a6f6e4d6574"
+    "6144617461080000000d00086475726174696f6e003ff3333333333333000577"
+    "69647468004064000000000000000668656967687400405e000000000000000d"
+    "766964656f646174617261746500000000000000000000096672616d65726174"
+    "65004024000000000000000c766964656f636f646563696400401c0000000000"
+    "00000d617564696f6461746172617465004050d88000000000000f617564696f"
+    "73616d706c65726174650040e5888000000000000f617564696f73616d706c65"
+    "73697a65004030000000000000000673746572656f0100000c617564696f636f"
+    "64656369640040240000000000000007656e636f64657202000d4c6176663539"
+    "2e32372e313030000866696c6573697a650040cc940000000000000009000001"
+    "300900003400000000000000170000000001f4000affe1001a67f4000a919b28"
+    "508fc4e022000003000200000300281e244b2c01000668ebe3c44844fff8f800"
+    "0000003f0800000700000000000000af00120856e50000000012");
 
 constexpr size_t kScriptBodyAt = 13 + 11;
 constexpr size_t kAvcSeqBodyAt = 321 + 11;
@@ -61,7 +53,7 @@ ByteSpan ffmpeg_body(size_t at, size_t size) {
 }
 
 // The first bytes of the same file's first keyframe tag body: key, AVC NALU, cts 200 ms.
-const Bytes kFfmpegKeyframeStart = hex("17 01 0000c8 000002ad 0605ffff a9dc45");
+const Bytes kFfmpegKeyframeStart = from_hex("17 01 0000c8 000002ad 0605ffff a9dc45");
 
 // ---- framing ----
 
@@ -73,8 +65,8 @@ TEST(FlvHeader, ParsesFfmpegHeader) {
   EXPECT_TRUE(h->has_video);
   EXPECT_EQ(h->data_offset, 9u);
   EXPECT_FALSE(parse_flv_header(ByteSpan(kFfmpegFlv).first(8)).ok());
-  EXPECT_FALSE(parse_flv_header(hex("464c5701 05 00000009")).ok());
-  EXPECT_FALSE(parse_flv_header(hex("464c5601 05 00000008")).ok());
+  EXPECT_FALSE(parse_flv_header(from_hex("464c5701 05 00000009")).ok());
+  EXPECT_FALSE(parse_flv_header(from_hex("464c5601 05 00000008")).ok());
 }
 
 TEST(FlvHeader, WritesHeaderAndPreviousTagSize0) {
@@ -83,18 +75,18 @@ TEST(FlvHeader, WritesHeaderAndPreviousTagSize0) {
   EXPECT_EQ(out, Bytes(kFfmpegFlv.begin(), kFfmpegFlv.begin() + 13));
   out.clear();
   write_flv_header(out, true, false);
-  EXPECT_EQ(out, hex("464c5601 04 00000009 00000000"));
+  EXPECT_EQ(out, from_hex("464c5601 04 00000009 00000000"));
   out.clear();
   write_flv_header(out, false, true);
-  EXPECT_EQ(out, hex("464c5601 01 00000009 00000000"));
+  EXPECT_EQ(out, from_hex("464c5601 01 00000009 00000000"));
 }
 
 TEST(FlvTag, BuildsTagWithExtendedTimestampAndTrailer) {
-  const Bytes body = hex("aabb");
+  const Bytes body = from_hex("aabb");
   const Bytes tag = build_flv_tag(kFlvTagVideo, 0x12345678, body);
   // Type, UI24 size, UI24 low timestamp, UI8 extended (upper) byte, UI24 stream id 0,
   // body, UI32 PreviousTagSize = 11 + 2.
-  EXPECT_EQ(tag, hex("09 000002 345678 12 000000 aabb 0000000d"));
+  EXPECT_EQ(tag, from_hex("09 000002 345678 12 000000 aabb 0000000d"));
   auto h = parse_flv_tag_header(tag);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->type, kFlvTagVideo);
@@ -121,10 +113,10 @@ TEST(FlvTag, RejectsOversizeBodiesAndBadTypes) {
   EXPECT_FALSE(write_flv_tag_header(out, kFlvTagVideo, 0, kFlvMaxBodySize + 1));
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(write_flv_tag_header(out, kFlvTagVideo, 0, kFlvMaxBodySize));
-  EXPECT_EQ(out, hex("09 ffffff 000000 00 000000"));
-  EXPECT_FALSE(parse_flv_tag_header(hex("0a 000001 000000 00 000000")).ok());
-  EXPECT_FALSE(parse_flv_tag_header(hex("09 000001 000000 00 0000")).ok());
-  auto filtered = parse_flv_tag_header(hex("28 000001 000000 00 000000"));
+  EXPECT_EQ(out, from_hex("09 ffffff 000000 00 000000"));
+  EXPECT_FALSE(parse_flv_tag_header(from_hex("0a 000001 000000 00 000000")).ok());
+  EXPECT_FALSE(parse_flv_tag_header(from_hex("09 000001 000000 00 0000")).ok());
+  auto filtered = parse_flv_tag_header(from_hex("28 000001 000000 00 000000"));
   ASSERT_TRUE(filtered.ok());
   EXPECT_TRUE(filtered->filter);
   EXPECT_EQ(filtered->type, kFlvTagAudio);
@@ -204,7 +196,7 @@ TEST(FlvReader, ErrorsAreSticky) {
   EXPECT_FALSE(reader.next().ok());
 
   FlvReader not_flv;
-  not_flv.feed(hex("474946383961 00000000 0000"));
+  not_flv.feed(from_hex("474946383961 00000000 0000"));
   EXPECT_FALSE(not_flv.next().ok());
 }
 
@@ -230,7 +222,7 @@ TEST(FlvReader, ReadsTagsItBuilt) {
   Bytes stream;
   write_flv_header(stream, false, true);
   const Bytes body =
-      build_video_tag(Codec::H264, PacketKind::CodedFrames, true, 0, hex("0000000165"));
+      build_video_tag(Codec::H264, PacketKind::CodedFrames, true, 0, from_hex("0000000165"));
   for (uint32_t ts : {0u, 40u, 0x01000000u, 0xfffffffeu}) {
     Bytes tag = build_flv_tag(kFlvTagVideo, ts, body);
     stream.insert(stream.end(), tag.begin(), tag.end());
@@ -243,7 +235,7 @@ TEST(FlvReader, ReadsTagsItBuilt) {
   auto v = parse_video_tag(tags[3].body.span());
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->keyframe);
-  EXPECT_EQ(span_bytes(v->payload), hex("0000000165"));
+  EXPECT_EQ(span_bytes(v->payload), from_hex("0000000165"));
   EXPECT_EQ(reader.previous_size_mismatches(), 0u);
 }
 
@@ -270,51 +262,51 @@ TEST(VideoTag, ParsesLegacyCodedFrames) {
   EXPECT_TRUE(key->keyframe);
   EXPECT_EQ(key->frame_type, 1);
   EXPECT_EQ(key->composition_time_ms, 200);
-  EXPECT_EQ(span_bytes(key->payload), hex("000002ad 0605ffff a9dc45"));
+  EXPECT_EQ(span_bytes(key->payload), from_hex("000002ad 0605ffff a9dc45"));
 
-  auto inter = parse_video_tag(hex("27 01 ffff38 00000001 09"));  // SI24 -200
+  auto inter = parse_video_tag(from_hex("27 01 ffff38 00000001 09"));  // SI24 -200
   ASSERT_TRUE(inter.ok());
   EXPECT_FALSE(inter->keyframe);
   EXPECT_EQ(inter->composition_time_ms, -200);
 
-  auto hevc = parse_video_tag(hex("2c 01 000028 00000001 02"));  // CodecID 12 quirk
+  auto hevc = parse_video_tag(from_hex("2c 01 000028 00000001 02"));  // CodecID 12 quirk
   ASSERT_TRUE(hevc.ok());
   EXPECT_EQ(hevc->codec, Codec::H265);
   EXPECT_EQ(hevc->composition_time_ms, 40);
-  const Bytes hevc_seq_body = hex("1c 00 000000 01 02 03");
+  const Bytes hevc_seq_body = from_hex("1c 00 000000 01 02 03");
   auto hevc_seq = parse_video_tag(hevc_seq_body);  // payload points into the body
   ASSERT_TRUE(hevc_seq.ok());
   EXPECT_EQ(hevc_seq->kind, PacketKind::SequenceHeader);
-  EXPECT_EQ(span_bytes(hevc_seq->payload), hex("010203"));
+  EXPECT_EQ(span_bytes(hevc_seq->payload), from_hex("010203"));
 }
 
 TEST(VideoTag, LegacySpecialCases) {
   for (const char* eos : {"17 02 000000", "17 02"}) {
-    auto v = parse_video_tag(hex(eos));
+    auto v = parse_video_tag(from_hex(eos));
     ASSERT_TRUE(v.ok()) << eos;
     EXPECT_EQ(v->kind, PacketKind::EndOfSequence);
   }
-  auto cmd = parse_video_tag(hex("57 01"));
+  auto cmd = parse_video_tag(from_hex("57 01"));
   ASSERT_TRUE(cmd.ok());
   EXPECT_EQ(cmd->kind, PacketKind::Command);
   EXPECT_EQ(cmd->command, 1);
   EXPECT_FALSE(cmd->keyframe);
-  auto bare_cmd = parse_video_tag(hex("50"));
+  auto bare_cmd = parse_video_tag(from_hex("50"));
   ASSERT_TRUE(bare_cmd.ok());
   EXPECT_EQ(bare_cmd->kind, PacketKind::Command);
 
-  auto vp6 = parse_video_tag(hex("24 0102"));
+  auto vp6 = parse_video_tag(from_hex("24 0102"));
   ASSERT_TRUE(vp6.ok());
   EXPECT_EQ(vp6->codec, Codec::Unknown);
   EXPECT_EQ(vp6->codec_id, 4);
   EXPECT_EQ(vp6->kind, PacketKind::CodedFrames);
 
   EXPECT_FALSE(parse_video_tag({}).ok());
-  EXPECT_FALSE(parse_video_tag(hex("07 01 000000")).ok());  // FrameType 0 reserved
-  EXPECT_FALSE(parse_video_tag(hex("67 01 000000")).ok());  // FrameType 6 reserved
-  EXPECT_FALSE(parse_video_tag(hex("17 03 000000")).ok());  // AVCPacketType 3
-  EXPECT_FALSE(parse_video_tag(hex("17")).ok());
-  EXPECT_FALSE(parse_video_tag(hex("17 01 0000")).ok());
+  EXPECT_FALSE(parse_video_tag(from_hex("07 01 000000")).ok());  // FrameType 0 reserved
+  EXPECT_FALSE(parse_video_tag(from_hex("67 01 000000")).ok());  // FrameType 6 reserved
+  EXPECT_FALSE(parse_video_tag(from_hex("17 03 000000")).ok());  // AVCPacketType 3
+  EXPECT_FALSE(parse_video_tag(from_hex("17")).ok());
+  EXPECT_FALSE(parse_video_tag(from_hex("17 01 0000")).ok());
 }
 
 // Enhanced RTMP ExVideoTagHeader: IsExHeader UB[1] = 1, FrameType UB[3], PacketType UB[4],
@@ -323,7 +315,7 @@ TEST(VideoTag, EnhancedHevcBitLayout) {
   constexpr uint8_t kKeyCodedFrames = 0b1'001'0001;
   static_assert(kKeyCodedFrames == 0x91);
   static_assert(fourcc("hvc1") == 0x68766331);
-  const Bytes body = cat({hex("91"), as_bytes("hvc1"), hex("000021 00000002 2601")});
+  const Bytes body = cat({from_hex("91"), as_bytes("hvc1"), from_hex("000021 00000002 2601")});
   auto v = parse_video_tag(body);
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_TRUE(v->enhanced);
@@ -334,10 +326,11 @@ TEST(VideoTag, EnhancedHevcBitLayout) {
   EXPECT_EQ(v->kind, PacketKind::CodedFrames);
   EXPECT_EQ(v->packet_type, 1);
   EXPECT_EQ(v->composition_time_ms, 33);
-  EXPECT_EQ(span_bytes(v->payload), hex("00000002 2601"));
+  EXPECT_EQ(span_bytes(v->payload), from_hex("00000002 2601"));
   // And the writer produces exactly those header bytes.
-  EXPECT_EQ(build_video_tag(Codec::H265, PacketKind::CodedFrames, true, 33, hex("00000002 2601")),
-            body);
+  EXPECT_EQ(
+      build_video_tag(Codec::H265, PacketKind::CodedFrames, true, 33, from_hex("00000002 2601")),
+      body);
 }
 
 TEST(VideoTag, EnhancedPacketTypes) {
@@ -351,39 +344,40 @@ TEST(VideoTag, EnhancedPacketTypes) {
     Bytes payload;
   };
   const Case cases[] = {
-      {"hvc1 SequenceStart", cat({hex("90"), as_bytes("hvc1"), hex("01 0203")}), Codec::H265,
-       PacketKind::SequenceHeader, true, 0, hex("01 0203")},
-      {"hvc1 CodedFramesX inter", cat({hex("a3"), as_bytes("hvc1"), hex("00000001 02")}),
-       Codec::H265, PacketKind::CodedFrames, false, 0, hex("00000001 02")},
-      {"hvc1 negative cts", cat({hex("a1"), as_bytes("hvc1"), hex("ffffdf 05")}), Codec::H265,
-       PacketKind::CodedFrames, false, -33, hex("05")},
+      {"hvc1 SequenceStart", cat({from_hex("90"), as_bytes("hvc1"), from_hex("01 0203")}),
+       Codec::H265, PacketKind::SequenceHeader, true, 0, from_hex("01 0203")},
+      {"hvc1 CodedFramesX inter", cat({from_hex("a3"), as_bytes("hvc1"), from_hex("00000001 02")}),
+       Codec::H265, PacketKind::CodedFrames, false, 0, from_hex("00000001 02")},
+      {"hvc1 negative cts", cat({from_hex("a1"), as_bytes("hvc1"), from_hex("ffffdf 05")}),
+       Codec::H265, PacketKind::CodedFrames, false, -33, from_hex("05")},
       {"hvc1 SequenceEnd",
-       cat({hex("92"), as_bytes("hvc1")}),
+       cat({from_hex("92"), as_bytes("hvc1")}),
        Codec::H265,
        PacketKind::EndOfSequence,
        true,
        0,
        {}},
-      {"avc1 CodedFrames has cts", cat({hex("91"), as_bytes("avc1"), hex("000050 aa")}),
-       Codec::H264, PacketKind::CodedFrames, true, 80, hex("aa")},
-      {"av01 CodedFrames has no cts", cat({hex("a1"), as_bytes("av01"), hex("0a0b0c")}), Codec::AV1,
-       PacketKind::CodedFrames, false, 0, hex("0a0b0c")},
-      {"vp09 SequenceStart", cat({hex("90"), as_bytes("vp09"), hex("01")}), Codec::VP9,
-       PacketKind::SequenceHeader, true, 0, hex("01")},
-      {"unknown fourcc", cat({hex("91"), as_bytes("xyz1"), hex("01")}), Codec::Unknown,
-       PacketKind::CodedFrames, true, 0, hex("01")},
-      {"Metadata ignores frame type", cat({hex("84"), as_bytes("hvc1"), hex("05")}), Codec::H265,
-       PacketKind::Metadata, false, 0, hex("05")},
-      {"MPEG2TSSequenceStart", cat({hex("95"), as_bytes("av01"), hex("80")}), Codec::AV1,
-       PacketKind::Other, true, 0, hex("80")},
-      {"Multitrack", hex("96 00 68766331 00 01"), Codec::Unknown, PacketKind::Other, true, 0,
-       hex("00 68766331 00 01")},
+      {"avc1 CodedFrames has cts", cat({from_hex("91"), as_bytes("avc1"), from_hex("000050 aa")}),
+       Codec::H264, PacketKind::CodedFrames, true, 80, from_hex("aa")},
+      {"av01 CodedFrames has no cts", cat({from_hex("a1"), as_bytes("av01"), from_hex("0a0b0c")}),
+       Codec::AV1, PacketKind::CodedFrames, false, 0, from_hex("0a0b0c")},
+      {"vp09 SequenceStart", cat({from_hex("90"), as_bytes("vp09"), from_hex("01")}), Codec::VP9,
+       PacketKind::SequenceHeader, true, 0, from_hex("01")},
+      {"unknown fourcc", cat({from_hex("91"), as_bytes("xyz1"), from_hex("01")}), Codec::Unknown,
+       PacketKind::CodedFrames, true, 0, from_hex("01")},
+      {"Metadata ignores frame type", cat({from_hex("84"), as_bytes("hvc1"), from_hex("05")}),
+       Codec::H265, PacketKind::Metadata, false, 0, from_hex("05")},
+      {"MPEG2TSSequenceStart", cat({from_hex("95"), as_bytes("av01"), from_hex("80")}), Codec::AV1,
+       PacketKind::Other, true, 0, from_hex("80")},
+      {"Multitrack", from_hex("96 00 68766331 00 01"), Codec::Unknown, PacketKind::Other, true, 0,
+       from_hex("00 68766331 00 01")},
       // ModEx (v2): size-1 = 2 -> 3 bytes TimestampOffsetNano = 500, then type 0 | CodedFrames.
-      {"ModEx nano offset", cat({hex("97 02 0001f4 01"), as_bytes("hvc1"), hex("000010 aa")}),
-       Codec::H265, PacketKind::CodedFrames, true, 16, hex("aa")},
+      {"ModEx nano offset",
+       cat({from_hex("97 02 0001f4 01"), as_bytes("hvc1"), from_hex("000010 aa")}), Codec::H265,
+       PacketKind::CodedFrames, true, 16, from_hex("aa")},
       // ModEx with the 16-bit size escape (UI8 0xff -> UI16 + 1) and an unknown modifier.
-      {"ModEx long form", cat({hex("97 ff 0000 aa 13"), as_bytes("hvc1"), hex("bb")}), Codec::H265,
-       PacketKind::CodedFrames, true, 0, hex("bb")},
+      {"ModEx long form", cat({from_hex("97 ff 0000 aa 13"), as_bytes("hvc1"), from_hex("bb")}),
+       Codec::H265, PacketKind::CodedFrames, true, 0, from_hex("bb")},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -396,23 +390,24 @@ TEST(VideoTag, EnhancedPacketTypes) {
     EXPECT_EQ(v->composition_time_ms, c.cts);
     EXPECT_EQ(span_bytes(v->payload), c.payload);
   }
-  auto modex = parse_video_tag(cat({hex("97 02 0001f4 01"), as_bytes("hvc1"), hex("000010")}));
+  auto modex =
+      parse_video_tag(cat({from_hex("97 02 0001f4 01"), as_bytes("hvc1"), from_hex("000010")}));
   ASSERT_TRUE(modex.ok());
   EXPECT_EQ(modex->timestamp_offset_ns, 500u);
 }
 
 TEST(VideoTag, EnhancedCommandAndErrors) {
-  auto cmd = parse_video_tag(hex("d1 01"));  // FrameType 5: UI8 command, no FourCC
+  auto cmd = parse_video_tag(from_hex("d1 01"));  // FrameType 5: UI8 command, no FourCC
   ASSERT_TRUE(cmd.ok());
   EXPECT_EQ(cmd->kind, PacketKind::Command);
   EXPECT_EQ(cmd->command, 1);
-  EXPECT_FALSE(parse_video_tag(hex("d1")).ok());
-  EXPECT_FALSE(parse_video_tag(cat({hex("98"), as_bytes("hvc1")})).ok());  // reserved type 8
-  EXPECT_FALSE(parse_video_tag(cat({hex("9f"), as_bytes("hvc1")})).ok());
-  EXPECT_FALSE(parse_video_tag(cat({hex("81"), as_bytes("hvc1"), hex("000000")})).ok());
-  EXPECT_FALSE(parse_video_tag(hex("97 05 0102")).ok());  // ModEx data cut short
+  EXPECT_FALSE(parse_video_tag(from_hex("d1")).ok());
+  EXPECT_FALSE(parse_video_tag(cat({from_hex("98"), as_bytes("hvc1")})).ok());  // reserved type 8
+  EXPECT_FALSE(parse_video_tag(cat({from_hex("9f"), as_bytes("hvc1")})).ok());
+  EXPECT_FALSE(parse_video_tag(cat({from_hex("81"), as_bytes("hvc1"), from_hex("000000")})).ok());
+  EXPECT_FALSE(parse_video_tag(from_hex("97 05 0102")).ok());  // ModEx data cut short
   // Every strict prefix of an enhanced CodedFrames header is an error; the full header is not.
-  const Bytes full = cat({hex("91"), as_bytes("hvc1"), hex("000010")});
+  const Bytes full = cat({from_hex("91"), as_bytes("hvc1"), from_hex("000010")});
   for (size_t n = 0; n < full.size(); ++n) {
     EXPECT_FALSE(parse_video_tag(ByteSpan(full).first(n)).ok()) << "prefix " << n;
   }
@@ -432,18 +427,18 @@ TEST(AudioTag, ParsesFfmpegAac) {
   EXPECT_EQ(a->sound_size, 1);
   EXPECT_EQ(a->sound_type, 1);
   EXPECT_EQ(a->kind, PacketKind::SequenceHeader);
-  EXPECT_EQ(span_bytes(a->payload), hex("120856e500"));
+  EXPECT_EQ(span_bytes(a->payload), from_hex("120856e500"));
 
-  const Bytes raw_body = hex("af 01 de0200");
+  const Bytes raw_body = from_hex("af 01 de0200");
   auto raw = parse_audio_tag(raw_body);
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(raw->kind, PacketKind::CodedFrames);
-  EXPECT_EQ(span_bytes(raw->payload), hex("de0200"));
+  EXPECT_EQ(span_bytes(raw->payload), from_hex("de0200"));
 }
 
 TEST(AudioTag, LegacyFormats) {
   // ffmpeg -c:a libmp3lame -ar 22050 -ac 1 -f flv: first audio tag.
-  const Bytes mp3_body = hex("2a fff340c400");
+  const Bytes mp3_body = from_hex("2a fff340c400");
   auto mp3 = parse_audio_tag(mp3_body);
   ASSERT_TRUE(mp3.ok());
   EXPECT_EQ(mp3->codec, Codec::MP3);
@@ -451,13 +446,13 @@ TEST(AudioTag, LegacyFormats) {
   EXPECT_EQ(mp3->sound_size, 1);
   EXPECT_EQ(mp3->sound_type, 0);
   EXPECT_EQ(mp3->kind, PacketKind::CodedFrames);
-  EXPECT_EQ(span_bytes(mp3->payload), hex("fff340c400"));
+  EXPECT_EQ(span_bytes(mp3->payload), from_hex("fff340c400"));
 
-  auto mp3_8k = parse_audio_tag(hex("e2 fff3"));
+  auto mp3_8k = parse_audio_tag(from_hex("e2 fff3"));
   ASSERT_TRUE(mp3_8k.ok());
   EXPECT_EQ(mp3_8k->codec, Codec::MP3);
 
-  auto speex = parse_audio_tag(hex("b6 0102"));  // parsed, not a codec we carry
+  auto speex = parse_audio_tag(from_hex("b6 0102"));  // parsed, not a codec we carry
   ASSERT_TRUE(speex.ok());
   EXPECT_EQ(speex->codec, Codec::Unknown);
   EXPECT_EQ(speex->sound_format, 11);
@@ -466,12 +461,12 @@ TEST(AudioTag, LegacyFormats) {
   ASSERT_TRUE(silence.ok());
   EXPECT_EQ(silence->kind, PacketKind::Other);
 
-  EXPECT_FALSE(parse_audio_tag(hex("af")).ok());
-  EXPECT_FALSE(parse_audio_tag(hex("af 02 00")).ok());
+  EXPECT_FALSE(parse_audio_tag(from_hex("af")).ok());
+  EXPECT_FALSE(parse_audio_tag(from_hex("af 02 00")).ok());
 }
 
 TEST(AudioTag, Enhanced) {
-  const Bytes head_body = cat({hex("90"), as_bytes("Opus"), as_bytes("OpusHead")});
+  const Bytes head_body = cat({from_hex("90"), as_bytes("Opus"), as_bytes("OpusHead")});
   auto head = parse_audio_tag(head_body);
   ASSERT_TRUE(head.ok()) << head.error().message;
   EXPECT_TRUE(head->enhanced);
@@ -479,38 +474,38 @@ TEST(AudioTag, Enhanced) {
   EXPECT_EQ(head->kind, PacketKind::SequenceHeader);
   EXPECT_EQ(span_bytes(head->payload), span_bytes(as_bytes("OpusHead")));
 
-  const Bytes aac_body = cat({hex("91"), as_bytes("mp4a"), hex("21 10")});
+  const Bytes aac_body = cat({from_hex("91"), as_bytes("mp4a"), from_hex("21 10")});
   auto aac = parse_audio_tag(aac_body);
   ASSERT_TRUE(aac.ok());
   EXPECT_EQ(aac->codec, Codec::AAC);
   EXPECT_EQ(aac->kind, PacketKind::CodedFrames);
-  EXPECT_EQ(span_bytes(aac->payload), hex("2110"));
+  EXPECT_EQ(span_bytes(aac->payload), from_hex("2110"));
 
-  auto end = parse_audio_tag(cat({hex("92"), as_bytes("Opus")}));
+  auto end = parse_audio_tag(cat({from_hex("92"), as_bytes("Opus")}));
   ASSERT_TRUE(end.ok());
   EXPECT_EQ(end->kind, PacketKind::EndOfSequence);
 
-  auto mc = parse_audio_tag(cat({hex("94"), as_bytes("Opus"), hex("01 02")}));
+  auto mc = parse_audio_tag(cat({from_hex("94"), as_bytes("Opus"), from_hex("01 02")}));
   ASSERT_TRUE(mc.ok());
   EXPECT_EQ(mc->kind, PacketKind::Other);
 
-  auto flac = parse_audio_tag(cat({hex("91"), as_bytes("fLaC"), hex("ff")}));
+  auto flac = parse_audio_tag(cat({from_hex("91"), as_bytes("fLaC"), from_hex("ff")}));
   ASSERT_TRUE(flac.ok());
   EXPECT_EQ(flac->codec, Codec::Unknown);
 
-  const Bytes modex_body = cat({hex("97 00 aa 01"), as_bytes("Opus"), hex("fc")});
+  const Bytes modex_body = cat({from_hex("97 00 aa 01"), as_bytes("Opus"), from_hex("fc")});
   auto modex = parse_audio_tag(modex_body);
   ASSERT_TRUE(modex.ok());
   EXPECT_EQ(modex->kind, PacketKind::CodedFrames);
-  EXPECT_EQ(span_bytes(modex->payload), hex("fc"));
+  EXPECT_EQ(span_bytes(modex->payload), from_hex("fc"));
 
-  auto multitrack = parse_audio_tag(hex("95 00 4f707573 00"));
+  auto multitrack = parse_audio_tag(from_hex("95 00 4f707573 00"));
   ASSERT_TRUE(multitrack.ok());
   EXPECT_EQ(multitrack->kind, PacketKind::Other);
 
-  EXPECT_FALSE(parse_audio_tag(cat({hex("93"), as_bytes("Opus")})).ok());  // reserved
-  EXPECT_FALSE(parse_audio_tag(hex("9f 4f707573")).ok());
-  EXPECT_FALSE(parse_audio_tag(hex("90 4f70")).ok());
+  EXPECT_FALSE(parse_audio_tag(cat({from_hex("93"), as_bytes("Opus")})).ok());  // reserved
+  EXPECT_FALSE(parse_audio_tag(from_hex("9f 4f707573")).ok());
+  EXPECT_FALSE(parse_audio_tag(from_hex("90 4f70")).ok());
 }
 
 // ---- builders ----
@@ -525,10 +520,10 @@ TEST(VideoTagWriter, H264MatchesFfmpeg) {
   EXPECT_EQ(hdr, Bytes(kFfmpegKeyframeStart.begin(), kFfmpegKeyframeStart.begin() + 5));
   hdr.clear();
   write_video_tag_header(hdr, Codec::H264, PacketKind::CodedFrames, false, -200);
-  EXPECT_EQ(hdr, hex("27 01 ffff38"));
+  EXPECT_EQ(hdr, from_hex("27 01 ffff38"));
   hdr.clear();
   write_video_tag_header(hdr, Codec::H264, PacketKind::EndOfSequence, false, 99);
-  EXPECT_EQ(hdr, hex("17 02 000000"));
+  EXPECT_EQ(hdr, from_hex("17 02 000000"));
 }
 
 TEST(VideoTagWriter, EnhancedCodecs) {
@@ -551,42 +546,44 @@ TEST(VideoTagWriter, EnhancedCodecs) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.expected);
-    Bytes out = hex("ee");  // writers append
+    Bytes out = from_hex("ee");  // writers append
     const size_t n = write_video_tag_header(out, c.codec, c.kind, c.key, c.cts);
     EXPECT_EQ(n, out.size() - 1);
-    EXPECT_EQ(out, cat({hex("ee"), hex(c.expected)}));
+    EXPECT_EQ(out, cat({from_hex("ee"), from_hex(c.expected)}));
     // Round trip through the parser.
-    const Bytes body = build_video_tag(c.codec, c.kind, c.key, c.cts, hex("00"));
+    const Bytes body = build_video_tag(c.codec, c.kind, c.key, c.cts, from_hex("00"));
     auto v = parse_video_tag(body);
     ASSERT_TRUE(v.ok());
     EXPECT_EQ(v->codec, c.codec);
     EXPECT_EQ(v->kind, c.kind);
-    EXPECT_EQ(span_bytes(v->payload), hex("00"));
+    EXPECT_EQ(span_bytes(v->payload), from_hex("00"));
   }
 }
 
 TEST(VideoTagWriter, RefusesWhatFlvCannotCarry) {
-  Bytes out = hex("01");
+  Bytes out = from_hex("01");
   EXPECT_EQ(write_video_tag_header(out, Codec::Opus, PacketKind::CodedFrames, true, 0), 0u);
   EXPECT_EQ(write_video_tag_header(out, Codec::Unknown, PacketKind::CodedFrames, true, 0), 0u);
   EXPECT_EQ(write_video_tag_header(out, Codec::H264, PacketKind::Metadata, true, 0), 0u);
   EXPECT_EQ(write_video_tag_header(out, Codec::H265, PacketKind::Command, true, 0), 0u);
-  EXPECT_EQ(out, hex("01"));
-  EXPECT_TRUE(build_video_tag(Codec::AAC, PacketKind::CodedFrames, true, 0, hex("00")).empty());
+  EXPECT_EQ(out, from_hex("01"));
+  EXPECT_TRUE(
+      build_video_tag(Codec::AAC, PacketKind::CodedFrames, true, 0, from_hex("00")).empty());
 }
 
 TEST(AudioTagWriter, Formats) {
-  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::SequenceHeader, hex("120856e500")),
+  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::SequenceHeader, from_hex("120856e500")),
             span_bytes(ffmpeg_body(kAacSeqBodyAt, 7)));
-  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::CodedFrames, hex("de02")), hex("af 01 de02"));
-  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, hex("fff3"), 22050, 1),
-            hex("2a fff3"));  // what ffmpeg writes for 22.05 kHz mono
-  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 44100, 2), hex("2f"));
-  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 8000, 1), hex("e2"));
+  EXPECT_EQ(build_audio_tag(Codec::AAC, PacketKind::CodedFrames, from_hex("de02")),
+            from_hex("af 01 de02"));
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, from_hex("fff3"), 22050, 1),
+            from_hex("2a fff3"));  // what ffmpeg writes for 22.05 kHz mono
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 44100, 2), from_hex("2f"));
+  EXPECT_EQ(build_audio_tag(Codec::MP3, PacketKind::CodedFrames, {}, 8000, 1), from_hex("e2"));
   EXPECT_EQ(build_audio_tag(Codec::Opus, PacketKind::SequenceHeader, as_bytes("OpusHead")),
-            cat({hex("90 4f707573"), as_bytes("OpusHead")}));
-  EXPECT_EQ(build_audio_tag(Codec::Opus, PacketKind::CodedFrames, hex("fc")),
-            hex("91 4f707573 fc"));
+            cat({from_hex("90 4f707573"), as_bytes("OpusHead")}));
+  EXPECT_EQ(build_audio_tag(Codec::Opus, PacketKind::CodedFrames, from_hex("fc")),
+            from_hex("91 4f707573 fc"));
 
   Bytes out;
   EXPECT_EQ(write_audio_tag_header(out, Codec::AAC, PacketKind::EndOfSequence), 0u);
@@ -596,20 +593,21 @@ TEST(AudioTagWriter, Formats) {
   EXPECT_EQ(write_audio_tag_header(out, Codec::AAC, PacketKind::CodedFrames), 2u);
 
   for (Codec c : {Codec::AAC, Codec::Opus}) {
-    const Bytes body = build_audio_tag(c, PacketKind::SequenceHeader, hex("1190"));
+    const Bytes body = build_audio_tag(c, PacketKind::SequenceHeader, from_hex("1190"));
     auto a = parse_audio_tag(body);
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(a->codec, c);
     EXPECT_EQ(a->kind, PacketKind::SequenceHeader);
-    EXPECT_EQ(span_bytes(a->payload), hex("1190"));
+    EXPECT_EQ(span_bytes(a->payload), from_hex("1190"));
   }
 }
 
 TEST(OnMetaData, BuildsScriptBody) {
   const amf0::Property pairs[] = {{"duration", 1.2}, {"width", 160}};
   const Bytes expected =
-      cat({hex("02 000a"), as_bytes("onMetaData"), hex("08 00000002 0008"), as_bytes("duration"),
-           hex("00 3ff3333333333333 0005"), as_bytes("width"), hex("00 4064000000000000 000009")});
+      cat({from_hex("02 000a"), as_bytes("onMetaData"), from_hex("08 00000002 0008"),
+           as_bytes("duration"), from_hex("00 3ff3333333333333 0005"), as_bytes("width"),
+           from_hex("00 4064000000000000 000009")});
   EXPECT_EQ(build_on_metadata(pairs), expected);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -75,17 +77,7 @@ constexpr uint8_t kAsc[] = {0x11, 0x90};
 constexpr uint8_t kAacFrame[] = {0x21, 0x78, 0xcf, 0xff, 0xff, 0xf0, 0x00, 0x96, 0x67, 0x12,
                                  0x75, 0x02, 0x42, 0x7d, 0xbf, 0xbf, 0xf3, 0xc5, 0xeb, 0xae};
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes cat(std::initializer_list<ByteSpan> parts) {
   Bytes out;
@@ -96,7 +88,7 @@ Bytes cat(std::initializer_list<ByteSpan> parts) {
 
 // A PSI packet as ffmpeg writes it: the given head, then 0xFF up to 188 bytes.
 Bytes psi_packet(std::string_view head_hex) {
-  Bytes p = hex(head_hex);
+  Bytes p = from_hex(head_hex);
   p.resize(kTsPacketSize, 0xFF);
   return p;
 }
@@ -435,13 +427,13 @@ TEST(TsMuxer, PesTimestampFieldsBitExact) {
   ASSERT_TRUE(mux.write_frame(video(kFrame1, dts, pts, false), out).ok());
   const Bytes pes = pes_of(parse(out), kVideoPid).at(0);
   EXPECT_EQ(Bytes(pes.begin(), pes.begin() + 19),
-            hex("000001e0 0000 84 c0 0a 398d15cf13 1100010003"));
+            from_hex("000001e0 0000 84 c0 0a 398d15cf13 1100010003"));
   out.clear();
   // pts == dts: PTS only ('0010'); values are taken modulo 2^33.
   const int64_t wrapped = (int64_t{1} << 33) + 5 - kTimestampOffset;
   ASSERT_TRUE(mux.write_frame(video(kFrame1, wrapped, wrapped, false), out).ok());
   const Bytes pes2 = pes_of(parse(out), kVideoPid).at(0);
-  EXPECT_EQ(Bytes(pes2.begin() + 6, pes2.begin() + 14), hex("84 80 05 210001000b"));
+  EXPECT_EQ(Bytes(pes2.begin() + 6, pes2.begin() + 14), from_hex("84 80 05 210001000b"));
 }
 
 TEST(TsMuxer, NegativeTimestampsWrapAndPcrIsNeverNegative) {
@@ -453,7 +445,7 @@ TEST(TsMuxer, NegativeTimestampsWrapAndPcrIsNeverNegative) {
   ASSERT_TRUE(mux.write_frame(video(kFrame1, dts, dts, false), out).ok());
   const auto packets = parse(out);
   const Bytes pes = pes_of(packets, kVideoPid).at(0);
-  EXPECT_EQ(Bytes(pes.begin() + 9, pes.begin() + 14), hex("2fffffffff"));
+  EXPECT_EQ(Bytes(pes.begin() + 9, pes.begin() + 14), from_hex("2fffffffff"));
   EXPECT_EQ(pcr_base(packets[0]), 0);
 }
 

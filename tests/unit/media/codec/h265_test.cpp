@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -9,19 +11,7 @@
 namespace firstmile::media {
 namespace {
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  std::string digits;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    digits += c;
-    if (digits.size() == 2) {
-      out.push_back(static_cast<uint8_t>(std::strtoul(digits.c_str(), nullptr, 16)));
-      digits.clear();
-    }
-  }
-  return out;
-}
+using test::from_hex;
 
 // SPS NAL units from libx265 3.5 through ffmpeg 5.1 (`-c:v libx265 -f hevc`). Expected values
 // are ffprobe's for the same files; timing_end is the NAL length at which vui_time_scale is

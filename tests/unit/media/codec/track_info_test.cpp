@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -12,19 +14,7 @@
 namespace firstmile::media {
 namespace {
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  std::string digits;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    digits += c;
-    if (digits.size() == 2) {
-      out.push_back(static_cast<uint8_t>(std::strtoul(digits.c_str(), nullptr, 16)));
-      digits.clear();
-    }
-  }
-  return out;
-}
+using test::from_hex;
 
 TrackInfo track(Codec codec, const Bytes& config) {
   TrackInfo t;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string>
 
 #include "format/amf0.hpp"
@@ -14,17 +16,7 @@ namespace {
 using media::Codec;
 using media::MediaKind;
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
@@ -43,21 +35,21 @@ Bytes bytes_of(const Buffer& b) {
 
 // FLV tag bodies written by ffmpeg 5.1 (command line in
 // tests/unit/protocol/rtmp/flv_ingest_test.cpp).
-const Bytes kAvcSequenceHeader =
-    hex("17000000000164000affe100196764000aacd942847e5c044000000300400000"
-        "0503c489658001000668ebe3cb22c0fdf8f800");
-const Bytes kAacSequenceHeader = hex("af00120856e500");
-const Bytes kAvcKeyframe = hex(  // 500 ms, composition time 200 ms
+const Bytes kAvcSequenceHeader = from_hex(
+    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
+    "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAacSequenceHeader = from_hex("af00120856e500");
+const Bytes kAvcKeyframe = from_hex(  // 500 ms, composition time 200 ms
     "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
     "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
-const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
-const Bytes kAacFrame = hex("af01011881b470");
-const Bytes kHvcc =
-    hex("0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-        "ffff01600000030090000003000003003c928090a10001002942010101600000"
-        "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-        "0141a2000100074401c172b46240");
-const Bytes kHevcTrail = hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
+const Bytes kAvcInter = from_hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
+const Bytes kAacFrame = from_hex("af01011881b470");
+const Bytes kHvcc = from_hex(
+    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+    "ffff01600000030090000003000003003c928090a10001002942010101600000"
+    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+    "0141a2000100074401c172b46240");
+const Bytes kHevcTrail = from_hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
 media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
   media::TrackInfo t;
@@ -168,7 +160,7 @@ TEST(FlvPackagerTest, TagLayoutByteByByte) {
   packager.headers(avc_aac_tracks());
   auto p = packager.package(frame_from_tag(kAvcInter, 5, 0x12345678, 400, false, Codec::H264));
   ASSERT_TRUE(p);
-  Bytes expected = cat({hex("09 000015 345678 12 000000"), kAvcInter, hex("00000020")});
+  Bytes expected = cat({from_hex("09 000015 345678 12 000000"), kAvcInter, from_hex("00000020")});
   EXPECT_EQ(bytes_of(p->data), expected);
 }
 
@@ -206,9 +198,9 @@ TEST(FlvPackagerTest, EnhancedHevc) {
   ASSERT_TRUE(inter);
   auto tags = read_back({headers[0], headers[1], *inter});
   ASSERT_EQ(tags.size(), 3u);
-  EXPECT_EQ(bytes_of(tags[1].body), cat({hex("90 68766331"), kHvcc}));
+  EXPECT_EQ(bytes_of(tags[1].body), cat({from_hex("90 68766331"), kHvcc}));
   // Inter frame (FrameType 2), CodedFrames with SI24 composition time 80 ms.
-  EXPECT_EQ(bytes_of(tags[2].body), cat({hex("a1 68766331 000050"), kHevcTrail}));
+  EXPECT_EQ(bytes_of(tags[2].body), cat({from_hex("a1 68766331 000050"), kHevcTrail}));
   // The parser of the same module agrees.
   auto parsed = format::parse_video_tag(tags[2].body.span());
   ASSERT_TRUE(parsed.ok());

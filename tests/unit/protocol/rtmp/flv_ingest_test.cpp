@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string>
 
 namespace firstmile::rtmp {
@@ -10,17 +12,7 @@ namespace {
 using media::Codec;
 using media::MediaKind;
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Buffer buf(const Bytes& b) {
   return Buffer::copy(b);
@@ -38,19 +30,19 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 //          -t 1 -c:v libx264 -profile:v high -g 5 -bf 2 -c:a aac -ac 1 -b:a 32k -f flv x.flv
 
 // Tag 2 (video, 0 ms): AVC sequence header, avcC of High profile level 1.0, 160x120.
-const Bytes kAvcSequenceHeader =
-    hex("17000000000164000affe100196764000aacd942847e5c044000000300400000"
-        "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAvcSequenceHeader = from_hex(
+    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
+    "0503c489658001000668ebe3cb22c0fdf8f800");
 // Tag 3 (audio, 0 ms): AAC sequence header, AudioSpecificConfig LC 44.1 kHz mono.
-const Bytes kAacSequenceHeader = hex("af00120856e500");
+const Bytes kAacSequenceHeader = from_hex("af00120856e500");
 // Tag 23 (video, 500 ms): an IDR picture, composition time 200 ms.
-const Bytes kAvcKeyframe =
-    hex("17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
-        "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
+const Bytes kAvcKeyframe = from_hex(
+    "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
+    "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
 // Tag 5 (video, 100 ms): an inter frame, composition time 400 ms.
-const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");
+const Bytes kAvcInter = from_hex("27010001900000000c419a236c437ffea78400f380");
 // Tag 58 (audio, 1198 ms): a raw AAC frame.
-const Bytes kAacFrame = hex("af01011881b470");
+const Bytes kAacFrame = from_hex("af01011881b470");
 
 // The same avcC with level_idc 3.1 (0x1f) in the record and in the SPS: a new sequence header.
 Bytes avc_sequence_header_level_31() {
@@ -65,16 +57,16 @@ Bytes avc_sequence_header_level_31() {
 //          -x265-params bframes=0:keyint=10 -tag:v hvc1 x.mp4
 // The hvcC box payload, with its SEI array left out (VPS, SPS, PPS arrays only): Main profile,
 // level 2 (general_level_idc 60), 320x240.
-const Bytes kHvcc =
-    hex("0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-        "ffff01600000030090000003000003003c928090a10001002942010101600000"
-        "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-        "0141a2000100074401c172b46240");
+const Bytes kHvcc = from_hex(
+    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+    "ffff01600000030090000003000003003c928090a10001002942010101600000"
+    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+    "0141a2000100074401c172b46240");
 // First sample (IDR_N_LP, 4-byte length prefix) and the second (TRAIL_R).
-const Bytes kHevcIdr =
-    hex("000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
-        "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
-const Bytes kHevcTrail = hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
+const Bytes kHevcIdr = from_hex(
+    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
+    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
+const Bytes kHevcTrail = from_hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
 // Enhanced RTMP v1, ExVideoTagHeader: IsExHeader UB[1] = 1 | FrameType UB[3] | PacketType UB[4],
 // then the FourCC. FrameType 1 = key, 2 = inter. PacketType 0 SequenceStart, 1 CodedFrames
@@ -288,24 +280,24 @@ TEST(FlvIngestTest, JumpOverTenSecondsSetsDiscontinuity) {
 TEST(FlvIngestTest, MalformedAndUnsupportedTags) {
   FlvIngest in;
   EXPECT_FALSE(in.video(0, Buffer()).ok());
-  EXPECT_FALSE(in.video(0, buf(hex("1700"))).ok());        // truncated composition time
-  EXPECT_FALSE(in.video(0, buf(hex("1700000000"))).ok());  // empty avcC
-  EXPECT_FALSE(in.audio(0, buf(hex("af"))).ok());          // truncated AACPacketType
-  EXPECT_FALSE(in.audio(0, buf(hex("af00"))).ok());        // empty AudioSpecificConfig
+  EXPECT_FALSE(in.video(0, buf(from_hex("1700"))).ok());        // truncated composition time
+  EXPECT_FALSE(in.video(0, buf(from_hex("1700000000"))).ok());  // empty avcC
+  EXPECT_FALSE(in.audio(0, buf(from_hex("af"))).ok());          // truncated AACPacketType
+  EXPECT_FALSE(in.audio(0, buf(from_hex("af00"))).ok());        // empty AudioSpecificConfig
   EXPECT_EQ(in.stats().errors, 5u);
   EXPECT_FALSE(in.tracks().video.has_value());
   EXPECT_FALSE(in.tracks().audio.has_value());
   // MP3 audio and a VP6 video frame: well formed, not carried.
-  auto mp3 = in.audio(0, buf(hex("2fff fb90 00")));
+  auto mp3 = in.audio(0, buf(from_hex("2fff fb90 00")));
   ASSERT_TRUE(mp3.ok());
   EXPECT_FALSE(mp3->frame.has_value());
-  auto vp6 = in.video(0, buf(hex("14 00 11 22")));
+  auto vp6 = in.video(0, buf(from_hex("14 00 11 22")));
   ASSERT_TRUE(vp6.ok());
   EXPECT_FALSE(vp6->frame.has_value());
   EXPECT_EQ(in.stats().dropped_unsupported, 2u);
   // An AVC end-of-sequence is neither a frame nor an error.
   ASSERT_TRUE(in.video(0, buf(kAvcSequenceHeader)).ok());
-  auto eos = in.video(0, buf(hex("1702000000")));
+  auto eos = in.video(0, buf(from_hex("1702000000")));
   ASSERT_TRUE(eos.ok());
   EXPECT_FALSE(eos->frame.has_value());
 }
@@ -333,14 +325,14 @@ TEST(FlvIngestTest, EnhancedHevcSequenceStartDescribesTheTrack) {
 TEST(FlvIngestTest, EnhancedHevcCodedFramesAndCodedFramesX) {
   FlvIngest in;
   // A frame before SequenceStart is dropped.
-  auto early = in.video(0, buf(ex_video(1, 1, cat({hex("000000"), kHevcIdr}))));
+  auto early = in.video(0, buf(ex_video(1, 1, cat({from_hex("000000"), kHevcIdr}))));
   ASSERT_TRUE(early.ok());
   EXPECT_FALSE(early->frame.has_value());
   EXPECT_EQ(in.stats().dropped_no_config, 1u);
   ASSERT_TRUE(in.video(0, buf(ex_video(1, 0, kHvcc))).ok());
 
   // CodedFrames, keyframe, SI24 composition time 40 ms.
-  Buffer key = buf(ex_video(1, 1, cat({hex("000028"), kHevcIdr})));
+  Buffer key = buf(ex_video(1, 1, cat({from_hex("000028"), kHevcIdr})));
   ASSERT_EQ(key[0], 0x91);
   auto k = in.video(100, key);
   ASSERT_TRUE(k.ok()) << k.error().message;
@@ -371,7 +363,7 @@ TEST(FlvIngestTest, EnhancedHevcCodedFramesAndCodedFramesX) {
   EXPECT_EQ(Bytes(p->frame->payload.span().begin(), p->frame->payload.span().end()), kHevcTrail);
 
   // CodedFrames with a negative SI24 composition time (-10 ms): clamped, never pts < dts.
-  auto n = in.video(300, buf(ex_video(2, 1, cat({hex("fffff6"), kHevcTrail}))));
+  auto n = in.video(300, buf(ex_video(2, 1, cat({from_hex("fffff6"), kHevcTrail}))));
   ASSERT_TRUE(n.ok() && n->frame);
   EXPECT_EQ(n->frame->pts, n->frame->dts);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string>
 
 #include "format/amf0.hpp"
@@ -15,17 +17,7 @@ namespace {
 using media::Codec;
 using media::MediaKind;
 
-Bytes hex(std::string_view s) {
-  std::string digits;
-  for (char c : s) {
-    if (c != ' ') digits += c;
-  }
-  Bytes out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
@@ -44,25 +36,25 @@ Bytes bytes_of(const Buffer& b) {
 
 // FLV tag bodies written by ffmpeg 5.1 (see flv_ingest_test.cpp for the command line): what a
 // player expects on the wire for these frames, byte for byte.
-const Bytes kAvcSequenceHeader =
-    hex("17000000000164000affe100196764000aacd942847e5c044000000300400000"
-        "0503c489658001000668ebe3cb22c0fdf8f800");
-const Bytes kAacSequenceHeader = hex("af00120856e500");
-const Bytes kAvcKeyframe = hex(  // 500 ms, composition time 200 ms
+const Bytes kAvcSequenceHeader = from_hex(
+    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
+    "0503c489658001000668ebe3cb22c0fdf8f800");
+const Bytes kAacSequenceHeader = from_hex("af00120856e500");
+const Bytes kAvcKeyframe = from_hex(  // 500 ms, composition time 200 ms
     "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
     "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
-const Bytes kAvcInter = hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
-const Bytes kAacFrame = hex("af01011881b470");
+const Bytes kAvcInter = from_hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
+const Bytes kAacFrame = from_hex("af01011881b470");
 
 // hvcC (VPS/SPS/PPS of a 320x240 x265 stream) and an IDR sample.
-const Bytes kHvcc =
-    hex("0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-        "ffff01600000030090000003000003003c928090a10001002942010101600000"
-        "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-        "0141a2000100074401c172b46240");
-const Bytes kHevcIdr =
-    hex("000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
-        "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
+const Bytes kHvcc = from_hex(
+    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+    "ffff01600000030090000003000003003c928090a10001002942010101600000"
+    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+    "0141a2000100074401c172b46240");
+const Bytes kHevcIdr = from_hex(
+    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
+    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
 
 media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
   media::TrackInfo t;
@@ -219,7 +211,7 @@ TEST(RtmpPackagerBytes, TypeZeroHeaderLayout) {
   packager.headers(avc_aac_tracks());
   auto p = packager.package(frame_from_tag(kAvcInter, 5, 100, 400, false, Codec::H264));
   ASSERT_TRUE(p);
-  Bytes expected = cat({hex("06 000064 000015 09 01000000"), kAvcInter});
+  Bytes expected = cat({from_hex("06 000064 000015 09 01000000"), kAvcInter});
   EXPECT_EQ(bytes_of(p->data), expected);
 }
 
@@ -253,10 +245,10 @@ TEST(RtmpPackagerBytes, EnhancedHevc) {
   EXPECT_EQ((*meta)[1].get_number("videocodecid"), 0x68766331);  // 'hvc1' as a number
   EXPECT_EQ((*meta)[1].get_number("width"), 320);
   // Enhanced RTMP v1: 0x80 | FrameType << 4 | PacketType, FourCC 'hvc1'.
-  EXPECT_EQ(bytes_of(msgs[1].payload), cat({hex("90 68766331"), kHvcc}));
-  EXPECT_EQ(bytes_of(msgs[2].payload), cat({hex("91 68766331 000028"), kHevcIdr}));  // SI24 40
-  EXPECT_EQ(bytes_of(msgs[3].payload), cat({hex("93 68766331"), kHevcIdr}));         // CodedFramesX
-  EXPECT_EQ(bytes_of(msgs[4].payload), cat({hex("a3 68766331"), kHevcIdr}));
+  EXPECT_EQ(bytes_of(msgs[1].payload), cat({from_hex("90 68766331"), kHvcc}));
+  EXPECT_EQ(bytes_of(msgs[2].payload), cat({from_hex("91 68766331 000028"), kHevcIdr}));  // SI24 40
+  EXPECT_EQ(bytes_of(msgs[3].payload), cat({from_hex("93 68766331"), kHevcIdr}));  // CodedFramesX
+  EXPECT_EQ(bytes_of(msgs[4].payload), cat({from_hex("a3 68766331"), kHevcIdr}));
   EXPECT_EQ(msgs[2].timestamp, 40u);
   EXPECT_TRUE(key->keyframe);
   EXPECT_FALSE(inter_x->keyframe);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <random>
 #include <string_view>
 
@@ -14,13 +16,7 @@ Bytes B(std::initializer_list<uint8_t> v) {
   return Bytes(v);
 }
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes pattern(size_t n, uint8_t seed = 0) {
   Bytes b(n);

@@ -2,19 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string>
 #include <string_view>
 
 namespace firstmile::rtmp {
 namespace {
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using test::from_hex;
 
 // A deterministic generator (a 32-bit LCG, high byte out). The FFmpeg C2 vector below was
 // produced against a server using exactly this generator with seed 12345.
