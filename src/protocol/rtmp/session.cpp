@@ -103,7 +103,13 @@ asio::awaitable<void> Session::watchdog() {
   asio::steady_timer timer(socket_.get_executor());
   const auto& cfg = ctx_.config.rtmp;
   for (;;) {
-    timer.expires_after(std::chrono::milliseconds(250));
+    // Sleep until the deadline of the current state (it moves while media flows), so an idle
+    // connection costs one timer wake-up per timeout period, not a steady tick.
+    auto deadline = mode_ == Mode::Idle ? started_ + cfg.handshake_timeout
+                    : mode_ == Mode::Publishing
+                        ? last_activity_ + cfg.publish_idle_timeout
+                        : std::chrono::steady_clock::now() + std::chrono::hours(1);
+    timer.expires_at(deadline + std::chrono::milliseconds(1));
     auto [ec] = co_await timer.async_wait(kAwaitable);
     if (ec) co_return;
     auto now = std::chrono::steady_clock::now();
