@@ -43,8 +43,38 @@ void Viewer::push(const Packet& packet) {
     // Only a keyframe ends the wait; a configuration packet is queued but does not.
     if (packet.keyframe) need_keyframe_ = false;
   }
+  if (queue_.empty() && waiting_ && socket_ != nullptr && config_.coalesce.count() == 0) {
+    write_now(packet);
+    return;
+  }
   queued_bytes_ += packet.data.size();
   queue_.push_back(packet);
+  wake();
+}
+
+void Viewer::write_now(const Packet& packet) {
+  // Nothing queued and no write in flight: hand the bytes to the kernel at once with one
+  // non-blocking send (what nginx-rtmp does), instead of waking the writer coroutine for
+  // every packet. Whatever the kernel does not take goes to the queue for the writer.
+  boost::system::error_code ec;
+  size_t n = socket_->write_some(asio::buffer(packet.data.data(), packet.data.size()), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    close("write: " + ec.message());
+    if (on_close) on_close(close_reason_);
+    return;
+  }
+  stats_.bytes_sent += n;
+  if (n == packet.data.size()) {
+    ++stats_.packets_sent;
+    return;
+  }
+  Packet rest = packet;
+  rest.data = packet.data.slice(n);
+  // Part of this packet is already on the wire: the rest must follow whatever happens, so it
+  // is never dropped by a skip.
+  rest.config = rest.config || n > 0;
+  queued_bytes_ += rest.data.size();
+  queue_.push_back(std::move(rest));
   wake();
 }
 
@@ -114,8 +144,10 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
     asio::ip::tcp::socket*& s;
     ~Reset() { s = nullptr; }
   } reset{socket_};
+  // The fast path in push() writes without blocking the stream's thread.
+  boost::system::error_code nb_ec;
+  socket.non_blocking(true, nb_ec);
   std::vector<asio::const_buffer> buffers;
-  buffers.reserve(kMaxBuffersPerWrite);
   while (!closed_) {
     if (queue_.empty()) {
       if (finished_) break;
@@ -125,7 +157,9 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
       waiting_ = false;
       continue;
     }
-    if (config_.coalesce.count() > 0 && !finished_ && queued_bytes_ < 64 * 1024) {
+    if (config_.coalesce.count() > 0 && !finished_ && queued_bytes_ < 64 * 1024 &&
+        stats_.packets_sent > 0) {
+      // (Never before the first write: a new viewer gets its first picture at once.)
       // Throughput mode: let more packets gather so one system call carries several.
       coalescing_ = true;
       wake_timer_.expires_after(config_.coalesce);

@@ -58,6 +58,7 @@ class Viewer {
 
  private:
   void skip_to_keyframe();
+  void write_now(const Packet& packet);
   void wake();
 
   const FanoutConfig& config_;

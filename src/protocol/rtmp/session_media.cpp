@@ -16,6 +16,7 @@ std::pair<std::string, std::string> split_name(std::string_view s) {
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
 constexpr size_t kPublishReadBuffer = 64 * 1024;
+constexpr size_t kPlayReadBuffer = 512;
 // Log the first few malformed media messages of a session, then only count them.
 constexpr uint64_t kMaxMediaErrorLogs = 5;
 }  // namespace
@@ -92,6 +93,9 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
 Status Session::complete_play(const Attach& a) {
   stream_ = a.stream;
   mode_ = Mode::Playing;
+  // A player only sends small control messages from now on: keep its per-connection memory
+  // small (the chunk reader carries partial messages across reads).
+  Bytes(kPlayReadBuffer).swap(read_buffer_);
   viewer_ = std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.fanout);
   viewer_->on_close = [this](const std::string& reason) {
     ctx_.log->warn("rtmp viewer dropped stream={} peer={} reason=\"{}\"", label(), peer_, reason);
