@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace firstmile::media {
 
 namespace {
@@ -202,6 +204,40 @@ void Stream::check_idle() {
   if (on_idle_) on_idle_(*this);
 }
 
+namespace {
+// Bounds on the HLS client table: entries older than the window are pruned once the table is
+// this large, and past the hard cap new addresses are not recorded.
+constexpr size_t kHlsPruneAt = 4096;
+constexpr size_t kHlsMaxClients = 100000;
+
+std::chrono::steady_clock::duration hls_viewer_window(const Config& config) {
+  // A player fetches a segment every segment_duration; allow three missed fetches.
+  auto three_segments = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(3 * config.hls.segment_duration));
+  return std::max<std::chrono::steady_clock::duration>(three_segments, std::chrono::seconds(6));
+}
+}  // namespace
+
+void Stream::note_hls_client(const std::string& address) {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(hls_clients_mutex_);
+  if (hls_clients_.size() >= kHlsPruneAt) {
+    auto window = hls_viewer_window(config_);
+    std::erase_if(hls_clients_, [&](const auto& e) { return now - e.second > window; });
+  }
+  if (hls_clients_.size() >= kHlsMaxClients && !hls_clients_.count(address)) return;
+  hls_clients_[address] = now;
+}
+
+size_t Stream::hls_viewers() const {
+  auto now = std::chrono::steady_clock::now();
+  auto window = hls_viewer_window(config_);
+  std::lock_guard lock(hls_clients_mutex_);
+  return static_cast<size_t>(
+      std::count_if(hls_clients_.begin(), hls_clients_.end(),
+                    [&](const auto& e) { return now - e.second <= window; }));
+}
+
 StreamInfo Stream::info() const {
   StreamInfo i;
   i.app = app_;
@@ -216,6 +252,7 @@ StreamInfo Stream::info() const {
   i.audio_stats = audio_stats_;
   for (auto& [format, f] : fanouts_)
     i.viewers[format] = f->viewer_count();
+  if (hls_) i.viewers["hls"] = hls_viewers();
   i.created = created_;
   i.bytes_in = bytes_in_;
   i.publishes = publishes_;

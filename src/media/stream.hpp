@@ -10,7 +10,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/config.hpp"
@@ -78,6 +80,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Set once while the registry creates the stream, read from HTTP threads afterwards.
   void set_hls(std::shared_ptr<hls::HlsSegmenter> hls) { hls_ = std::move(hls); }
   const std::shared_ptr<hls::HlsSegmenter>& hls() const { return hls_; }
+  // An HLS segment request from `address` (the client's IP). HLS viewers are the distinct
+  // addresses that fetched a segment recently (HTTP is stateless; this is what a CDN log
+  // would count too).
+  void note_hls_client(const std::string& address);
+  size_t hls_viewers() const;
 
   // Stream executor only.
   Result<uint64_t> attach_publisher(PublisherInfo info);
@@ -118,6 +125,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Logger log_;
   IdleCallback on_idle_;
   std::shared_ptr<hls::HlsSegmenter> hls_;
+  mutable std::mutex hls_clients_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> hls_clients_;
 
   std::optional<PublisherInfo> publisher_;
   uint64_t publisher_id_ = 0;

@@ -45,6 +45,8 @@ class RtmpToHls(unittest.TestCase):
                 self.assertEqual((kinds["video"]["width"], kinds["video"]["height"]), (640, 360))
                 self.assertEqual(kinds["audio"]["codec_name"], "aac")
                 self.assertEqual(int(kinds["audio"]["sample_rate"]), 48000)
+                # ffprobe fetched segments: it counts as one HLS viewer (by address).
+                self.assertEqual(srv.api("/streams/live/mystream")[1]["viewers"]["hls"], 1)
 
                 self.assertEqual(pub.wait(timeout=40), 0, pub.output()[-2000:])
 

@@ -21,9 +21,11 @@ struct BufferResponse {
 };
 
 // GET/HEAD /{app}/{stream}/index.m3u8 and /{app}/{stream}/{segment}.ts
+// `client` is the requester's address (without port), for counting HLS viewers.
 std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Request& req,
                                                   const std::string& app, const std::string& name,
-                                                  const std::string& file);
+                                                  const std::string& file,
+                                                  const std::string& client);
 
 // /api/v1/... ; runs on the caller's worker, visiting streams on their own executors.
 boost::asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,

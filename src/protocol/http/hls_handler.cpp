@@ -12,7 +12,8 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Request& req,
                                                   const std::string& app, const std::string& name,
-                                                  const std::string& file) {
+                                                  const std::string& file,
+                                                  const std::string& client) {
   const auto& cfg = ctx.config.http;
   auto max = ctx.config.stream.max_name_length;
   if (!media::valid_name(app, max) || !media::valid_name(name, max) ||
@@ -43,6 +44,7 @@ std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Requ
     return res;
   }
   const auto* seg = snap->find(file);
+  if (seg) stream->note_hls_client(client);
   if (!seg)
     return make_error(req, bhttp::status::not_found, "segment not found (expired or not yet made)",
                       cfg);

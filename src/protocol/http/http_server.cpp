@@ -66,6 +66,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
   const auto& cfg = ctx_.config.http;
   std::string peer = peer_string(socket);
+  boost::system::error_code addr_ec;
+  std::string client = socket.remote_endpoint(addr_ec).address().to_string();
   boost::beast::tcp_stream stream(std::move(socket));
   boost::beast::flat_buffer buffer;
   for (;;) {
@@ -146,7 +148,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
         co_return;
       }
     } else if (segments->size() == 3) {
-      auto result = handle_hls(ctx_, req, (*segments)[0], (*segments)[1], (*segments)[2]);
+      auto result = handle_hls(ctx_, req, (*segments)[0], (*segments)[1], (*segments)[2], client);
       if (auto* r = std::get_if<Response>(&result))
         response = std::move(*r);
       else
