@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ffmpeg_vectors.hpp"
 #include "hex.hpp"
 
 #include <string>
@@ -18,37 +19,15 @@ using media::MediaKind;
 
 using test::from_hex;
 
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-Bytes tail(const Bytes& b, size_t from) {
-  return Bytes(b.begin() + static_cast<ptrdiff_t>(from), b.end());
-}
-
-Bytes bytes_of(const Buffer& b) {
-  return Bytes(b.span().begin(), b.span().end());
-}
-
-// FLV tag bodies written by ffmpeg 5.1 (command line in
-// tests/unit/protocol/rtmp/flv_ingest_test.cpp).
-const Bytes kAvcSequenceHeader = from_hex(
-    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
-    "0503c489658001000668ebe3cb22c0fdf8f800");
-const Bytes kAacSequenceHeader = from_hex("af00120856e500");
-const Bytes kAvcKeyframe = from_hex(  // 500 ms, composition time 200 ms
-    "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
-    "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
-const Bytes kAvcInter = from_hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
-const Bytes kAacFrame = from_hex("af01011881b470");
-const Bytes kHvcc = from_hex(
-    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-    "ffff01600000030090000003000003003c928090a10001002942010101600000"
-    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-    "0141a2000100074401c172b46240");
+using test::bytes_of;
+using test::cat;
+using test::kAacFrame;
+using test::kAacSequenceHeader;
+using test::kAvcInter;
+using test::kAvcKeyframe;
+using test::kAvcSequenceHeader;
+using test::kHvcc;
+using test::tail;
 const Bytes kHevcTrail = from_hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
 media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {

@@ -1,0 +1,43 @@
+#pragma once
+// FLV tag bodies written by ffmpeg 5.1 for a 160x120 H.264 + AAC stream (command line in
+// tests/unit/protocol/rtmp/flv_ingest_test.cpp) and the hvcC of a 320x240 x265 stream, shared
+// by the packager tests: what a player expects on the wire for these frames, byte for byte.
+#include <initializer_list>
+
+#include "core/buffer.hpp"
+#include "hex.hpp"
+
+namespace firstmile::test {
+
+inline const Bytes kAvcSequenceHeader = from_hex(
+    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
+    "0503c489658001000668ebe3cb22c0fdf8f800");
+inline const Bytes kAacSequenceHeader = from_hex("af00120856e500");
+inline const Bytes kAvcKeyframe = from_hex(  // 500 ms, composition time 200 ms
+    "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
+    "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
+inline const Bytes kAvcInter =
+    from_hex("27010001900000000c419a236c437ffea78400f380");  // 100 ms, cts 400
+inline const Bytes kAacFrame = from_hex("af01011881b470");
+inline const Bytes kHvcc = from_hex(
+    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
+    "ffff01600000030090000003000003003c928090a10001002942010101600000"
+    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
+    "0141a2000100074401c172b46240");
+
+inline Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+inline Bytes tail(const Bytes& b, size_t from) {
+  return Bytes(b.begin() + static_cast<ptrdiff_t>(from), b.end());
+}
+
+inline Bytes bytes_of(const Buffer& b) {
+  return Bytes(b.span().begin(), b.span().end());
+}
+
+}  // namespace firstmile::test
