@@ -6,6 +6,9 @@
 
 #include "core/buffer.hpp"
 #include "hex.hpp"
+#include "media/codec/track_info.hpp"
+#include "media/frame.hpp"
+#include "media/track.hpp"
 
 namespace firstmile::test {
 
@@ -38,6 +41,37 @@ inline Bytes tail(const Bytes& b, size_t from) {
 
 inline Bytes bytes_of(const Buffer& b) {
   return Bytes(b.span().begin(), b.span().end());
+}
+
+// A track of `codec` whose configuration is `config`, described by the codec parsers.
+inline media::TrackInfo described(media::MediaKind kind, media::Codec codec, const Bytes& config) {
+  media::TrackInfo t;
+  t.kind = kind;
+  t.codec = codec;
+  t.config = Buffer::copy(config);
+  EXPECT_TRUE(media::describe_track(t).ok());
+  return t;
+}
+
+// The H.264 + AAC tracks of the vectors above.
+inline media::Tracks avc_aac_tracks() {
+  media::Tracks t;
+  t.video = described(media::MediaKind::Video, media::Codec::H264, tail(kAvcSequenceHeader, 5));
+  t.audio = described(media::MediaKind::Audio, media::Codec::AAC, tail(kAacSequenceHeader, 2));
+  return t;
+}
+
+// A hub frame carrying a tag body's payload (after its `header` bytes).
+inline media::Frame frame_from_tag(const Bytes& body, size_t header, int64_t dts_ms, int64_t cts_ms,
+                                   bool key, media::Codec codec) {
+  media::Frame f;
+  f.kind = media::codec_kind(codec);
+  f.codec = codec;
+  f.dts = dts_ms * 90;
+  f.pts = (dts_ms + cts_ms) * 90;
+  f.keyframe = key;
+  f.payload = Buffer::copy(tail(body, header));
+  return f;
 }
 
 }  // namespace firstmile::test

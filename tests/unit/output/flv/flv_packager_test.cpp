@@ -30,33 +30,9 @@ using test::kHvcc;
 using test::tail;
 const Bytes kHevcTrail = from_hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
-media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
-  media::TrackInfo t;
-  t.kind = kind;
-  t.codec = codec;
-  t.config = Buffer::copy(config);
-  EXPECT_TRUE(media::describe_track(t).ok());
-  return t;
-}
-
-media::Tracks avc_aac_tracks() {
-  media::Tracks t;
-  t.video = described(MediaKind::Video, Codec::H264, tail(kAvcSequenceHeader, 5));
-  t.audio = described(MediaKind::Audio, Codec::AAC, tail(kAacSequenceHeader, 2));
-  return t;
-}
-
-media::Frame frame_from_tag(const Bytes& body, size_t header, int64_t dts_ms, int64_t cts_ms,
-                            bool key, Codec codec) {
-  media::Frame f;
-  f.kind = media::codec_kind(codec);
-  f.codec = codec;
-  f.dts = dts_ms * 90;
-  f.pts = (dts_ms + cts_ms) * 90;
-  f.keyframe = key;
-  f.payload = Buffer::copy(tail(body, header));
-  return f;
-}
+using test::avc_aac_tracks;
+using test::described;
+using test::frame_from_tag;
 
 // Reads packets back with the project's FlvReader, behind an FLV file header (as the HTTP-FLV
 // handler sends one before the first packet).

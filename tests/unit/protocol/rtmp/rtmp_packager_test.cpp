@@ -35,33 +35,9 @@ const Bytes kHevcIdr = from_hex(
     "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
     "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
 
-media::TrackInfo described(MediaKind kind, Codec codec, const Bytes& config) {
-  media::TrackInfo t;
-  t.kind = kind;
-  t.codec = codec;
-  t.config = Buffer::copy(config);
-  EXPECT_TRUE(media::describe_track(t).ok());
-  return t;
-}
-
-media::Tracks avc_aac_tracks() {
-  media::Tracks t;
-  t.video = described(MediaKind::Video, Codec::H264, tail(kAvcSequenceHeader, 5));
-  t.audio = described(MediaKind::Audio, Codec::AAC, tail(kAacSequenceHeader, 2));
-  return t;
-}
-
-media::Frame frame_from_tag(const Bytes& body, size_t header, int64_t dts_ms, int64_t cts_ms,
-                            bool key, Codec codec) {
-  media::Frame f;
-  f.kind = media::codec_kind(codec);
-  f.codec = codec;
-  f.dts = dts_ms * 90;
-  f.pts = (dts_ms + cts_ms) * 90;
-  f.keyframe = key;
-  f.payload = Buffer::copy(tail(body, header));
-  return f;
-}
+using test::avc_aac_tracks;
+using test::described;
+using test::frame_from_tag;
 
 // Decodes packaged bytes with the project's ChunkReader, after a SetChunkSize announcing the
 // packager's chunk size (as the session sends before any media).
