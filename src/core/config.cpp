@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/log.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -61,6 +63,7 @@ struct Key {
   std::function<void(Config&, const YAML::Node&)> set;
   std::function<std::string(const Config&)> get;
   bool quoted = false;
+  bool secret = false;  // redacted in --print-config
 };
 
 std::string scalar(const YAML::Node& n) {
@@ -167,6 +170,80 @@ Key double_key(std::string path, T Config::*section, double std::remove_referenc
              [=](const Config& c) { return format_double((c.*section).*field); }};
 }
 
+std::string flow(const std::vector<std::string>& items) {
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::BeginSeq;
+  for (const auto& i : items)
+    e << YAML::DoubleQuoted << i;
+  e << YAML::EndSeq;
+  return e.c_str();
+}
+
+// A list of strings; a single value is a list of one.
+Key list_key(std::string path, std::vector<std::string> WebhooksConfig::*field) {
+  return Key{std::move(path),
+             [=](Config& c, const YAML::Node& n) {
+               std::vector<std::string> out;
+               if (n.IsNull()) {
+               } else if (n.IsScalar()) {
+                 out.push_back(n.Scalar());
+               } else if (n.IsSequence()) {
+                 if (n.size() > 64) throw ConfigError("more than 64 entries");
+                 for (const auto& item : n)
+                   out.push_back(scalar(item));
+               } else {
+                 throw ConfigError("expected a list");
+               }
+               for (const auto& url : out) {
+                 if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+                   throw ConfigError("'" + url + "' is not an http:// or https:// URL");
+               }
+               c.webhooks.*field = std::move(out);
+             },
+             [=](const Config& c) { return flow(c.webhooks.*field); }};
+}
+
+// app -> {key: name} or app -> [key, ...]
+PublishKeys parse_publish_keys(const YAML::Node& n) {
+  PublishKeys out;
+  if (n.IsNull()) return out;
+  if (!n.IsMap()) throw ConfigError("expected a mapping of app names to keys");
+  for (const auto& app : n) {
+    std::string name = scalar(app.first);
+    auto& keys = out[name];
+    const auto& v = app.second;
+    if (v.IsNull()) continue;
+    if (v.IsSequence()) {
+      for (const auto& k : v)
+        keys[scalar(k)] = "";
+    } else if (v.IsMap()) {
+      for (const auto& k : v)
+        keys[scalar(k.first)] = k.second.IsNull() ? std::string() : scalar(k.second);
+    } else {
+      throw ConfigError(name + ": expected a list of keys or a mapping of key to stream name");
+    }
+    for (const auto& [key, stream] : keys) {
+      if (key.empty()) throw ConfigError(name + ": empty stream key");
+    }
+  }
+  return out;
+}
+
+std::string dump_keys(const PublishKeys& keys, bool with_secrets) {
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::BeginMap;
+  for (const auto& [app, map] : keys) {
+    e << YAML::Key << YAML::DoubleQuoted << app << YAML::Value << YAML::BeginMap;
+    for (const auto& [key, name] : map) {
+      e << YAML::Key << YAML::DoubleQuoted << (with_secrets ? key : redact(key)) << YAML::Value
+        << YAML::DoubleQuoted << name;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  return e.c_str();
+}
+
 const std::vector<Key>& keys() {
   using std::chrono::hours;
   static const std::vector<Key> table = [] {
@@ -245,6 +322,59 @@ const std::vector<Key>& keys() {
         uint_key("stream.max_streams", &Config::stream, &StreamConfig::max_streams, 1, 1000000));
     k.push_back(uint_key("stream.max_name_length", &Config::stream, &StreamConfig::max_name_length,
                          8, 4096));
+    k.push_back(
+        Key{"auth.publish_keys",
+            [](Config& c, const YAML::Node& n) { c.auth.publish_keys = parse_publish_keys(n); },
+            [](const Config& c) { return dump_keys(c.auth.publish_keys, true); }, false, true});
+    k.push_back(string_key("auth.keys_file", &Config::auth, &AuthConfig::keys_file));
+    k.push_back(Key{"auth.play",
+                    [](Config& c, const YAML::Node& n) {
+                      std::string v = n.IsNull() ? std::string("off") : scalar(n);
+                      if (v == "off" || v == "false")
+                        c.auth.play = PlayAuth::Off;
+                      else if (v == "token")
+                        c.auth.play = PlayAuth::Token;
+                      else if (v == "webhook")
+                        c.auth.play = PlayAuth::Webhook;
+                      else
+                        throw ConfigError("'" + v + "' is not one of: off, token, webhook");
+                    },
+                    [](const Config& c) {
+                      return std::string(c.auth.play == PlayAuth::Off     ? "off"
+                                         : c.auth.play == PlayAuth::Token ? "token"
+                                                                          : "webhook");
+                    },
+                    true});
+    auto play_secret = string_key("auth.play_secret", &Config::auth, &AuthConfig::play_secret);
+    play_secret.secret = true;
+    k.push_back(play_secret);
+    k.push_back(duration_key("auth.play_cache", &Config::auth, &AuthConfig::play_cache, Duration(0),
+                             hours(24)));
+    k.push_back(bool_key("auth.webhook_fail_open", &Config::auth, &AuthConfig::webhook_fail_open));
+    k.push_back(list_key("webhooks.on_publish", &WebhooksConfig::on_publish));
+    k.push_back(list_key("webhooks.on_unpublish", &WebhooksConfig::on_unpublish));
+    k.push_back(list_key("webhooks.on_play", &WebhooksConfig::on_play));
+    k.push_back(list_key("webhooks.on_stop", &WebhooksConfig::on_stop));
+    k.push_back(list_key("webhooks.on_hls_segment", &WebhooksConfig::on_hls_segment));
+    auto hook_secret = string_key("webhooks.secret", &Config::webhooks, &WebhooksConfig::secret);
+    hook_secret.secret = true;
+    k.push_back(hook_secret);
+    k.push_back(duration_key("webhooks.timeout", &Config::webhooks, &WebhooksConfig::timeout,
+                             Duration(50), std::chrono::minutes(2)));
+    k.push_back(
+        uint_key("webhooks.max_retries", &Config::webhooks, &WebhooksConfig::max_retries, 0, 100));
+    k.push_back(duration_key("webhooks.retry_backoff", &Config::webhooks,
+                             &WebhooksConfig::retry_backoff, Duration(1), hours(1)));
+    k.push_back(duration_key("webhooks.retry_backoff_max", &Config::webhooks,
+                             &WebhooksConfig::retry_backoff_max, Duration(1), hours(24)));
+    k.push_back(uint_key("webhooks.queue_size", &Config::webhooks, &WebhooksConfig::queue_size, 1,
+                         10000000));
+    k.push_back(size_key("webhooks.max_response_bytes", &Config::webhooks,
+                         &WebhooksConfig::max_response_bytes, 256, 16 << 20));
+    auto api_token = string_key("api.token", &Config::api, &ApiConfig::token);
+    api_token.secret = true;
+    k.push_back(api_token);
+    k.push_back(bool_key("metrics.enabled", &Config::metrics, &MetricsConfig::enabled));
     return k;
   }();
   return table;
@@ -253,6 +383,12 @@ const std::vector<Key>& keys() {
 void validate(const Config& c) {
   if (c.hls.max_segment_duration < c.hls.segment_duration) {
     throw ConfigError("hls.max_segment_duration: must not be below hls.segment_duration");
+  }
+  if (c.auth.play == PlayAuth::Token && c.auth.play_secret.size() < 16) {
+    throw ConfigError("auth.play_secret: signed playback URLs need a secret of 16 bytes or more");
+  }
+  if (c.auth.play == PlayAuth::Webhook && c.webhooks.on_play.empty()) {
+    throw ConfigError("auth.play: 'webhook' needs at least one webhooks.on_play URL");
   }
 }
 
@@ -369,7 +505,33 @@ Config load_config_file(const std::string& path) {
   return parse_config(ss.str(), path);
 }
 
-std::string dump_config(const Config& config) {
+PublishKeys load_keys_file(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(path + ": cannot open file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  try {
+    return parse_publish_keys(root);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ": " + e.msg);
+  }
+}
+
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  std::vector<std::string> out;
+  for (const auto& k : keys()) {
+    if (k.get(a) != k.get(b)) out.push_back(k.path);
+  }
+  return out;
+}
+
+std::string dump_config(const Config& config, bool with_secrets) {
   std::string out;
   std::string section;
   for (const auto& k : keys()) {
@@ -381,7 +543,10 @@ std::string dump_config(const Config& config) {
       if (!sec.empty()) out += sec + ":\n";
     }
     std::string value = k.get(config);
-    if (k.quoted) {
+    if (k.path == "auth.publish_keys") value = dump_keys(config.auth.publish_keys, with_secrets);
+    if (k.secret && !with_secrets && !value.empty() && k.path != "auth.publish_keys")
+      value = redact(value);
+    if (k.quoted || (k.secret && k.path != "auth.publish_keys")) {
       YAML::Emitter e;
       e << YAML::DoubleQuoted << value;
       value = e.c_str();

@@ -4,8 +4,10 @@
 // the file, the key and the reason, and main() prints it.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace firstmile {
 
@@ -74,6 +76,40 @@ struct LimitsConfig {
   uint32_t max_connections = 10000;  // all protocols together
 };
 
+// Stream keys per app: app -> (secret key -> public stream name). An empty public name keeps
+// the key as the name (plain nginx-rtmp-style keys).
+using PublishKeys = std::map<std::string, std::map<std::string, std::string>>;
+
+enum class PlayAuth { Off, Token, Webhook };
+
+struct AuthConfig {
+  PublishKeys publish_keys;
+  std::string keys_file;  // same shape as publish_keys, re-read when it changes
+  PlayAuth play = PlayAuth::Off;
+  std::string play_secret;         // HMAC key of signed playback URLs
+  Duration play_cache{30000};      // webhook mode: how long an HLS client's allow is kept
+  bool webhook_fail_open = false;  // an unreachable auth webhook allows instead of refusing
+};
+
+struct WebhooksConfig {
+  std::vector<std::string> on_publish, on_unpublish, on_play, on_stop, on_hls_segment;
+  std::string secret;  // X-Firstmile-Signature key; empty = unsigned
+  Duration timeout{3000};
+  uint32_t max_retries = 5;
+  Duration retry_backoff{1000};
+  Duration retry_backoff_max{60000};
+  uint32_t queue_size = 10000;
+  uint64_t max_response_bytes = 64 << 10;
+};
+
+struct ApiConfig {
+  std::string token;  // Bearer token; empty = loopback clients only
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+};
+
 struct Config {
   LogConfig log;
   uint32_t workers = 0;  // worker threads; 0 = one per core
@@ -84,14 +120,23 @@ struct Config {
   HlsConfig hls;
   FanoutConfig fanout;
   StreamConfig stream;
+  AuthConfig auth;
+  WebhooksConfig webhooks;
+  ApiConfig api;
+  MetricsConfig metrics;
 };
 
 // Loads a YAML file over the defaults. Throws ConfigError("FILE: KEY: reason").
 Config load_config_file(const std::string& path);
 // Parses YAML text over the defaults; `origin` names the source in errors.
 Config parse_config(const std::string& yaml_text, const std::string& origin);
-// The effective configuration as YAML (for --print-config).
-std::string dump_config(const Config& config);
+// The effective configuration as YAML (for --print-config). Secrets (keys, tokens) are shown
+// redacted unless `with_secrets` (the config hash covers them too).
+std::string dump_config(const Config& config, bool with_secrets = false);
+// The keys ("rtmp.listen", "auth.publish_keys", ...) whose values differ between a and b.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
+// Reads a stream keys file (the shape of auth.publish_keys). Throws ConfigError.
+PublishKeys load_keys_file(const std::string& path);
 
 // "10s", "250ms", "2m", "1.5" (seconds) -> milliseconds. Throws ConfigError.
 Duration parse_duration(const std::string& text);

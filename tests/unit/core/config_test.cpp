@@ -50,6 +50,26 @@ void expect_same(const Config& a, const Config& b) {
   EXPECT_EQ(a.stream.linger, b.stream.linger);
   EXPECT_EQ(a.stream.max_streams, b.stream.max_streams);
   EXPECT_EQ(a.stream.max_name_length, b.stream.max_name_length);
+  EXPECT_EQ(a.auth.publish_keys, b.auth.publish_keys);
+  EXPECT_EQ(a.auth.keys_file, b.auth.keys_file);
+  EXPECT_EQ(a.auth.play, b.auth.play);
+  EXPECT_EQ(a.auth.play_secret, b.auth.play_secret);
+  EXPECT_EQ(a.auth.play_cache, b.auth.play_cache);
+  EXPECT_EQ(a.auth.webhook_fail_open, b.auth.webhook_fail_open);
+  EXPECT_EQ(a.webhooks.on_publish, b.webhooks.on_publish);
+  EXPECT_EQ(a.webhooks.on_unpublish, b.webhooks.on_unpublish);
+  EXPECT_EQ(a.webhooks.on_play, b.webhooks.on_play);
+  EXPECT_EQ(a.webhooks.on_stop, b.webhooks.on_stop);
+  EXPECT_EQ(a.webhooks.on_hls_segment, b.webhooks.on_hls_segment);
+  EXPECT_EQ(a.webhooks.secret, b.webhooks.secret);
+  EXPECT_EQ(a.webhooks.timeout, b.webhooks.timeout);
+  EXPECT_EQ(a.webhooks.max_retries, b.webhooks.max_retries);
+  EXPECT_EQ(a.webhooks.retry_backoff, b.webhooks.retry_backoff);
+  EXPECT_EQ(a.webhooks.retry_backoff_max, b.webhooks.retry_backoff_max);
+  EXPECT_EQ(a.webhooks.queue_size, b.webhooks.queue_size);
+  EXPECT_EQ(a.webhooks.max_response_bytes, b.webhooks.max_response_bytes);
+  EXPECT_EQ(a.api.token, b.api.token);
+  EXPECT_EQ(a.metrics.enabled, b.metrics.enabled);
 }
 
 // A configuration where every field differs from its default (and, where it matters, uses a
@@ -92,6 +112,26 @@ Config all_changed() {
   c.stream.linger = milliseconds(0);
   c.stream.max_streams = 5;
   c.stream.max_name_length = 64;
+  c.auth.publish_keys = {{"live", {{"sk_live_1: \"x\"", "channel-1"}, {"k2", ""}}}, {"tv", {}}};
+  c.auth.keys_file = "/etc/firstmile/keys.yaml";
+  c.auth.play = PlayAuth::Webhook;
+  c.auth.play_secret = "0123456789abcdef-secret";
+  c.auth.play_cache = milliseconds(2500);
+  c.auth.webhook_fail_open = true;
+  c.webhooks.on_publish = {"http://127.0.0.1:9000/hooks/on_publish?x=1&y=\"2\""};
+  c.webhooks.on_unpublish = {"http://a/1", "https://b:8443/2"};
+  c.webhooks.on_play = {"http://a/play"};
+  c.webhooks.on_stop = {"http://a/stop"};
+  c.webhooks.on_hls_segment = {"http://a/seg"};
+  c.webhooks.secret = "hook secret #1";
+  c.webhooks.timeout = milliseconds(1500);
+  c.webhooks.max_retries = 0;
+  c.webhooks.retry_backoff = milliseconds(250);
+  c.webhooks.retry_backoff_max = milliseconds(120000);
+  c.webhooks.queue_size = 7;
+  c.webhooks.max_response_bytes = 1000;
+  c.api.token = "api-token: 'quoted'";
+  c.metrics.enabled = false;
   return c;
 }
 
@@ -152,17 +192,17 @@ TEST(ConfigTest, DumpOfDefaultsIsReadableYaml) {
 }
 
 TEST(ConfigTest, DefaultsRoundTrip) {
-  Config c = parse_config(dump_config(Config{}), "dump");
+  Config c = parse_config(dump_config(Config{}, true), "dump");
   expect_same(c, Config{});
   EXPECT_EQ(dump_config(c), dump_config(Config{}));
 }
 
 TEST(ConfigTest, EveryChangedKeyRoundTrips) {
   Config changed = all_changed();
-  std::string dump = dump_config(changed);
+  std::string dump = dump_config(changed, true);
   Config back = parse_config(dump, "dump");
   expect_same(back, changed);
-  EXPECT_EQ(dump_config(back), dump);
+  EXPECT_EQ(dump_config(back, true), dump);
   // Every field really is away from its default, so a key that were not dumped or not read
   // back would show up above as a default value.
   EXPECT_NE(dump, dump_config(Config{}));
@@ -170,8 +210,8 @@ TEST(ConfigTest, EveryChangedKeyRoundTrips) {
 
 TEST(ConfigTest, EveryDumpedKeyLoadsOnItsOwn) {
   Config changed = all_changed();
-  auto defaults = leaf_keys(dump_config(Config{}));
-  auto values = leaf_keys(dump_config(changed));
+  auto defaults = leaf_keys(dump_config(Config{}, true));
+  auto values = leaf_keys(dump_config(changed, true));
   ASSERT_EQ(defaults.size(), values.size());
   ASSERT_GE(defaults.size(), 36u);
   std::set<std::string> seen;
@@ -185,10 +225,15 @@ TEST(ConfigTest, EveryDumpedKeyLoadsOnItsOwn) {
                                                : path.substr(0, dot) + ":\n  " +
                                                      path.substr(dot + 1) + ": " + value + "\n";
     SCOPED_TRACE(doc);
+    if (path == "auth.play") {
+      // Cross-field rule: webhook play auth needs on_play URLs (checked elsewhere).
+      EXPECT_NE(error_of(doc).find("webhooks.on_play"), std::string::npos);
+      continue;
+    }
     Config one;
     ASSERT_NO_THROW(one = parse_config(doc, "one"));
     // Exactly this key moved away from the default: its dump line now equals the changed one.
-    auto got = leaf_keys(dump_config(one));
+    auto got = leaf_keys(dump_config(one, true));
     for (size_t j = 0; j < got.size(); ++j) {
       if (j == i) {
         EXPECT_EQ(got[j].second, value);
@@ -197,6 +242,37 @@ TEST(ConfigTest, EveryDumpedKeyLoadsOnItsOwn) {
       }
     }
   }
+}
+
+TEST(ConfigTest, PrintConfigRedactsSecrets) {
+  Config c = all_changed();
+  std::string shown = dump_config(c);
+  for (const char* secret : {"0123456789abcdef-secret", "hook secret #1", "api-token", "sk_live_1"})
+    EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " in\n" << shown;
+  // Public names and URLs stay visible.
+  EXPECT_NE(shown.find("channel-1"), std::string::npos);
+  EXPECT_NE(shown.find("https://b:8443/2"), std::string::npos);
+}
+
+TEST(ConfigTest, PublishKeysAcceptListsAndMaps) {
+  Config c = parse_config("auth:\n  publish_keys:\n    live: [a1, b2]\n    tv:\n      s3: ch-3\n",
+                          "cfg.yaml");
+  PublishKeys want{{"live", {{"a1", ""}, {"b2", ""}}}, {"tv", {{"s3", "ch-3"}}}};
+  EXPECT_EQ(c.auth.publish_keys, want);
+  EXPECT_NE(error_of("auth:\n  publish_keys: [a]\n").find("auth.publish_keys (line 2)"),
+            std::string::npos);
+  EXPECT_NE(error_of("auth:\n  publish_keys:\n    live: 5\n").find("live: expected"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, WebhookUrlsAndPlayAuthAreChecked) {
+  EXPECT_NE(error_of("webhooks:\n  on_publish: [ftp://x]\n").find("webhooks.on_publish"),
+            std::string::npos);
+  Config one = parse_config("webhooks:\n  on_stop: http://h/x\n", "cfg.yaml");
+  EXPECT_EQ(one.webhooks.on_stop, std::vector<std::string>{"http://h/x"});
+  EXPECT_NE(error_of("auth:\n  play: token\n").find("auth.play_secret"), std::string::npos);
+  EXPECT_NE(error_of("auth:\n  play: webhook\n").find("webhooks.on_play"), std::string::npos);
+  EXPECT_NE(error_of("auth:\n  play: maybe\n").find("not one of"), std::string::npos);
 }
 
 TEST(ConfigTest, AcceptsAlternativeSpellings) {
