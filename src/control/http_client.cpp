@@ -1,0 +1,281 @@
+#include "control/http_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+
+// g++ 12 with -fsanitize=address reports asio's coroutine frame deallocation as mismatched
+// (GCC PR 109224, a false positive for coroutine frames with class-specific operator new).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace firstmile::control {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool valid_host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Everything the exchange needs that outlives one step.
+struct Exchange {
+  const HttpRequestSpec& spec;
+  const ParsedUrl& url;
+  std::chrono::steady_clock::time_point deadline;
+  asio::cancellation_state cancel;
+  HttpResult& result;
+
+  bool cancelled() const { return cancel.cancelled() != asio::cancellation_type::none; }
+
+  // Records a failed step; `what` names it ("connect", "read", ...).
+  void fail(std::string_view what, const error_code& ec) {
+    if (cancelled()) {
+      result.error = "cancelled";
+    } else if (ec == beast::error::timeout) {
+      result.error = "timeout";
+      result.timed_out = true;
+    } else if (ec == asio::error::connection_refused) {
+      result.error = "connection refused";
+    } else {
+      result.error = std::string(what) + ": " + ec.message();
+    }
+  }
+};
+
+bhttp::request<bhttp::string_body> build_request(const Exchange& x) {
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, x.url.target, 11};
+  req.set(bhttp::field::host, x.url.host_header);
+  for (const auto& [name, value] : x.spec.headers)
+    req.set(name, value);
+  // One request per connection: the receiver closes after answering, and a body without
+  // Content-Length (read until EOF) stays well-defined.
+  req.set(bhttp::field::connection, "close");
+  req.body() = x.spec.body;
+  req.prepare_payload();
+  return req;
+}
+
+// Writes the request and reads the answer on a connected (and, for https, handshaken) stream.
+template <class Stream>
+asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
+  auto req = build_request(x);
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, kAsTuple);
+  if (wec) {
+    x.fail("write", wec);
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.header_limit(kMaxResponseHeaderBytes);
+  // The parser refuses a Content-Length over the limit before reading any of the body, and
+  // stops a chunked or close-delimited body as soon as it passes it: a huge answer costs no
+  // memory.
+  parser.body_limit(x.spec.max_response_bytes);
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
+  if (parser.is_header_done()) x.result.status = parser.get().result_int();
+  if (!rec) {
+    x.result.body = std::move(parser.get().body());
+  } else if (rec == bhttp::error::body_limit && !x.cancelled()) {
+    x.result.error = "response body over " + std::to_string(x.spec.max_response_bytes) + " bytes";
+  } else if (rec == bhttp::error::header_limit && !x.cancelled()) {
+    x.result.error = "response header over " + std::to_string(kMaxResponseHeaderBytes) + " bytes";
+  } else {
+    x.fail("read", rec);
+  }
+}
+
+asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls) {
+  auto executor = co_await asio::this_coro::executor;
+
+  // The resolver honours neither beast's stream timeout nor per-operation cancellation, so a
+  // timer and the cancellation slot cancel it explicitly. The timer's handler shares the
+  // resolver so that a late expiry never touches a destroyed one.
+  auto resolver = std::make_shared<tcp::resolver>(executor);
+  asio::steady_timer resolve_timer(executor, x.deadline);
+  resolve_timer.async_wait([resolver](error_code ec) {
+    if (!ec) resolver->cancel();
+  });
+  auto slot = x.cancel.slot();
+  if (slot.is_connected())
+    slot.assign([r = resolver.get()](asio::cancellation_type) { r->cancel(); });
+  auto [rec, endpoints] =
+      co_await resolver->async_resolve(x.url.host, std::to_string(x.url.port), kAsTuple);
+  resolve_timer.cancel();
+  if (rec) {
+    if (rec == asio::error::operation_aborted && !x.cancelled()) {
+      x.result.error = "timeout";
+      x.result.timed_out = true;
+    } else {
+      x.fail("resolve " + x.url.host, rec);
+    }
+    co_return;
+  }
+  if (x.cancelled()) {
+    x.result.error = "cancelled";
+    co_return;
+  }
+
+  // From here on beast's stream timeout bounds every step with the same absolute deadline.
+  beast::tcp_stream tcp_stream(executor);
+  tcp_stream.expires_at(x.deadline);
+  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kAsTuple);
+  if (cec) {
+    x.fail("connect", cec);
+    co_return;
+  }
+  if (x.cancelled()) {
+    x.result.error = "cancelled";
+    co_return;
+  }
+  if (!x.url.tls) {
+    co_await write_and_read(tcp_stream, x);
+    error_code ignored;
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return;
+  }
+
+  asio::ssl::stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *tls);
+  error_code ip_ec;
+  asio::ip::make_address(x.url.host, ip_ec);
+  // RFC 6066 section 3: SNI carries host names only, never literal addresses.
+  if (ip_ec && !SSL_set_tlsext_host_name(tls_stream.native_handle(), x.url.host.c_str())) {
+    x.result.error = "tls: cannot set server name";
+    co_return;
+  }
+  // Peer verification follows the context: when it verifies, the certificate must also name
+  // the host we asked for (RFC 6125), not merely chain to a trusted CA.
+  if (SSL_CTX_get_verify_mode(tls->native_handle()) & SSL_VERIFY_PEER)
+    tls_stream.set_verify_callback(asio::ssl::host_name_verification(x.url.host));
+  auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, kAsTuple);
+  if (hec) {
+    x.fail("tls handshake", hec);
+    co_return;
+  }
+  if (x.cancelled()) {
+    x.result.error = "cancelled";
+    co_return;
+  }
+  co_await write_and_read(tls_stream, x);
+  // No TLS close_notify exchange: the response is complete (framed by Content-Length or
+  // chunking) and waiting for the peer's close_notify would only add latency.
+}
+
+}  // namespace
+
+asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* tls) {
+  const auto start = std::chrono::steady_clock::now();
+  HttpResult result;
+  auto url = parse_webhook_url(spec.url);
+  if (!url) {
+    result.error = url.error().message;
+  } else if (url->tls && tls == nullptr) {
+    result.error = "https URL but no TLS client context";
+  } else {
+    Exchange x{spec, *url, start + spec.timeout, co_await asio::this_coro::cancellation_state,
+               result};
+    co_await exchange(x, tls);
+  }
+  result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  co_return result;
+}
+
+std::shared_ptr<asio::ssl::context> make_client_tls_context() {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->set_default_verify_paths();
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  return ctx;
+}
+
+Result<ParsedUrl> parse_webhook_url(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) return fail("invalid URL: ", parsed.error().message());
+  const auto& u = *parsed;
+  ParsedUrl out;
+  if (u.scheme_id() == boost::urls::scheme::https) {
+    out.tls = true;
+  } else if (u.scheme_id() != boost::urls::scheme::http) {
+    return fail("unsupported URL scheme \"", std::string_view(u.scheme()),
+                "\" (http or https only)");
+  }
+  if (!u.has_authority()) return fail("URL has no host");
+  if (u.has_userinfo()) return fail("credentials in the URL (user@host) are not supported");
+  switch (u.host_type()) {
+    case boost::urls::host_type::name:
+      out.host = u.host_address();
+      if (!valid_host_name(out.host)) return fail("invalid host name in URL");
+      out.host_header = out.host;
+      break;
+    case boost::urls::host_type::ipv4:
+      out.host = u.host_address();
+      out.host_header = out.host;
+      break;
+    case boost::urls::host_type::ipv6:
+      out.host = u.host_address();
+      out.host_header = "[" + out.host + "]";
+      break;
+    default:
+      return fail("URL has no usable host");
+  }
+  out.port = out.tls ? 443 : 80;
+  if (u.has_port() && !u.port().empty()) {
+    std::string_view p = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+    if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535)
+      return fail("invalid port \"", p, "\" in URL");
+    if (value != out.port) out.host_header += ":" + std::string(p);
+    out.port = static_cast<uint16_t>(value);
+  }
+  // RFC 3986 section 3.3: after an authority the path is empty or starts with "/". Checked
+  // here because Boost.URL 1.81 reads "host:8x/" as port 8 and path "x/".
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return fail("invalid port or path in URL");
+  out.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
+  if (u.has_query()) out.target += "?" + std::string(u.encoded_query());
+  return out;
+}
+
+std::string url_for_log(std::string_view url) {
+  auto parsed = parse_webhook_url(url);
+  if (parsed) {
+    std::string out = parsed->tls ? "https://" : "http://";
+    out += parsed->host_header;
+    out += parsed->target.substr(0, parsed->target.find('?'));
+    return out;
+  }
+  // Not a URL we would send to: keep what cannot be a secret, drop query and userinfo.
+  std::string_view s = url.substr(0, url.find_first_of("?#"));
+  auto scheme_end = s.find("://");
+  auto at = s.find('@');
+  if (scheme_end != std::string_view::npos && at != std::string_view::npos && at > scheme_end)
+    return std::string(s.substr(0, scheme_end + 3)) + std::string(s.substr(at + 1));
+  return std::string(s);
+}
+
+}  // namespace firstmile::control
