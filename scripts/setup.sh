@@ -13,7 +13,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest
-  ffmpeg python3 rtmpdump procps
+  ffmpeg python3 rtmpdump procps prometheus
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)

@@ -50,13 +50,14 @@ int main(int argc, char** argv) {
 
   // Each connection is a descriptor: raise the soft limit to the hard one, as nginx's
   // worker_rlimit_nofile does, so limits.max_connections and not the default 1024 decides.
-  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+  if (rlimit nofile{};
+      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
 
   try {
-    Server server(config);
+    Server server(config, config_path);
     return server.run();
   } catch (const std::exception& e) {
     std::cerr << "firstmile: " << e.what() << "\n";

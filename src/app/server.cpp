@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "control/control_plane.hpp"
 #include "output/hls/disk_writer.hpp"
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
@@ -37,8 +38,10 @@ std::string instance_prefix(uint64_t serial) {
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
 }  // namespace
 
-Server::Server(Config config) : config_(std::move(config)) {
+Server::Server(Config config, std::string config_path)
+    : config_(std::move(config)), config_path_(std::move(config_path)) {
   log_ = make_logger(config_.log);
+  control_ = std::make_unique<control::ControlPlane>(std::make_shared<const Config>(config_), log_);
   size_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<WorkerPool>(n);
   connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections);
@@ -65,12 +68,24 @@ Server::Server(Config config) : config_(std::move(config)) {
                     writer.error().message);
       }
     }
+    // on_hls_segment: each segment once, when it first appears in a snapshot.
+    auto previous = std::move(segmenter->on_snapshot);
+    segmenter->on_snapshot = [previous, control = control_.get(), app = stream.app(),
+                              name = stream.name(), last = std::optional<uint64_t>()](
+                                 const std::shared_ptr<const hls::HlsSnapshot>& snap) mutable {
+      if (previous) previous(snap);
+      for (const auto& seg : snap->segments) {
+        if (last && seg.sequence <= *last) continue;
+        last = seg.sequence;
+        control->hls_segment(app, name, seg);
+      }
+    };
     stream.set_hls(segmenter);
     stream.add_sink(std::make_shared<hls::HlsOutput>(segmenter));
   };
-  registry_ = std::make_unique<media::StreamRegistry>(config_, log_, setup);
-  ctx_ = std::make_unique<ServerContext>(
-      ServerContext{config_, log_, *workers_, *registry_, *connections_});
+  registry_ = std::make_unique<media::StreamRegistry>(config_, log_, setup, control_.get());
+  ctx_ = std::make_unique<ServerContext>(ServerContext{
+      config_, log_, *workers_, *registry_, *connections_, *control_, [this] { return reload(); }});
   if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*ctx_);
   if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
 }
@@ -80,26 +95,89 @@ Server::~Server() = default;
 int Server::run() {
   log_->info("firstmile starting version={} node={} workers={}", FIRSTMILE_VERSION, config_.node_id,
              workers_->size());
+  if (auto st = control_->start(); !st) throw std::runtime_error(st.error().message);
   if (rtmp_) rtmp_->start();
   if (http_) http_->start();
 
   std::promise<void> done;
   asio::signal_set signals(workers_->at(0), SIGINT, SIGTERM);
+  asio::signal_set hup(workers_->at(0), SIGHUP);
   asio::steady_timer grace(workers_->at(0));
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     log_->info("shutting down signal={}", signo);
+    hup.cancel();
     shutdown();
     grace.expires_after(kShutdownGrace);
     grace.async_wait([&](boost::system::error_code) { done.set_value(); });
   });
+  // SIGHUP reloads; the work (file reads) runs on the control thread, not a media worker.
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      // The outcome is logged by reload() itself.
+      asio::post(control_->executor(), [this] { (void)reload(); });
+      wait_hup();
+    });
+  };
+  wait_hup();
   ::signal(SIGPIPE, SIG_IGN);
   workers_->start();
   done.get_future().wait();
   workers_->stop_now();
+  control_->stop();
   log_->info("stopped");
   log_->flush();
   return 0;
+}
+
+Result<ReloadReport> Server::reload() {
+  std::lock_guard lock(reload_mutex_);
+  Config next;
+  try {
+    if (!config_path_.empty()) next = load_config_file(config_path_);
+  } catch (const ConfigError& e) {
+    control_->count_reload(false);
+    log_->error("reload refused, keeping the running configuration error=\"{}\"", e.what());
+    return fail(e.what());
+  }
+  if (next.node_id.empty()) next.node_id = config_.node_id;
+  auto current = control_->config();
+  // What applies live; everything else (listeners, workers, HLS, fan-out) needs a restart.
+  static constexpr std::string_view kLive[] = {
+      "auth.",    "webhooks.", "api.", "metrics.", "limits.max_connections", "stream.max_streams",
+      "log.level"};
+  ReloadReport report;
+  for (const auto& key : changed_keys(config_, next)) {
+    bool live = std::any_of(std::begin(kLive), std::end(kLive),
+                            [&](std::string_view p) { return key.rfind(p, 0) == 0; });
+    if (!live) report.restart_needed.push_back(key);
+  }
+  auto shared = std::make_shared<const Config>(next);
+  if (auto st = control_->apply(shared); !st) {
+    control_->count_reload(false);
+    log_->error("reload refused, keeping the running configuration error=\"{}\"",
+                st.error().message);
+    return st.error();
+  }
+  connections_->set_max(next.limits.max_connections);
+  registry_->set_max_streams(next.stream.max_streams);
+  if (auto level = spdlog::level::from_str(next.log.level);
+      next.log.level == "off" || level != spdlog::level::off) {
+    log_->set_level(level);
+  }
+  control_->count_reload(true);
+  report.config_hash = control::config_hash(*shared);
+  auto changed = changed_keys(*current, next);
+  std::string list;
+  for (const auto& k : changed)
+    list += (list.empty() ? "" : ",") + k;
+  std::string restart;
+  for (const auto& k : report.restart_needed)
+    restart += (restart.empty() ? "" : ",") + k;
+  log_->info("configuration reloaded changed=\"{}\" restart_needed=\"{}\" hash={}", list, restart,
+             report.config_hash.substr(0, 12));
+  return report;
 }
 
 void Server::shutdown() {

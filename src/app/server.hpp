@@ -2,12 +2,16 @@
 // The whole server: workers, registry, protocol servers, signal handling and staged shutdown.
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "app/context.hpp"
 #include "core/config.hpp"
 
 namespace firstmile {
 
+namespace control {
+class ControlPlane;
+}
 namespace http {
 class HttpServer;
 }
@@ -17,7 +21,8 @@ class RtmpServer;
 
 class Server {
  public:
-  explicit Server(Config config);
+  // `config_path` is re-read on reload (SIGHUP, POST /api/v1/reload); empty = defaults.
+  Server(Config config, std::string config_path);
   ~Server();
 
   // Binds every listener (throws on failure) and serves until SIGINT/SIGTERM; returns the
@@ -26,9 +31,13 @@ class Server {
 
  private:
   void shutdown();
+  Result<ReloadReport> reload();
 
   Config config_;
+  std::string config_path_;
   Logger log_;
+  std::unique_ptr<control::ControlPlane> control_;
+  std::mutex reload_mutex_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ConnectionLimiter> connections_;
   std::unique_ptr<media::StreamRegistry> registry_;

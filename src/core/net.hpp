@@ -53,7 +53,7 @@ class ConnectionLimiter {
 
   // An empty Slot when the limit is reached.
   Slot try_acquire() {
-    if (count_.fetch_add(1, std::memory_order_relaxed) >= max_) {
+    if (count_.fetch_add(1, std::memory_order_relaxed) >= max_.load(std::memory_order_relaxed)) {
       count_.fetch_sub(1, std::memory_order_relaxed);
       refused_.fetch_add(1, std::memory_order_relaxed);
       return Slot();
@@ -62,12 +62,13 @@ class ConnectionLimiter {
   }
   uint32_t count() const { return count_.load(std::memory_order_relaxed); }
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
-  void set_max(uint32_t max) { max_ = max; }
+  // Hot reload; connections already open above a lowered limit stay.
+  void set_max(uint32_t max) { max_.store(max, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint32_t> count_{0};
   std::atomic<uint64_t> refused_{0};
-  uint32_t max_;
+  std::atomic<uint32_t> max_;
 };
 
 }  // namespace firstmile

@@ -6,8 +6,17 @@
 
 namespace firstmile::media {
 
-StreamRegistry::StreamRegistry(const Config& config, Logger log, Setup setup)
-    : config_(config), log_(std::move(log)), setup_(std::move(setup)) {}
+StreamRegistry::StreamRegistry(const Config& config, Logger log, Setup setup, StreamEvents* events)
+    : config_(config),
+      log_(std::move(log)),
+      setup_(std::move(setup)),
+      max_streams_(config.stream.max_streams),
+      events_(events) {}
+
+StreamTotals StreamRegistry::removed_totals() const {
+  std::lock_guard lock(mutex_);
+  return removed_totals_;
+}
 
 std::shared_ptr<Stream> StreamRegistry::find(const std::string& app,
                                              const std::string& name) const {
@@ -27,11 +36,13 @@ Result<std::shared_ptr<Stream>> StreamRegistry::acquire(const std::string& app,
     auto path = app + "/" + name;
     auto it = streams_.find(path);
     if (it != streams_.end()) return it->second;
-    if (streams_.size() >= config_.stream.max_streams) {
-      return fail("too many streams (stream.max_streams = ", config_.stream.max_streams, ")");
+    auto max = max_streams_.load(std::memory_order_relaxed);
+    if (streams_.size() >= max) {
+      return fail("too many streams (stream.max_streams = ", max, ")");
     }
-    stream = std::make_shared<Stream>(app, name, executor, config_, log_,
-                                      [this](Stream& s) { remove(s); });
+    stream = std::make_shared<Stream>(
+        app, name, executor, config_, log_, [this](Stream& s) { remove(s); },
+        StreamHooks{events_, &client_ids_});
     if (setup_) setup_(*stream);
     streams_.emplace(path, stream);
   }
@@ -40,9 +51,19 @@ Result<std::shared_ptr<Stream>> StreamRegistry::acquire(const std::string& app,
 }
 
 void StreamRegistry::remove(Stream& stream) {
+  // On the stream's executor, so its totals are final: nobody publishes or watches it now.
+  auto totals = stream.info().totals;
   std::lock_guard lock(mutex_);
   auto it = streams_.find(stream.path());
-  if (it != streams_.end() && it->second.get() == &stream) streams_.erase(it);
+  if (it != streams_.end() && it->second.get() == &stream) {
+    streams_.erase(it);
+    removed_totals_.bytes_in += totals.bytes_in;
+    for (const auto& [protocol, n] : totals.bytes_out)
+      removed_totals_.bytes_out[protocol] += n;
+    removed_totals_.dropped += totals.dropped;
+    removed_totals_.skips += totals.skips;
+    removed_totals_.slow_disconnects += totals.slow_disconnects;
+  }
 }
 
 std::vector<std::shared_ptr<Stream>> StreamRegistry::list() const {

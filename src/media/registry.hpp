@@ -20,7 +20,7 @@ class StreamRegistry {
   // Runs for each new stream before anyone else sees it (attaches HLS, later recorders).
   using Setup = std::function<void(Stream&)>;
 
-  StreamRegistry(const Config& config, Logger log, Setup setup);
+  StreamRegistry(const Config& config, Logger log, Setup setup, StreamEvents* events = nullptr);
 
   std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const;
   // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
@@ -29,6 +29,10 @@ class StreamRegistry {
                                           const asio::any_io_executor& executor);
   std::vector<std::shared_ptr<Stream>> list() const;
   size_t size() const;
+  // Hot reload of stream.max_streams (existing streams stay).
+  void set_max_streams(uint32_t max) { max_streams_.store(max, std::memory_order_relaxed); }
+  // Totals of streams already removed, so that counters in the metrics never go down.
+  StreamTotals removed_totals() const;
 
  private:
   void remove(Stream& stream);
@@ -36,6 +40,10 @@ class StreamRegistry {
   const Config& config_;
   Logger log_;
   Setup setup_;
+  std::atomic<uint32_t> max_streams_;
+  std::atomic<uint64_t> client_ids_{0};
+  StreamEvents* events_;
+  StreamTotals removed_totals_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Stream>> streams_;
 };

@@ -15,7 +15,7 @@ constexpr size_t kAudioOnlyCacheFrames = 8;
 }  // namespace
 
 Stream::Stream(std::string app, std::string name, asio::any_io_executor executor,
-               const Config& config, Logger log, IdleCallback on_idle)
+               const Config& config, Logger log, IdleCallback on_idle, StreamHooks hooks)
     : app_(std::move(app)),
       name_(std::move(name)),
       path_(app_ + "/" + name_),
@@ -23,7 +23,13 @@ Stream::Stream(std::string app, std::string name, asio::any_io_executor executor
       config_(config),
       log_(std::move(log)),
       on_idle_(std::move(on_idle)),
+      hooks_(hooks),
       linger_timer_(executor_) {}
+
+uint64_t Stream::next_client_id() {
+  if (hooks_.client_ids) return hooks_.client_ids->fetch_add(1, std::memory_order_relaxed) + 1;
+  return ++local_client_ids_;
+}
 
 Stream::~Stream() = default;
 
@@ -39,7 +45,9 @@ Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
   }
   rebase_pending_ = last_dts_ != INT64_MIN;
   publisher_ = std::move(info);
-  ++publisher_id_;
+  publisher_id_ = next_client_id();
+  publisher_->id = publisher_id_;
+  publisher_bytes_at_start_ = bytes_in_;
   ++publishes_;
   tracks_ready_ = false;
   linger_timer_.cancel();
@@ -60,6 +68,7 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
       std::chrono::system_clock::now() - publisher_->started);
   log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}", path_,
              publisher_->peer, reason, duration.count(), bytes_in_);
+  if (hooks_.events) hooks_.events->publish_stopped(*this, publisher_client(), reason);
   publisher_.reset();
   if (tracks_ready_) {
     for (auto& s : sinks_)
@@ -71,6 +80,66 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
   gop_.clear();
   gop_bytes_ = 0;
   arm_linger();
+}
+
+ClientInfo Stream::publisher_client() const {
+  ClientInfo c;
+  if (!publisher_) return c;
+  c.id = publisher_->id;
+  c.publisher = true;
+  c.protocol = publisher_->protocol;
+  c.peer = publisher_->peer;
+  c.query = publisher_->query;
+  c.started = publisher_->started;
+  c.bytes = bytes_in_ - publisher_bytes_at_start_;
+  c.bitrate = video_stats_.bitrate + audio_stats_.bitrate;
+  return c;
+}
+
+ClientInfo Stream::viewer_client(uint64_t id, const ViewerEntry& v,
+                                 const ViewerCounters& counters) const {
+  ClientInfo c;
+  c.id = id;
+  c.protocol = v.protocol;
+  c.peer = v.peer;
+  c.query = v.query;
+  c.started = v.started;
+  c.bytes = counters.bytes;
+  double secs = std::chrono::duration<double>(std::chrono::system_clock::now() - v.started).count();
+  c.bitrate = secs > 0.5 ? static_cast<double>(c.bytes) * 8 / secs : 0;
+  return c;
+}
+
+uint64_t Stream::add_viewer(ViewerEntry entry) {
+  uint64_t id = next_client_id();
+  auto& v = viewers_.emplace(id, std::move(entry)).first->second;
+  if (hooks_.events) hooks_.events->play_started(*this, viewer_client(id, v, {}));
+  return id;
+}
+
+void Stream::remove_viewer(uint64_t id, const std::string& reason) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  ViewerCounters c = it->second.counters ? it->second.counters() : ViewerCounters{};
+  totals_.bytes_out[it->second.protocol] += c.bytes;
+  totals_.dropped += c.dropped;
+  totals_.skips += c.skips;
+  if (c.slow_disconnect) ++totals_.slow_disconnects;
+  auto client = viewer_client(id, it->second, c);
+  viewers_.erase(it);
+  if (hooks_.events) hooks_.events->play_stopped(*this, client, reason);
+}
+
+bool Stream::kick_client(uint64_t id, const std::string& reason) {
+  if (publisher_ && publisher_->id == id) {
+    kick_publisher(reason);
+    return true;
+  }
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return false;
+  auto kick = it->second.kick;
+  if (kick) kick(reason);
+  return true;
 }
 
 void Stream::set_tracks(Tracks tracks) {
@@ -218,15 +287,18 @@ std::chrono::steady_clock::duration hls_viewer_window(const Config& config) {
 }
 }  // namespace
 
-void Stream::note_hls_client(const std::string& address) {
+bool Stream::note_hls_client(const std::string& address) {
   auto now = std::chrono::steady_clock::now();
+  auto window = hls_viewer_window(config_);
   std::lock_guard lock(hls_clients_mutex_);
   if (hls_clients_.size() >= kHlsPruneAt) {
-    auto window = hls_viewer_window(config_);
     std::erase_if(hls_clients_, [&](const auto& e) { return now - e.second > window; });
   }
-  if (hls_clients_.size() >= kHlsMaxClients && !hls_clients_.count(address)) return;
+  auto it = hls_clients_.find(address);
+  if (it == hls_clients_.end() && hls_clients_.size() >= kHlsMaxClients) return false;
+  bool fresh = it == hls_clients_.end() || now - it->second > window;
   hls_clients_[address] = now;
+  return fresh;
 }
 
 size_t Stream::hls_viewers() const {
@@ -256,6 +328,16 @@ StreamInfo Stream::info() const {
   i.created = created_;
   i.bytes_in = bytes_in_;
   i.publishes = publishes_;
+  i.totals = totals_;
+  i.totals.bytes_in = bytes_in_;
+  if (publisher_) i.clients.push_back(publisher_client());
+  for (const auto& [id, v] : viewers_) {
+    ViewerCounters c = v.counters ? v.counters() : ViewerCounters{};
+    i.clients.push_back(viewer_client(id, v, c));
+    i.totals.bytes_out[v.protocol] += c.bytes;
+    i.totals.dropped += c.dropped;
+    i.totals.skips += c.skips;
+  }
   return i;
 }
 

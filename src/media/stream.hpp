@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -38,6 +39,59 @@ struct PublisherInfo {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   // Ends the publisher's session (take-over, API kick, shutdown). Runs on the stream's executor.
   std::function<void(const std::string& reason)> kick;
+  uint64_t id = 0;  // client id, set by attach_publisher()
+};
+
+// What a viewer's session tells the stream about itself (RTMP player, HTTP-FLV client).
+struct ViewerCounters {
+  uint64_t bytes = 0;
+  uint64_t dropped = 0;  // packets dropped for being slow
+  uint64_t skips = 0;    // skips to the next keyframe
+  bool slow_disconnect = false;
+};
+struct ViewerEntry {
+  std::string protocol;  // "rtmp", "flv"
+  std::string peer;
+  std::string query;
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  std::function<void(const std::string& reason)> kick;  // stream executor
+  std::function<ViewerCounters()> counters;             // stream executor
+};
+
+// One connected client as the API shows it.
+struct ClientInfo {
+  uint64_t id = 0;
+  bool publisher = false;
+  std::string protocol, peer, query;
+  std::chrono::system_clock::time_point started;
+  uint64_t bytes = 0;  // received from a publisher, sent to a viewer
+  double bitrate = 0;  // bits per second (publisher: last window; viewer: average)
+};
+
+// Totals that only grow, for the metrics (departed clients included).
+struct StreamTotals {
+  uint64_t bytes_in = 0;
+  std::map<std::string, uint64_t> bytes_out;  // per protocol
+  uint64_t dropped = 0, skips = 0, slow_disconnects = 0;
+};
+
+class Stream;
+// What the control plane hears of a stream's life (webhooks, metrics). Called on the stream's
+// executor: implementations only queue work and return.
+class StreamEvents {
+ public:
+  virtual ~StreamEvents() = default;
+  virtual void publish_stopped(const Stream& stream, const ClientInfo& publisher,
+                               const std::string& reason) = 0;
+  virtual void play_started(const Stream& stream, const ClientInfo& viewer) = 0;
+  virtual void play_stopped(const Stream& stream, const ClientInfo& viewer,
+                            const std::string& reason) = 0;
+};
+
+// Shared by every stream of a server: client ids unique across streams, and the listener.
+struct StreamHooks {
+  StreamEvents* events = nullptr;
+  std::atomic<uint64_t>* client_ids = nullptr;
 };
 
 struct TrackStats {
@@ -62,6 +116,8 @@ struct StreamInfo {
   std::chrono::system_clock::time_point created;
   uint64_t bytes_in = 0;
   uint64_t publishes = 0;
+  std::vector<ClientInfo> clients;  // publisher first, then connected viewers
+  StreamTotals totals;
 };
 
 class Stream : public std::enable_shared_from_this<Stream> {
@@ -69,7 +125,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   using IdleCallback = std::function<void(Stream&)>;
 
   Stream(std::string app, std::string name, asio::any_io_executor executor, const Config& config,
-         Logger log, IdleCallback on_idle);
+         Logger log, IdleCallback on_idle, StreamHooks hooks = {});
   ~Stream();
 
   // Any thread.
@@ -83,7 +139,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // An HLS segment request from `address` (the client's IP). HLS viewers are the distinct
   // addresses that fetched a segment recently (HTTP is stateless; this is what a CDN log
   // would count too).
-  void note_hls_client(const std::string& address);
+  // Returns true when the address is new (or came back after the window).
+  bool note_hls_client(const std::string& address);
   size_t hls_viewers() const;
 
   // Stream executor only.
@@ -91,6 +148,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void detach_publisher(uint64_t publisher_id, const std::string& reason);
   bool has_publisher() const { return publisher_.has_value(); }
   void kick_publisher(const std::string& reason);
+
+  // Connected viewers (for the API, kicks and lifecycle events). add_viewer() returns the
+  // viewer's client id; remove_viewer() is idempotent.
+  uint64_t add_viewer(ViewerEntry entry);
+  void remove_viewer(uint64_t id, const std::string& reason);
+  // Ends the publisher or viewer with this client id; false if it is not on this stream.
+  bool kick_client(uint64_t id, const std::string& reason);
 
   // The publisher's tracks are ready (sequence headers seen) or changed.
   void set_tracks(Tracks tracks);
@@ -118,12 +182,20 @@ class Stream : public std::enable_shared_from_this<Stream> {
  private:
   void update_stats(TrackStats& s, size_t bytes);
   void check_idle();
+  uint64_t next_client_id();
+  ClientInfo publisher_client() const;
+  ClientInfo viewer_client(uint64_t id, const ViewerEntry& v, const ViewerCounters& c) const;
 
   std::string app_, name_, path_;
   asio::any_io_executor executor_;
   const Config& config_;
   Logger log_;
   IdleCallback on_idle_;
+  StreamHooks hooks_;
+  uint64_t local_client_ids_ = 0;
+  std::map<uint64_t, ViewerEntry> viewers_;
+  StreamTotals totals_;  // departed clients only; info() adds the connected ones
+  uint64_t publisher_bytes_at_start_ = 0;
   std::shared_ptr<hls::HlsSegmenter> hls_;
   mutable std::mutex hls_clients_mutex_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> hls_clients_;

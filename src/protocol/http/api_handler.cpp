@@ -2,8 +2,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <cmath>
 
+#include "control/control_plane.hpp"
+#include "control/crypto.hpp"
 #include "media/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 
@@ -55,6 +58,21 @@ json::object track_json(const media::TrackInfo& t, const media::TrackStats& s) {
   return o;
 }
 
+json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c) {
+  json::object o;
+  o["id"] = c.id;
+  o["kind"] = c.publisher ? "publisher" : "viewer";
+  o["protocol"] = c.protocol;
+  o["app"] = s.app;
+  o["stream"] = s.name;
+  o["address"] = c.peer;
+  o["bytes"] = c.bytes;
+  o["bitrate"] = static_cast<uint64_t>(c.bitrate);
+  o["duration"] = seconds_since(c.started);
+  o["connected_at"] = iso_time(c.started);
+  return o;
+}
+
 json::object stream_json(const media::StreamInfo& i) {
   json::object o;
   o["app"] = i.app;
@@ -93,6 +111,38 @@ json::object stream_json(const media::StreamInfo& i) {
   return o;
 }
 
+json::object stream_detail_json(const media::StreamInfo& i) {
+  auto o = stream_json(i);
+  json::array clients;
+  for (const auto& c : i.clients)
+    clients.push_back(client_json(i, c));
+  o["clients"] = std::move(clients);
+  return o;
+}
+
+bool kick_on_stream(std::shared_ptr<media::Stream> s, uint64_t id) {
+  return s->kick_client(id, "kicked through the API");
+}
+
+int kick_publisher_of(std::shared_ptr<media::Stream> s) {
+  if (!s->has_publisher()) return 0;
+  s->kick_publisher("kicked through the API");
+  return 1;
+}
+
+// Runs f(stream) on the stream's executor and returns its result. The task is a named local
+// (GCC 12 and temporaries in co_await, as above).
+template <class F>
+auto on_stream(std::shared_ptr<media::Stream> s, F f)
+    -> asio::awaitable<decltype(f(std::shared_ptr<media::Stream>()))> {
+  auto executor = s->executor();
+  auto task = [](std::shared_ptr<media::Stream> s,
+                 F f) -> asio::awaitable<decltype(f(std::shared_ptr<media::Stream>()))> {
+    co_return f(s);
+  }(std::move(s), std::move(f));
+  co_return co_await asio::co_spawn(executor, std::move(task), asio::use_awaitable);
+}
+
 asio::awaitable<media::StreamInfo> read_info(std::shared_ptr<media::Stream> s) {
   co_return s->info();
 }
@@ -115,43 +165,150 @@ Response json_response(const Request& req, const HttpConfig& cfg, const json::va
 
 }  // namespace
 
-asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
-                                     const std::vector<std::string>& segments) {
+bool is_loopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  if (ec) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+
+std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
+                                         const std::string& client) {
   const auto& cfg = ctx.config.http;
-  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-    co_return make_error(req, bhttp::status::method_not_allowed, "method not allowed", cfg);
+  auto token = ctx.control.config()->api.token;
+  if (token.empty()) {
+    if (is_loopback(client)) return std::nullopt;
+    return make_error(req, bhttp::status::forbidden,
+                      "the API answers loopback clients only until api.token is set", cfg);
   }
+  std::string_view auth = req[bhttp::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer &&
+      control::constant_time_equal(auth.substr(kBearer.size()), token)) {
+    return std::nullopt;
+  }
+  auto res = make_error(req, bhttp::status::unauthorized,
+                        auth.empty() ? "bearer token required" : "invalid bearer token", cfg);
+  res.set(bhttp::field::www_authenticate, "Bearer realm=\"firstmile\"");
+  return res;
+}
+
+asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(ServerContext& ctx) {
+  std::vector<media::StreamInfo> out;
+  for (auto& s : ctx.registry.list()) {
+    // (Kept as a statement of its own: GCC 12 mishandles temporaries around co_await.)
+    auto info = co_await info_of(s);
+    out.push_back(std::move(info));
+  }
+  co_return out;
+}
+
+asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
+                                     const std::vector<std::string>& segments,
+                                     const std::string& client) {
+  const auto& cfg = ctx.config.http;
+  if (auto denied = check_api_access(ctx, req, client)) co_return std::move(*denied);
+  auto method = req.method();
+  bool get = method == bhttp::verb::get || method == bhttp::verb::head;
+  auto not_allowed = [&](const char* allow) {
+    auto res = make_error(req, bhttp::status::method_not_allowed, "method not allowed", cfg);
+    res.set(bhttp::field::allow, allow);
+    return res;
+  };
   // segments[0] == "api", segments[1] == "v1"
   if (segments.size() == 3 && segments[2] == "streams") {
+    if (!get) co_return not_allowed("GET, HEAD");
     json::array list;
-    for (auto& s : ctx.registry.list()) {
-      // (Kept as a statement of its own: GCC 12 mishandles temporaries around co_await.)
-      auto info = co_await info_of(s);
+    auto infos = co_await all_stream_info(ctx);
+    for (const auto& info : infos)
       list.push_back(stream_json(info));
-    }
     json::object o;
     o["streams"] = std::move(list);
     co_return json_response(req, cfg, o);
   }
   if (segments.size() == 5 && segments[2] == "streams") {
+    if (!get && method != bhttp::verb::delete_) co_return not_allowed("GET, HEAD, DELETE");
     auto max = ctx.config.stream.max_name_length;
     if (!media::valid_name(segments[3], max) || !media::valid_name(segments[4], max)) {
       co_return make_error(req, bhttp::status::bad_request, "invalid app or stream name", cfg);
     }
     auto s = ctx.registry.find(segments[3], segments[4]);
     if (!s) co_return make_error(req, bhttp::status::not_found, "stream not found", cfg);
+    if (method == bhttp::verb::delete_) {
+      auto task = on_stream(s, kick_publisher_of);
+      int kicked = co_await std::move(task);
+      ctx.log->info("api kick stream={} kicked={}", s->path(), kicked);
+      co_return json_response(req, cfg, json::object{{"kicked", kicked}});
+    }
     auto info = co_await info_of(s);
-    co_return json_response(req, cfg, stream_json(info));
+    co_return json_response(req, cfg, stream_detail_json(info));
+  }
+  if (segments.size() == 3 && segments[2] == "clients") {
+    if (!get) co_return not_allowed("GET, HEAD");
+    json::array list;
+    auto infos = co_await all_stream_info(ctx);
+    for (const auto& info : infos) {
+      for (const auto& c : info.clients)
+        list.push_back(client_json(info, c));
+    }
+    co_return json_response(req, cfg, json::object{{"clients", std::move(list)}});
+  }
+  if (segments.size() == 4 && segments[2] == "clients") {
+    if (!get && method != bhttp::verb::delete_) co_return not_allowed("GET, HEAD, DELETE");
+    uint64_t id = 0;
+    auto [end, ec] =
+        std::from_chars(segments[3].data(), segments[3].data() + segments[3].size(), id);
+    if (ec != std::errc() || end != segments[3].data() + segments[3].size() || id == 0)
+      co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
+    auto infos = co_await all_stream_info(ctx);
+    for (const auto& info : infos) {
+      for (const auto& c : info.clients) {
+        if (c.id != id) continue;
+        if (get) co_return json_response(req, cfg, client_json(info, c));
+        auto s = ctx.registry.find(info.app, info.name);
+        bool kicked = false;
+        if (s) {
+          auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
+          kicked = co_await std::move(task);
+        }
+        if (!kicked) break;
+        ctx.log->info("api kick client={} stream={}/{}", id, info.app, info.name);
+        co_return json_response(req, cfg, json::object{{"kicked", 1}});
+      }
+    }
+    co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
   }
   if (segments.size() == 3 && segments[2] == "server") {
+    if (!get) co_return not_allowed("GET, HEAD");
+    auto current = ctx.control.config();
     json::object o;
     o["version"] = FIRSTMILE_VERSION;
     o["node_id"] = ctx.config.node_id;
+    o["started_at"] = iso_time(ctx.started);
     o["uptime"] = seconds_since(ctx.started);
     o["streams"] = ctx.registry.size();
     o["connections"] = ctx.connections.count();
     o["workers"] = ctx.workers.size();
+    o["config_hash"] = control::config_hash(*current);
+    o["reloads"] = ctx.control.reloads();
     co_return json_response(req, cfg, o);
+  }
+  if (segments.size() == 3 && segments[2] == "reload") {
+    if (method != bhttp::verb::post) co_return not_allowed("POST");
+    if (!ctx.reload) co_return make_error(req, bhttp::status::not_found, "reload unavailable", cfg);
+    auto report = ctx.reload();
+    if (!report) {
+      co_return make_error(req, bhttp::status::unprocessable_entity, report.error().message, cfg);
+    }
+    json::array restart;
+    for (const auto& k : report->restart_needed)
+      restart.push_back(json::string(k));
+    co_return json_response(req, cfg,
+                            json::object{{"reloaded", true},
+                                         {"config_hash", report->config_hash},
+                                         {"restart_needed", std::move(restart)}});
   }
   co_return make_error(req, bhttp::status::not_found, "no such API resource", cfg);
 }

@@ -62,18 +62,40 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   first.data = Buffer::adopt(std::move(start));
   first.config = true;
   viewer->push(first);
+  bool slow = false;
   viewer->on_close = [&](const std::string& reason) {
+    slow = true;
     ctx.log->warn("http-flv viewer dropped stream={} peer={} reason=\"{}\"", stream->path(), peer,
                   reason);
   };
 
   auto out = stream->fanout("flv", [] { return std::make_unique<output::FlvPackager>(); });
   out->add(viewer);
+  media::ViewerEntry entry;
+  entry.protocol = "flv";
+  entry.peer = peer;
+  auto target = req.target();
+  if (auto q = target.find('?'); q != std::string_view::npos)
+    entry.query = std::string(target.substr(q + 1));
+  entry.kick = [weak = std::weak_ptr<output::Viewer>(viewer)](const std::string& reason) {
+    if (auto v = weak.lock()) v->close(reason);
+  };
+  entry.counters = [weak = std::weak_ptr<output::Viewer>(viewer), &slow] {
+    media::ViewerCounters c;
+    if (auto v = weak.lock()) {
+      const auto& st = v->stats();
+      c = {st.bytes_sent, st.packets_dropped, st.skips, slow};
+    }
+    return c;
+  };
+  auto viewer_id = stream->add_viewer(std::move(entry));
   ctx.log->info("http-flv play stream={} peer={}", stream->path(), peer);
 
   co_await (viewer->write_loop(socket) || watch_peer(socket));
 
   out->remove(viewer.get());
+  stream->remove_viewer(viewer_id,
+                        viewer->close_reason().empty() ? "ended" : viewer->close_reason());
   stream->viewer_left("flv");
   const auto& st = viewer->stats();
   ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",

@@ -20,16 +20,35 @@ struct BufferResponse {
   bool head_only = false;
 };
 
-// GET/HEAD /{app}/{stream}/index.m3u8 and /{app}/{stream}/{segment}.ts
-// `client` is the requester's address (without port), for counting HLS viewers.
+struct HlsRequest {
+  std::string app, name, file;
+  std::string client;          // the requester's address (without port), for counting HLS viewers
+  std::string query;           // the request's query string
+  std::string forward_query;   // appended to segment URIs in the playlist (signed URLs)
+  bool private_cache = false;  // play auth is on: a shared cache must not keep the answer
+};
+
+// GET/HEAD /{app}/{stream}/index.m3u8 and /{app}/{stream}/{segment}.ts, once play auth passed.
 std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Request& req,
-                                                  const std::string& app, const std::string& name,
-                                                  const std::string& file,
-                                                  const std::string& client);
+                                                  const HlsRequest& hls);
 
 // /api/v1/... ; runs on the caller's worker, visiting streams on their own executors.
+// `client` is the requester's address (for the loopback rule when no API token is set).
 boost::asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
-                                            const std::vector<std::string>& segments);
+                                            const std::vector<std::string>& segments,
+                                            const std::string& client);
+
+// GET /metrics in the Prometheus text format; same access rule as the API.
+boost::asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
+                                                const std::string& client);
+
+// The API's access rule: with api.token set, a matching "Authorization: Bearer" header (401
+// otherwise); without one, loopback clients only (403). nullopt = allowed.
+std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
+                                         const std::string& client);
+
+// The state of every stream, each read on its own executor.
+boost::asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(ServerContext& ctx);
 
 // GET /{app}/{stream}.flv once the socket has moved to the stream's executor: answers 404 if
 // the stream is not live, else streams FLV until the publisher leaves or the client goes away.

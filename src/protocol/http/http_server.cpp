@@ -11,6 +11,8 @@
 
 #include <sstream>
 
+#include "control/control_plane.hpp"
+#include "format/query_string.hpp"
 #include "media/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 
@@ -54,6 +56,22 @@ std::optional<std::vector<std::string>> path_segments(std::string_view target) {
     out.push_back(std::string(seg));
   if (!out.empty() && out.back().empty()) out.pop_back();  // trailing slash
   return out;
+}
+
+std::string query_of(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
+}
+
+// What a playlist passes on to its segment URIs: the signed-URL parameters, so a player that
+// got a signed playlist URL can fetch the segments it lists.
+std::string forwarded_query(const std::string& query) {
+  auto params = format::parse_query(query);
+  if (!params) return {};
+  auto expires = format::query_value(*params, "expires");
+  auto token = format::query_value(*params, "token");
+  if (!expires || !token) return {};
+  return "expires=" + format::query_escape(*expires) + "&token=" + format::query_escape(*token);
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -111,7 +129,9 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
     } else if (req.method() == bhttp::verb::options) {
       response = make_response(req, bhttp::status::no_content, "text/plain", "", cfg);
     } else if (segments->size() >= 2 && (*segments)[0] == "api" && (*segments)[1] == "v1") {
-      response = co_await handle_api(ctx_, req, *segments);
+      response = co_await handle_api(ctx_, req, *segments, client);
+    } else if (segments->size() == 1 && (*segments)[0] == "metrics") {
+      response = co_await handle_metrics(ctx_, req, client);
     } else if (req.method() != bhttp::verb::get && !head) {
       response = make_error(req, bhttp::status::method_not_allowed,
                             "only GET and HEAD are served here", cfg);
@@ -124,11 +144,20 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       const auto& app = (*segments)[0];
       auto name = (*segments)[1].substr(0, (*segments)[1].size() - 4);
       std::shared_ptr<media::Stream> s;
+      std::optional<control::AccessDecision> decision;
       if (media::valid_name(app, ctx_.config.stream.max_name_length) &&
           media::valid_name(name, ctx_.config.stream.max_name_length)) {
-        s = ctx_.registry.find(app, name);
+        auto task = ctx_.control.authorize_play(
+            control::AccessRequest{"flv", app, name, query_of(req.target()), peer});
+        decision = co_await std::move(task);
+        if (decision->allowed) s = ctx_.registry.find(app, name);
       }
-      if (!s) {
+      if (decision && !decision->allowed) {
+        ctx_.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, name, peer,
+                       decision->reason);
+        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
+                              decision->reason, cfg);
+      } else if (!s) {
         response = make_error(req, bhttp::status::not_found, "stream not found", cfg);
       } else {
         // Hand the connection to the stream's worker: from here on it is one of the stream's
@@ -148,18 +177,44 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
         co_return;
       }
     } else if (segments->size() == 3) {
-      auto result = handle_hls(ctx_, req, (*segments)[0], (*segments)[1], (*segments)[2], client);
-      if (auto* r = std::get_if<Response>(&result))
-        response = std::move(*r);
-      else
-        buffer_response = std::move(std::get<BufferResponse>(result));
+      const auto& app = (*segments)[0];
+      const auto& name = (*segments)[1];
+      auto query = query_of(req.target());
+      auto max = ctx_.config.stream.max_name_length;
+      std::optional<control::AccessDecision> decision;
+      if (media::valid_name(app, max) && media::valid_name(name, max)) {
+        auto task =
+            ctx_.control.authorize_play(control::AccessRequest{"hls", app, name, query, peer});
+        decision = co_await std::move(task);
+      }
+      if (decision && !decision->allowed) {
+        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
+                              decision->reason, cfg);
+      } else {
+        bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
+        HlsRequest hr{app,
+                      name,
+                      (*segments)[2],
+                      client,
+                      query,
+                      signed_urls ? forwarded_query(query) : std::string(),
+                      ctx_.control.config()->auth.play != PlayAuth::Off};
+        auto result = handle_hls(ctx_, req, hr);
+        if (auto* r = std::get_if<Response>(&result))
+          response = std::move(*r);
+        else
+          buffer_response = std::move(std::get<BufferResponse>(result));
+      }
     } else {
       response = make_error(req, bhttp::status::not_found, "no such resource", cfg);
     }
 
-    ctx_.log->debug("http request peer={} method={} target=\"{}\" status={}", peer,
-                    std::string(req.method_string()), std::string(req.target().substr(0, 200)),
-                    response ? response->result_int() : buffer_response->header.result_int());
+    ctx_.log->debug(
+        "http request peer={} method={} target=\"{}\" status={}", peer,
+        std::string(req.method_string()),
+        // The path only: query strings carry playback tokens.
+        std::string(req.target().substr(0, std::min<size_t>(200, req.target().find('?')))),
+        response ? response->result_int() : buffer_response->header.result_int());
     bool keep_alive;
     stream.expires_after(std::chrono::seconds(30));
     if (response) {

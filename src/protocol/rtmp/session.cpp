@@ -44,7 +44,8 @@ Session::~Session() = default;
 
 std::string Session::label() const {
   if (stream_name_.empty()) return app_.empty() ? std::string("-") : app_;
-  return app_ + "/" + redact(stream_name_);
+  // The name may be the secret stream key, unless the control plane renamed it.
+  return app_ + "/" + (renamed_ ? stream_name_ : redact(stream_name_));
 }
 
 asio::awaitable<void> Session::start() {
@@ -151,6 +152,7 @@ asio::awaitable<void> Session::serve() {
       Message m = std::move(pending_.front());
       pending_.pop_front();
       auto st = handle(m);
+      if (st && auth_request_) st = co_await authorize();
       if (!st) {
         if (end_reason_.empty()) end_reason_ = st.error().message;
         co_await flush();

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/context.hpp"
+#include "control/control_plane.hpp"
 #include "format/amf0.hpp"
 #include "media/stream.hpp"
 #include "output/fanout_output.hpp"
@@ -57,6 +58,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Status on_connect(double txn, const format::amf0::Value& cmd);
   Status on_publish(double txn, const std::vector<format::amf0::Value>& args);
   Status on_play(double txn, const std::vector<format::amf0::Value>& args);
+  // Asks the control plane about the publish/play request on_publish/on_play left in
+  // auth_request_, then finds the stream (the connection waits meanwhile; nothing else reads).
+  asio::awaitable<Status> authorize();
   Status complete_publish(const Attach& a);
   Status complete_play(const Attach& a);
   void stop_media(const std::string& reason);
@@ -91,6 +95,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool connected_ = false;
   Mode mode_ = Mode::Idle;
   std::optional<Attach> attach_;  // set by publish/play when the stream lives on another worker
+  std::optional<control::AccessRequest> auth_request_;  // publish/play waiting for a decision
+  bool auth_publish_ = false;
+  bool renamed_ = false;  // stream_name_ is the public name the control plane gave
+  double auth_txn_ = 0;
   std::string end_reason_;
 
   std::shared_ptr<media::Stream> stream_;
@@ -98,6 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
   FlvIngest ingest_;
   std::shared_ptr<output::Viewer> viewer_;
   std::shared_ptr<output::FanoutOutput> fanout_;
+  uint64_t viewer_id_ = 0;
+  bool slow_ = false;  // closed by the fan-out for falling behind
 
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -31,13 +31,39 @@ Status Session::on_publish(double txn, const std::vector<Value>& args) {
     refuse("NetStream.Publish.BadName", "invalid stream name");
     return fail("invalid stream name");
   }
-  auto stream = ctx_.registry.acquire(app_, name, socket_.get_executor());
-  if (!stream) {
-    refuse("NetStream.Publish.BadName", stream.error().message);
-    return stream.error();
-  }
-  attach_ = Attach{true, std::move(*stream), txn};
+  auth_request_ = control::AccessRequest{"rtmp", app_, name, query_, peer_};
+  auth_publish_ = true;
+  auth_txn_ = txn;
   return Status{};
+}
+
+asio::awaitable<Status> Session::authorize() {
+  auto request = std::move(*auth_request_);
+  auth_request_.reset();
+  bool publish = auth_publish_;
+  // The task is a named local: GCC 12 mishandles temporaries inside co_await expressions.
+  auto task = publish ? ctx_.control.authorize_publish(std::move(request))
+                      : ctx_.control.authorize_play(std::move(request));
+  auto decision = co_await std::move(task);
+  if (!decision.allowed) {
+    refuse(publish ? "NetStream.Publish.Unauthorized" : "NetStream.Play.Failed", decision.reason);
+    co_return fail(decision.reason);
+  }
+  if (publish && decision.stream != stream_name_) {
+    ctx_.log->info("rtmp publish renamed peer={} app={} key={} stream={}", peer_, app_,
+                   redact(stream_name_), decision.stream);
+    stream_name_ = decision.stream;
+    renamed_ = true;
+  }
+  // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
+  auto stream = ctx_.registry.acquire(app_, stream_name_, socket_.get_executor());
+  if (!stream) {
+    refuse(publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
+           stream.error().message);
+    co_return stream.error();
+  }
+  attach_ = Attach{publish, std::move(*stream), auth_txn_};
+  co_return Status{};
 }
 
 Status Session::complete_publish(const Attach& a) {
@@ -80,13 +106,9 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
     refuse("NetStream.Play.StreamNotFound", "invalid stream name");
     return fail("invalid stream name");
   }
-  // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
-  auto stream = ctx_.registry.acquire(app_, name, socket_.get_executor());
-  if (!stream) {
-    refuse("NetStream.Play.StreamNotFound", stream.error().message);
-    return stream.error();
-  }
-  attach_ = Attach{false, std::move(*stream), txn};
+  auth_request_ = control::AccessRequest{"rtmp", app_, name, query_, peer_};
+  auth_publish_ = false;
+  auth_txn_ = txn;
   return Status{};
 }
 
@@ -98,6 +120,7 @@ Status Session::complete_play(const Attach& a) {
   Bytes(kPlayReadBuffer).swap(read_buffer_);
   viewer_ = std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.fanout);
   viewer_->on_close = [this](const std::string& reason) {
+    slow_ = true;
     ctx_.log->warn("rtmp viewer dropped stream={} peer={} reason=\"{}\"", label(), peer_, reason);
   };
   // A player stays connected when the publisher leaves (nginx-rtmp's behaviour): it is told
@@ -128,6 +151,22 @@ Status Session::complete_play(const Attach& a) {
     return std::make_unique<RtmpPackager>(chunk);
   });
   fanout_->add(viewer_);
+  media::ViewerEntry entry;
+  entry.protocol = "rtmp";
+  entry.peer = peer_;
+  entry.query = query_;
+  entry.kick = [weak = weak_from_this()](const std::string& reason) {
+    if (auto self = weak.lock(); self && self->viewer_) self->viewer_->close(reason);
+  };
+  entry.counters = [weak = weak_from_this()] {
+    media::ViewerCounters c;
+    if (auto self = weak.lock(); self && self->viewer_) {
+      const auto& st = self->viewer_->stats();
+      c = {st.bytes_sent, st.packets_dropped, st.skips, self->slow_};
+    }
+    return c;
+  };
+  viewer_id_ = stream_->add_viewer(std::move(entry));
   ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
                  stream_->tracks_ready());
   return Status{};
@@ -141,6 +180,7 @@ void Session::stop_media(const std::string& reason) {
                    peer_, st.frames, st.errors, reason);
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
     fanout_->remove(viewer_.get());
+    stream_->remove_viewer(viewer_id_, reason);
     stream_->viewer_left("rtmp");
     const auto& st = viewer_->stats();
     ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",

@@ -1,0 +1,464 @@
+#include "control/control_plane.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "control/crypto.hpp"
+#include "control/play_token.hpp"
+#include "format/query_string.hpp"
+#include "media/stream_name.hpp"
+#include "output/hls/segmenter.hpp"
+
+namespace firstmile::control {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto kKeysPollInterval = std::chrono::seconds(2);
+constexpr size_t kPlayCacheMax = 100000;
+// A refused HLS client is remembered briefly too, so it cannot turn each playlist reload into
+// a webhook call.
+constexpr auto kRefusalCache = std::chrono::seconds(5);
+constexpr size_t kMaxReasonLength = 200;
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
+  return out;
+}
+
+// "1.2.3.4:5678" or "[::1]:5678" -> address and port.
+std::pair<std::string, uint16_t> split_peer(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  if (colon == std::string::npos) return {peer, 0};
+  std::string host = peer.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  try {
+    port = static_cast<unsigned>(std::stoul(peer.substr(colon + 1)));
+  } catch (const std::exception&) {
+  }
+  return {host, static_cast<uint16_t>(port > 65535 ? 0 : port)};
+}
+
+json::object params_json(const std::string& query) {
+  json::object o;
+  auto params = format::parse_query(query);
+  if (!params) return o;
+  for (auto& [k, v] : *params) {
+    if (!o.contains(k)) o[k] = v;
+  }
+  return o;
+}
+
+double seconds_since(std::chrono::system_clock::time_point t) {
+  return std::round(std::chrono::duration<double>(std::chrono::system_clock::now() - t).count() *
+                    1000) /
+         1000;
+}
+
+WebhookSettings settings_of(const WebhooksConfig& c) {
+  WebhookSettings s;
+  s.secret = c.secret;
+  s.timeout = c.timeout;
+  s.max_retries = c.max_retries;
+  s.retry_backoff = c.retry_backoff;
+  s.retry_backoff_max = c.retry_backoff_max;
+  s.queue_size = c.queue_size;
+  s.max_response_bytes = c.max_response_bytes;
+  return s;
+}
+
+// A reason from a webhook answer, made safe for a log line and a client message.
+std::string clean_reason(std::string_view r) {
+  std::string out;
+  for (char c : r.substr(0, kMaxReasonLength))
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == '"' ? ' ' : c);
+  return out;
+}
+
+}  // namespace
+
+std::string config_hash(const Config& config) {
+  return to_hex(sha256(dump_config(config, true)));
+}
+
+ControlPlane::ControlPlane(std::shared_ptr<const Config> config, Logger log)
+    : log_(std::move(log)),
+      work_(ioc_.get_executor()),
+      keys_timer_(ioc_),
+      keys_(log_),
+      config_(std::move(config)),
+      webhook_seconds_({0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}) {
+  hooks_ =
+      std::make_unique<WebhookDispatcher>(ioc_.get_executor(), log_, make_client_tls_context());
+  hooks_->set_settings(settings_of(config_->webhooks));
+  hooks_->on_request = [this](const std::string& event, double seconds, bool ok) {
+    webhook_seconds_.at(event).observe(seconds);
+    std::lock_guard lock(counters_mutex_);
+    ++requests_[{event, ok ? "ok" : "error"}];
+  };
+}
+
+ControlPlane::~ControlPlane() {
+  stop();
+}
+
+Status ControlPlane::start() {
+  auto cfg = config();
+  if (auto st = keys_.configure(cfg->auth.publish_keys, cfg->auth.keys_file); !st) return st;
+  poll_keys();
+  thread_ = std::thread([this] { ioc_.run(); });
+  return Status{};
+}
+
+void ControlPlane::stop() {
+  if (!thread_.joinable()) return;
+  hooks_->stop();
+  asio::post(ioc_, [this] { keys_timer_.cancel(); });
+  work_.reset();
+  ioc_.stop();
+  thread_.join();
+}
+
+void ControlPlane::poll_keys() {
+  keys_timer_.expires_after(kKeysPollInterval);
+  keys_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    keys_.poll();
+    poll_keys();
+  });
+}
+
+Status ControlPlane::apply(std::shared_ptr<const Config> config) {
+  if (auto st = keys_.configure(config->auth.publish_keys, config->auth.keys_file); !st) return st;
+  hooks_->set_settings(settings_of(config->webhooks));
+  {
+    std::lock_guard lock(play_cache_mutex_);
+    play_cache_.clear();  // decisions taken under the old rules
+  }
+  std::lock_guard lock(mutex_);
+  config_ = std::move(config);
+  return Status{};
+}
+
+std::shared_ptr<const Config> ControlPlane::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+AccessDecision ControlPlane::refuse(const char* kind, const char* label, std::string reason,
+                                    int http_status) {
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++refusals_[{kind, label}];
+  }
+  AccessDecision d;
+  d.reason = std::move(reason);
+  d.http_status = http_status;
+  return d;
+}
+
+AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResult>& answers,
+                                   AccessDecision allow, bool fail_open) {
+  for (const auto& a : answers) {
+    if (a.status == 0) {
+      // No answer at all: the backend is down or slow.
+      if (fail_open) {
+        log_->warn(
+            "auth webhook unreachable, allowing (auth.webhook_fail_open) kind={} error=\"{}\"",
+            kind, a.error);
+        continue;
+      }
+      return refuse(kind, "webhook_error", "authorization service unavailable");
+    }
+    if (!a.error.empty()) return refuse(kind, "webhook_error", "authorization answer refused");
+    std::string_view body = a.body;
+    while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+      body.remove_prefix(1);
+    boost::system::error_code ec;
+    json::value v = body.empty() ? json::value(json::object()) : json::parse(body, ec);
+    if (!a.ok()) {
+      std::string reason = "refused by the authorization service";
+      if (!ec && v.is_object()) {
+        if (auto* r = v.as_object().if_contains("reason"); r && r->is_string())
+          reason += ": " + clean_reason(r->as_string());
+      }
+      return refuse(kind, "webhook", reason);
+    }
+    if (ec || !v.is_object())
+      return refuse(kind, "webhook_error", "authorization answer is not a JSON object");
+    if (auto* s = v.as_object().if_contains("stream"); s && !s->is_null()) {
+      if (!s->is_string() || !media::valid_name(std::string_view(s->as_string()))) {
+        return refuse(kind, "webhook_error", "authorization answer names an invalid stream");
+      }
+      allow.stream = std::string(s->as_string());
+    }
+  }
+  return allow;
+}
+
+asio::awaitable<AccessDecision> ControlPlane::authorize_publish(AccessRequest request) {
+  // Named locals, not temporaries, around co_await (see docs/architecture.md on GCC 12).
+  auto task = decide_publish(std::move(request));
+  auto ex = ioc_.get_executor();
+  co_return co_await asio::co_spawn(ex, std::move(task), asio::use_awaitable);
+}
+
+asio::awaitable<AccessDecision> ControlPlane::authorize_play(AccessRequest request) {
+  auto cfg = config();
+  if (cfg->auth.play == PlayAuth::Off) {
+    AccessDecision d;
+    d.allowed = true;
+    d.stream = request.stream;
+    co_return d;
+  }
+  if (cfg->auth.play == PlayAuth::Token) {
+    auto params = format::parse_query(request.query);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto check =
+        params ? check_play_token(cfg->auth.play_secret, request.app, request.stream, *params, now)
+               : TokenCheck::Invalid;
+    if (check != TokenCheck::Ok) {
+      co_return refuse("play", "token", describe(check), check == TokenCheck::Missing ? 401 : 403);
+    }
+    std::lock_guard lock(counters_mutex_);
+    ++allowed_["play"];
+    AccessDecision d;
+    d.allowed = true;
+    d.stream = request.stream;
+    co_return d;
+  }
+  auto task = decide_play(std::move(request));
+  auto ex = ioc_.get_executor();
+  co_return co_await asio::co_spawn(ex, std::move(task), asio::use_awaitable);
+}
+
+asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
+  auto cfg = config();
+  AccessDecision allow;
+  allow.allowed = true;
+  allow.stream = r.stream;
+  auto check = keys_.check(r.app, r.stream);
+  if (check.verdict == KeyStore::Verdict::Denied) {
+    co_return refuse("publish", "key", "unknown stream key");
+  }
+  if (check.verdict == KeyStore::Verdict::Allowed) allow.stream = check.stream;
+
+  const auto& urls = cfg->webhooks.on_publish;
+  if (!urls.empty()) {
+    auto [ip, port] = split_peer(r.peer);
+    std::string id = make_delivery_id();
+    json::object body{
+        {"event", "on_publish"},   {"id", id},         {"time", iso_now()},
+        {"node_id", cfg->node_id}, {"app", r.app},     {"stream", allow.stream},
+        {"key", r.stream},         {"query", r.query}, {"params", params_json(r.query)},
+        {"protocol", r.protocol},  {"client_ip", ip},  {"client_port", port}};
+    auto text = json::serialize(body);
+    // Named locals only around co_await (GCC 12 destroys temporaries there twice).
+    const std::string event = "on_publish";
+    auto asking = hooks_->ask(event, urls, std::move(text), id);
+    auto answers = co_await std::move(asking);
+    allow = judge("publish", answers, allow, cfg->auth.webhook_fail_open);
+    if (!allow.allowed) co_return allow;
+  }
+  std::lock_guard lock(counters_mutex_);
+  ++allowed_["publish"];
+  co_return allow;
+}
+
+asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
+  auto cfg = config();
+  auto [ip, port] = split_peer(r.peer);
+  // HLS clients reload the playlist every few seconds: their decision is cached per address.
+  std::string cache_key;
+  auto now = std::chrono::steady_clock::now();
+  if (r.protocol == "hls") {
+    cache_key = ip + '\n' + r.app + '/' + r.stream + '\n' + r.query;
+    std::lock_guard lock(play_cache_mutex_);
+    auto it = play_cache_.find(cache_key);
+    if (it != play_cache_.end() && it->second.first > now) {
+      AccessDecision d;
+      d.allowed = it->second.second;
+      d.stream = r.stream;
+      if (!d.allowed) d.reason = "refused by the authorization service";
+      co_return d;
+    }
+  }
+  AccessDecision allow;
+  allow.allowed = true;
+  allow.stream = r.stream;
+  std::string id = make_delivery_id();
+  json::object body{
+      {"event", "on_play"},      {"id", id},           {"time", iso_now()},
+      {"node_id", cfg->node_id}, {"app", r.app},       {"stream", r.stream},
+      {"protocol", r.protocol},  {"query", r.query},   {"params", params_json(r.query)},
+      {"client_ip", ip},         {"client_port", port}};
+  auto text = json::serialize(body);
+  const std::string event = "on_play";
+  auto asking = hooks_->ask(event, cfg->webhooks.on_play, std::move(text), id);
+  auto answers = co_await std::move(asking);
+  auto d = judge("play", answers, allow, cfg->auth.webhook_fail_open);
+  d.stream = r.stream;  // a player cannot be renamed
+  if (!cache_key.empty()) {
+    auto ttl = d.allowed ? std::chrono::steady_clock::duration(cfg->auth.play_cache)
+                         : std::chrono::steady_clock::duration(kRefusalCache);
+    std::lock_guard lock(play_cache_mutex_);
+    if (play_cache_.size() >= kPlayCacheMax) {
+      std::erase_if(play_cache_, [&](const auto& e) { return e.second.first <= now; });
+    }
+    if (play_cache_.size() < kPlayCacheMax) play_cache_[cache_key] = {now + ttl, d.allowed};
+  }
+  if (d.allowed) {
+    std::lock_guard lock(counters_mutex_);
+    ++allowed_["play"];
+  }
+  co_return d;
+}
+
+void ControlPlane::notify(const std::string& event, const std::vector<std::string>& urls,
+                          json::object body) {
+  std::string id = make_delivery_id();
+  body["id"] = id;
+  body["time"] = iso_now();
+  hooks_->notify(event, urls, json::serialize(body), id);
+}
+
+void ControlPlane::publish_stopped(const media::Stream& stream, const media::ClientInfo& c,
+                                   const std::string& reason) {
+  auto cfg = config();
+  if (cfg->webhooks.on_unpublish.empty()) return;
+  auto [ip, port] = split_peer(c.peer);
+  notify("on_unpublish", cfg->webhooks.on_unpublish,
+         json::object{{"event", "on_unpublish"},
+                      {"node_id", cfg->node_id},
+                      {"app", stream.app()},
+                      {"stream", stream.name()},
+                      {"protocol", c.protocol},
+                      {"client_ip", ip},
+                      {"client_port", port},
+                      {"duration", seconds_since(c.started)},
+                      {"bytes_in", c.bytes},
+                      {"reason", reason}});
+}
+
+void ControlPlane::play_started(const media::Stream& stream, const media::ClientInfo& c) {
+  auto cfg = config();
+  // In webhook mode the decision request was the on_play event.
+  if (cfg->webhooks.on_play.empty() || cfg->auth.play == PlayAuth::Webhook) return;
+  auto [ip, port] = split_peer(c.peer);
+  notify("on_play", cfg->webhooks.on_play,
+         json::object{{"event", "on_play"},
+                      {"node_id", cfg->node_id},
+                      {"app", stream.app()},
+                      {"stream", stream.name()},
+                      {"protocol", c.protocol},
+                      {"query", c.query},
+                      {"params", params_json(c.query)},
+                      {"client_ip", ip},
+                      {"client_port", port}});
+}
+
+void ControlPlane::hls_client_started(const media::Stream& stream, const std::string& client,
+                                      const std::string& query) {
+  media::ClientInfo c;
+  c.protocol = "hls";
+  c.peer = client + ":0";
+  c.query = query;
+  play_started(stream, c);
+}
+
+void ControlPlane::play_stopped(const media::Stream& stream, const media::ClientInfo& c,
+                                const std::string& reason) {
+  auto cfg = config();
+  if (cfg->webhooks.on_stop.empty()) return;
+  auto [ip, port] = split_peer(c.peer);
+  notify("on_stop", cfg->webhooks.on_stop,
+         json::object{{"event", "on_stop"},
+                      {"node_id", cfg->node_id},
+                      {"app", stream.app()},
+                      {"stream", stream.name()},
+                      {"protocol", c.protocol},
+                      {"client_ip", ip},
+                      {"client_port", port},
+                      {"duration", seconds_since(c.started)},
+                      {"bytes_out", c.bytes},
+                      {"reason", reason}});
+}
+
+void ControlPlane::hls_segment(const std::string& app, const std::string& stream,
+                               const hls::HlsSegment& segment) {
+  auto cfg = config();
+  if (cfg->webhooks.on_hls_segment.empty()) return;
+  notify("on_hls_segment", cfg->webhooks.on_hls_segment,
+         json::object{{"event", "on_hls_segment"},
+                      {"node_id", cfg->node_id},
+                      {"app", app},
+                      {"stream", stream},
+                      {"uri", segment.name},
+                      {"duration", std::round(segment.duration * 1000) / 1000},
+                      {"sequence", segment.sequence}});
+}
+
+void ControlPlane::count_reload(bool ok) {
+  std::lock_guard lock(counters_mutex_);
+  ++(ok ? reloads_ok_ : reloads_failed_);
+}
+
+uint64_t ControlPlane::reloads() const {
+  std::lock_guard lock(counters_mutex_);
+  return reloads_ok_;
+}
+
+void ControlPlane::write_metrics(MetricsWriter& out) const {
+  {
+    std::lock_guard lock(counters_mutex_);
+    for (const char* kind : {"publish", "play"}) {
+      auto it = allowed_.find(kind);
+      out.counter("firstmile_auth_allowed_total", "Publish and play requests allowed by auth.",
+                  it == allowed_.end() ? 0 : static_cast<double>(it->second), {{"kind", kind}});
+    }
+    for (const auto& [key, n] : refusals_) {
+      out.counter("firstmile_auth_refusals_total",
+                  "Publish and play requests refused, by kind and reason.", static_cast<double>(n),
+                  {{"kind", key.first}, {"reason", key.second}});
+    }
+    for (const auto& [key, n] : requests_) {
+      out.counter("firstmile_webhook_requests_total", "Webhook HTTP requests by event and result.",
+                  static_cast<double>(n), {{"event", key.first}, {"result", key.second}});
+    }
+    out.counter("firstmile_reloads_total", "Configuration reloads.",
+                static_cast<double>(reloads_ok_), {{"result", "ok"}});
+    out.counter("firstmile_reloads_total", "Configuration reloads.",
+                static_cast<double>(reloads_failed_), {{"result", "failed"}});
+  }
+  for (const auto& [event, snap] : webhook_seconds_.snapshot()) {
+    out.histogram("firstmile_webhook_duration_seconds", "Webhook request latency.", snap,
+                  {{"event", event}});
+  }
+  const auto& c = hooks_->counters();
+  const char* help = "Webhook notifications delivered, retried and dropped.";
+  out.counter("firstmile_webhook_notifications_total", help, static_cast<double>(c.delivered),
+              {{"result", "delivered"}});
+  out.counter("firstmile_webhook_notifications_total", help, static_cast<double>(c.retried),
+              {{"result", "retried"}});
+  out.counter("firstmile_webhook_notifications_total", help, static_cast<double>(c.dropped),
+              {{"result", "dropped"}});
+  out.gauge("firstmile_webhook_queue", "Webhook notifications waiting or in flight.",
+            static_cast<double>(hooks_->queued()));
+}
+
+}  // namespace firstmile::control

@@ -1,0 +1,129 @@
+#pragma once
+// The control plane: decides who may publish and play (static keys, signed URLs, webhooks),
+// tells the operator's backend what happens (lifecycle webhooks), and counts it all for the
+// metrics. It runs its own thread with its own io_context: a slow or dead backend delays the
+// one session waiting for a decision, never a media worker (DESIGN.md, "Two planes").
+//
+// The media plane only calls the entry points below; the awaitable ones may be awaited from
+// any executor and resume there.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "control/key_store.hpp"
+#include "control/metrics.hpp"
+#include "control/webhook_dispatcher.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "media/stream.hpp"
+
+namespace firstmile::hls {
+struct HlsSegment;
+}
+
+namespace firstmile::control {
+
+struct AccessRequest {
+  std::string protocol;  // publish: "rtmp"; play: "rtmp", "flv", "hls"
+  std::string app;
+  std::string stream;  // as the client named it (for a publisher: its stream key)
+  std::string query;   // the URL's query string, without '?'
+  std::string peer;    // "address:port"
+};
+
+struct AccessDecision {
+  bool allowed = false;
+  std::string stream;     // the name to use (a publish may be renamed)
+  std::string reason;     // why not (safe to show the client: never contains the key)
+  int http_status = 403;  // for HTTP players: 401 when a token is missing, else 403
+};
+
+// SHA-256 of the effective configuration (secrets included), as lowercase hex: tells an
+// operator which config a node runs without showing it.
+std::string config_hash(const Config& config);
+
+class ControlPlane : public media::StreamEvents {
+ public:
+  ControlPlane(std::shared_ptr<const Config> config, Logger log);
+  ~ControlPlane() override;
+
+  // Reads the keys file (an error fails the start) and starts the control thread.
+  Status start();
+  // Drops queued notifications and stops the thread. Pending decisions are abandoned.
+  void stop();
+
+  // Hot reload: the new auth, webhook and API settings apply to later requests. A bad keys
+  // file refuses the whole change and keeps the old settings.
+  Status apply(std::shared_ptr<const Config> config);
+  std::shared_ptr<const Config> config() const;
+  // The control thread's executor (reloads and other slow control work run there).
+  boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
+
+  boost::asio::awaitable<AccessDecision> authorize_publish(AccessRequest request);
+  boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request);
+
+  // HLS has no connection: a new client address fetching a stream's playlist or segments is
+  // reported as on_play (notification mode only).
+  void hls_client_started(const media::Stream& stream, const std::string& client,
+                          const std::string& query);
+  void hls_segment(const std::string& app, const std::string& stream,
+                   const hls::HlsSegment& segment);
+
+  // media::StreamEvents (stream executors).
+  void publish_stopped(const media::Stream& stream, const media::ClientInfo& publisher,
+                       const std::string& reason) override;
+  void play_started(const media::Stream& stream, const media::ClientInfo& viewer) override;
+  void play_stopped(const media::Stream& stream, const media::ClientInfo& viewer,
+                    const std::string& reason) override;
+
+  void count_reload(bool ok);
+  uint64_t reloads() const;
+  // Its own metric families: auth results, webhooks, reloads.
+  void write_metrics(MetricsWriter& out) const;
+
+ private:
+  boost::asio::awaitable<AccessDecision> decide_publish(AccessRequest request);
+  boost::asio::awaitable<AccessDecision> decide_play(AccessRequest request);
+  AccessDecision refuse(const char* kind, const char* label, std::string reason,
+                        int http_status = 403);
+  // Interprets the answers of a decision webhook.
+  AccessDecision judge(const char* kind, const std::vector<HttpResult>& answers,
+                       AccessDecision allow, bool fail_open);
+  void notify(const std::string& event, const std::vector<std::string>& urls,
+              boost::json::object body);
+  void poll_keys();
+
+  Logger log_;
+  boost::asio::io_context ioc_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+  boost::asio::steady_timer keys_timer_;
+  KeyStore keys_;
+  std::unique_ptr<WebhookDispatcher> hooks_;
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Config> config_;
+
+  // Webhook play decisions for HLS clients, by client + stream + query, until their expiry.
+  std::mutex play_cache_mutex_;
+  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, bool>>
+      play_cache_;
+
+  mutable std::mutex counters_mutex_;
+  std::map<std::pair<std::string, std::string>, uint64_t> refusals_;  // (kind, reason)
+  std::map<std::string, uint64_t> allowed_;                           // kind
+  std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (event, ok|error)
+  uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  HistogramFamily webhook_seconds_;
+};
+
+}  // namespace firstmile::control
