@@ -31,6 +31,15 @@ std::string endpoint_string(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+bool is_loopback_address(std::string_view address) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  if (ec) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+
 std::string peer_string(const tcp::socket& socket) {
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 
@@ -24,6 +25,9 @@ std::string peer_string(const tcp::socket& socket);
 // Moves an open socket to another executor (the stream's worker): the descriptor leaves this
 // io_context's reactor and joins the other's. No operation may be pending on the socket.
 Result<tcp::socket> move_socket(tcp::socket& socket, const asio::any_io_executor& executor);
+
+// True for 127.0.0.0/8, ::1 and their IPv4-mapped forms; false for anything unparsable.
+bool is_loopback_address(std::string_view address);
 
 // Counts open connections across all protocols against limits.max_connections.
 class ConnectionLimiter {

@@ -330,6 +330,7 @@ StreamInfo Stream::info() const {
   i.publishes = publishes_;
   i.totals = totals_;
   i.totals.bytes_in = bytes_in_;
+  if (auto hls = hls_bytes_.load(std::memory_order_relaxed)) i.totals.bytes_out["hls"] = hls;
   if (publisher_) i.clients.push_back(publisher_client());
   for (const auto& [id, v] : viewers_) {
     ViewerCounters c = v.counters ? v.counters() : ViewerCounters{};

@@ -142,6 +142,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Returns true when the address is new (or came back after the window).
   bool note_hls_client(const std::string& address);
   size_t hls_viewers() const;
+  // Bytes of HLS segments served (HTTP threads), for the metrics.
+  void add_hls_bytes(uint64_t n) { hls_bytes_.fetch_add(n, std::memory_order_relaxed); }
 
   // Stream executor only.
   Result<uint64_t> attach_publisher(PublisherInfo info);
@@ -199,6 +201,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::shared_ptr<hls::HlsSegmenter> hls_;
   mutable std::mutex hls_clients_mutex_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> hls_clients_;
+  std::atomic<uint64_t> hls_bytes_{0};
 
   std::optional<PublisherInfo> publisher_;
   uint64_t publisher_id_ = 0;

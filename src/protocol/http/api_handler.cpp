@@ -165,21 +165,12 @@ Response json_response(const Request& req, const HttpConfig& cfg, const json::va
 
 }  // namespace
 
-bool is_loopback(const std::string& address) {
-  boost::system::error_code ec;
-  auto a = asio::ip::make_address(address, ec);
-  if (ec) return false;
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
-  return a.is_loopback();
-}
-
 std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
                                          const std::string& client) {
   const auto& cfg = ctx.config.http;
   auto token = ctx.control.config()->api.token;
   if (token.empty()) {
-    if (is_loopback(client)) return std::nullopt;
+    if (is_loopback_address(client)) return std::nullopt;
     return make_error(req, bhttp::status::forbidden,
                       "the API answers loopback clients only until api.token is set", cfg);
   }

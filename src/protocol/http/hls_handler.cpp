@@ -84,6 +84,7 @@ std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Requ
   out.header.keep_alive(req.keep_alive());
   out.header.content_length(seg->data.size());
   out.body = seg->data;
+  if (req.method() != bhttp::verb::head) stream->add_hls_bytes(seg->data.size());
   return out;
 }
 

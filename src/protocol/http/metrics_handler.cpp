@@ -60,9 +60,10 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
               static_cast<double>(ctx.connections.refused()));
   out.counter("firstmile_bytes_in_total", "Media payload bytes received from publishers.",
               static_cast<double>(totals.bytes_in));
-  for (const char* protocol : {"rtmp", "flv"}) {
+  for (const char* protocol : {"rtmp", "flv", "hls"}) {
     auto it = totals.bytes_out.find(protocol);
-    out.counter("firstmile_bytes_out_total", "Bytes sent to viewers by protocol.",
+    out.counter("firstmile_bytes_out_total",
+                "Bytes sent to viewers by protocol (HLS: segment bodies).",
                 it == totals.bytes_out.end() ? 0 : static_cast<double>(it->second),
                 {{"protocol", protocol}});
   }
