@@ -213,6 +213,8 @@ webhooks:
                     s.close()
                     self.assertGreater(len(rx.requests()), 0, "the receiver should be hanging on requests")
                     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+                    print(f"hanging receiver: {total} bytes in {len(arrivals)} reads, longest pause "
+                          f"{max(gaps) * 1000:.0f} ms", flush=True)
                     self.assertGreater(total, 200000)
                     self.assertLess(max(gaps), 1.0, f"longest pause between media bytes: {max(gaps):.2f}s")
                     # HLS keeps being cut on time too (1 s segments, ~5 s published by now).
