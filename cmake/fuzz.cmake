@@ -1,5 +1,6 @@
 # libFuzzer targets. Only the pure parsers (format/, media/codec/, protocol/*/wire/) are
-# compiled here (no sockets, no Boost.Asio), so the fuzz build is quick and each target exercises exactly the code that reads peer input.
+# compiled here (no sockets, no Boost.Asio), so the fuzz build is quick and each target
+# exercises exactly the code that reads peer input.
 # Each tests/fuzz/<name>_fuzz.cpp becomes the executable fuzz_<name>; its seed corpus lives
 # in tests/fuzz/corpus/<name>/.
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
