@@ -124,6 +124,7 @@ Status ControlPlane::start() {
 }
 
 void ControlPlane::stop() {
+  stopped_ = true;
   if (!thread_.joinable()) return;
   hooks_->stop();
   asio::post(ioc_, [this] { keys_timer_.cancel(); });
@@ -170,8 +171,34 @@ AccessDecision ControlPlane::refuse(const char* kind, const char* label, std::st
   return d;
 }
 
+asio::awaitable<std::vector<HttpResult>> ControlPlane::ask_all(std::string event,
+                                                               std::vector<std::string> urls,
+                                                               std::string body, std::string id,
+                                                               bool fail_open) {
+  if (!fail_open) {
+    // The dispatcher stops at the first refusal itself.
+    auto asking = hooks_->ask(event, urls, std::move(body), id);
+    co_return co_await std::move(asking);
+  }
+  // Fail-open skips an unreachable URL but must still ask the ones after it, so each URL
+  // is asked on its own.
+  std::vector<HttpResult> all;
+  for (const auto& url : urls) {
+    std::vector<std::string> one{url};
+    auto asking = hooks_->ask(event, one, body, id);
+    auto answers = co_await std::move(asking);
+    bool stop = false;
+    for (auto& a : answers) {
+      if (!a.ok() && a.status != 0) stop = true;
+      all.push_back(std::move(a));
+    }
+    if (stop) break;
+  }
+  co_return all;
+}
+
 AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResult>& answers,
-                                   AccessDecision allow, bool fail_open) {
+                                   AccessDecision allow, bool fail_open, size_t max_name) {
   for (const auto& a : answers) {
     if (a.status == 0) {
       // No answer at all: the backend is down or slow.
@@ -199,8 +226,8 @@ AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResul
     }
     if (ec || !v.is_object())
       return refuse(kind, "webhook_error", "authorization answer is not a JSON object");
-    if (auto* s = v.as_object().if_contains("stream"); s && !s->is_null()) {
-      if (!s->is_string() || !media::valid_name(std::string_view(s->as_string()))) {
+    if (auto* s = v.as_object().if_contains("stream"); max_name > 0 && s && !s->is_null()) {
+      if (!s->is_string() || !media::valid_name(std::string_view(s->as_string()), max_name)) {
         return refuse(kind, "webhook_error", "authorization answer names an invalid stream");
       }
       allow.stream = std::string(s->as_string());
@@ -210,6 +237,7 @@ AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResul
 }
 
 asio::awaitable<AccessDecision> ControlPlane::authorize_publish(AccessRequest request) {
+  if (stopped_) co_return refuse("publish", "webhook_error", "server shutting down");
   // Named locals, not temporaries, around co_await (see docs/architecture.md on GCC 12).
   auto task = decide_publish(std::move(request));
   auto ex = ioc_.get_executor();
@@ -242,6 +270,7 @@ asio::awaitable<AccessDecision> ControlPlane::authorize_play(AccessRequest reque
     d.stream = request.stream;
     co_return d;
   }
+  if (stopped_) co_return refuse("play", "webhook_error", "server shutting down");
   auto task = decide_play(std::move(request));
   auto ex = ioc_.get_executor();
   co_return co_await asio::co_spawn(ex, std::move(task), asio::use_awaitable);
@@ -270,9 +299,10 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
     auto text = json::serialize(body);
     // Named locals only around co_await (GCC 12 destroys temporaries there twice).
     const std::string event = "on_publish";
-    auto asking = hooks_->ask(event, urls, std::move(text), id);
+    auto asking = ask_all(event, urls, std::move(text), id, cfg->auth.webhook_fail_open);
     auto answers = co_await std::move(asking);
-    allow = judge("publish", answers, allow, cfg->auth.webhook_fail_open);
+    allow =
+        judge("publish", answers, allow, cfg->auth.webhook_fail_open, cfg->stream.max_name_length);
     if (!allow.allowed) co_return allow;
   }
   std::lock_guard lock(counters_mutex_);
@@ -295,6 +325,11 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
       d.allowed = it->second.second;
       d.stream = r.stream;
       if (!d.allowed) d.reason = "refused by the authorization service";
+      std::lock_guard counters(counters_mutex_);
+      if (d.allowed)
+        ++allowed_["play"];
+      else
+        ++refusals_[{"play", "webhook"}];
       co_return d;
     }
   }
@@ -309,9 +344,11 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
       {"client_ip", ip},         {"client_port", port}};
   auto text = json::serialize(body);
   const std::string event = "on_play";
-  auto asking = hooks_->ask(event, cfg->webhooks.on_play, std::move(text), id);
+  auto asking =
+      ask_all(event, cfg->webhooks.on_play, std::move(text), id, cfg->auth.webhook_fail_open);
   auto answers = co_await std::move(asking);
-  auto d = judge("play", answers, allow, cfg->auth.webhook_fail_open);
+  // A player is never renamed: a "stream" in the answer is ignored (max length 0).
+  auto d = judge("play", answers, allow, cfg->auth.webhook_fail_open, 0);
   d.stream = r.stream;  // a player cannot be renamed
   if (!cache_key.empty()) {
     auto ttl = d.allowed ? std::chrono::steady_clock::duration(cfg->auth.play_cache)

@@ -96,8 +96,15 @@ class ControlPlane : public media::StreamEvents {
   AccessDecision refuse(const char* kind, const char* label, std::string reason,
                         int http_status = 403);
   // Interprets the answers of a decision webhook.
+  // max_name: the longest allowed rename; 0 = renames are ignored (players).
   AccessDecision judge(const char* kind, const std::vector<HttpResult>& answers,
-                       AccessDecision allow, bool fail_open);
+                       AccessDecision allow, bool fail_open, size_t max_name);
+  // Asks every URL of a decision webhook in order (see WebhookDispatcher::ask); with
+  // fail-open an unreachable URL does not stop the ones after it.
+  boost::asio::awaitable<std::vector<HttpResult>> ask_all(std::string event,
+                                                          std::vector<std::string> urls,
+                                                          std::string body, std::string id,
+                                                          bool fail_open);
   void notify(const std::string& event, const std::vector<std::string>& urls,
               boost::json::object body);
   void poll_keys();
@@ -110,6 +117,7 @@ class ControlPlane : public media::StreamEvents {
   KeyStore keys_;
   std::unique_ptr<WebhookDispatcher> hooks_;
 
+  std::atomic<bool> stopped_{false};
   mutable std::mutex mutex_;
   std::shared_ptr<const Config> config_;
 
