@@ -9,11 +9,11 @@ want=${1:-test}
 build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libsrt-openssl-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest
-  ffmpeg python3 rtmpdump procps prometheus
+  ffmpeg python3 rtmpdump procps prometheus srt-tools
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)

@@ -13,6 +13,7 @@
 #include "output/hls/segmenter.hpp"
 #include "protocol/http/http_server.hpp"
 #include "protocol/rtmp/rtmp_server.hpp"
+#include "protocol/srt/srt_server.hpp"
 
 namespace firstmile {
 
@@ -88,6 +89,7 @@ Server::Server(Config config, std::string config_path)
       config_, log_, *workers_, *registry_, *connections_, *control_, [this] { return reload(); }});
   if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*ctx_);
   if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
+  if (config_.srt.enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
 }
 
 Server::~Server() = default;
@@ -97,6 +99,7 @@ int Server::run() {
              workers_->size());
   if (auto st = control_->start(); !st) throw std::runtime_error(st.error().message);
   if (rtmp_) rtmp_->start();
+  if (srt_) srt_->start();
   if (http_) http_->start();
 
   std::promise<void> done;
@@ -185,6 +188,7 @@ void Server::shutdown() {
   // playlists get ENDLIST) and closes its sessions. Stage 3 (run()): after the grace period
   // the workers stop, whatever is left.
   if (rtmp_) rtmp_->stop();
+  if (srt_) srt_->stop();
   if (http_) http_->stop();
   for (auto& s : registry_->list()) {
     asio::post(s->executor(), [s] { s->shutdown(); });

@@ -18,6 +18,9 @@ class HttpServer;
 namespace rtmp {
 class RtmpServer;
 }
+namespace srt {
+class SrtServer;
+}
 
 class Server {
  public:
@@ -44,6 +47,7 @@ class Server {
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<srt::SrtServer> srt_;
   std::atomic<uint64_t> streams_created_{0};
 };
 

@@ -236,6 +236,12 @@ AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResul
   return allow;
 }
 
+bool ControlPlane::static_key_refuses(const std::string& app, const std::string& key) {
+  if (keys_.check(app, key).verdict != KeyStore::Verdict::Denied) return false;
+  refuse("publish", "key", "unknown stream key");
+  return true;
+}
+
 asio::awaitable<AccessDecision> ControlPlane::authorize_publish(AccessRequest request) {
   if (stopped_) co_return refuse("publish", "webhook_error", "server shutting down");
   // Named locals, not temporaries, around co_await (see docs/architecture.md on GCC 12).

@@ -69,6 +69,9 @@ class ControlPlane : public media::StreamEvents {
   boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
 
   boost::asio::awaitable<AccessDecision> authorize_publish(AccessRequest request);
+  // The quick part of publish auth, for protocols that can refuse during their handshake
+  // (SRT): true when the app has static keys and `key` is not one (counted as a refusal).
+  bool static_key_refuses(const std::string& app, const std::string& key);
   boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request);
 
   // HLS has no connection: a new client address fetching a stream's playlist or segments is

@@ -229,6 +229,16 @@ PublishKeys parse_publish_keys(const YAML::Node& n) {
   return out;
 }
 
+std::string dump_string_map(const std::map<std::string, std::string>& map, bool with_secrets) {
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::BeginMap;
+  for (const auto& [k, v] : map)
+    e << YAML::Key << YAML::DoubleQuoted << k << YAML::Value << YAML::DoubleQuoted
+      << (with_secrets ? v : redact(v));
+  e << YAML::EndMap;
+  return e.c_str();
+}
+
 std::string dump_keys(const PublishKeys& keys, bool with_secrets) {
   YAML::Emitter e;
   e << YAML::Flow << YAML::BeginMap;
@@ -286,6 +296,36 @@ const std::vector<Key>& keys() {
                       return std::string(
                           c.rtmp.on_conflict == PublishConflict::Refuse ? "refuse" : "takeover");
                     }});
+    k.push_back(bool_key("srt.enabled", &Config::srt, &SrtConfig::enabled));
+    k.push_back(string_key("srt.listen", &Config::srt, &SrtConfig::listen));
+    k.push_back(duration_key("srt.latency", &Config::srt, &SrtConfig::latency, Duration(20),
+                             Duration(10000)));
+    k.push_back(duration_key("srt.peer_idle_timeout", &Config::srt, &SrtConfig::peer_idle_timeout,
+                             Duration(1000), Duration(600000)));
+    k.push_back(Key{"srt.passphrases",
+                    [](Config& c, const YAML::Node& n) {
+                      std::map<std::string, std::string> out;
+                      if (!n.IsNull() && !n.IsMap())
+                        throw ConfigError("expected a mapping of app names to passphrases");
+                      if (n.IsMap()) {
+                        for (const auto& item : n) {
+                          std::string app = scalar(item.first), pass = scalar(item.second);
+                          if (pass.size() < 10 || pass.size() > 79)
+                            throw ConfigError(app + ": an SRT passphrase has 10 to 79 characters");
+                          out[app] = pass;
+                        }
+                      }
+                      c.srt.passphrases = std::move(out);
+                    },
+                    [](const Config& c) { return dump_string_map(c.srt.passphrases, true); }, false,
+                    true});
+    k.push_back(Key{"srt.pbkeylen",
+                    [](Config& c, const YAML::Node& n) {
+                      auto v = to_uint(n, 32);
+                      if (v != 16 && v != 24 && v != 32) throw ConfigError("expected 16, 24 or 32");
+                      c.srt.pbkeylen = static_cast<uint32_t>(v);
+                    },
+                    [](const Config& c) { return std::to_string(c.srt.pbkeylen); }});
     k.push_back(bool_key("http.enabled", &Config::http, &HttpConfig::enabled));
     k.push_back(string_key("http.listen", &Config::http, &HttpConfig::listen));
     k.push_back(uint_key("http.max_header_bytes", &Config::http, &HttpConfig::max_header_bytes,
@@ -543,10 +583,11 @@ std::string dump_config(const Config& config, bool with_secrets) {
       if (!sec.empty()) out += sec + ":\n";
     }
     std::string value = k.get(config);
+    bool map_valued = k.path == "auth.publish_keys" || k.path == "srt.passphrases";
     if (k.path == "auth.publish_keys") value = dump_keys(config.auth.publish_keys, with_secrets);
-    if (k.secret && !with_secrets && !value.empty() && k.path != "auth.publish_keys")
-      value = redact(value);
-    if (k.quoted || (k.secret && k.path != "auth.publish_keys")) {
+    if (k.path == "srt.passphrases") value = dump_string_map(config.srt.passphrases, with_secrets);
+    if (k.secret && !with_secrets && !value.empty() && !map_valued) value = redact(value);
+    if (k.quoted || (k.secret && !map_valued)) {
       YAML::Emitter e;
       e << YAML::DoubleQuoted << value;
       value = e.c_str();

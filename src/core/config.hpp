@@ -36,6 +36,16 @@ struct RtmpConfig {
   PublishConflict on_conflict = PublishConflict::Refuse;
 };
 
+struct SrtConfig {
+  bool enabled = true;
+  std::string listen = "0.0.0.0:8890";  // UDP
+  Duration latency{200};                // SRT receive latency (retransmission window)
+  Duration peer_idle_timeout{5000};     // a publisher silent this long is dropped
+  // Per app passphrase (10..79 characters; AES). A caller of an app with one must use it.
+  std::map<std::string, std::string> passphrases;
+  uint32_t pbkeylen = 16;  // AES key length when encrypting: 16, 24 or 32
+};
+
 struct HttpConfig {
   bool enabled = true;
   std::string listen = "0.0.0.0:8080";
@@ -116,6 +126,7 @@ struct Config {
   std::string node_id;   // defaults to the host name
   LimitsConfig limits;
   RtmpConfig rtmp;
+  SrtConfig srt;
   HttpConfig http;
   HlsConfig hls;
   FanoutConfig fanout;

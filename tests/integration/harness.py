@@ -37,6 +37,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def make_clip(name="clip.mp4", seconds=10, size="640x360", rate=30, gop=30, extra=None):
     """A test clip with exact keyframes every `gop` frames; cached next to the test work dirs."""
     cache_dir = os.path.dirname(os.path.abspath(ARGS.work_dir))
@@ -60,9 +66,11 @@ def make_clip(name="clip.mp4", seconds=10, size="640x360", rate=30, gop=30, extr
 class Server:
     """The firstmile binary on free loopback ports, with a config file written for the test."""
 
-    def __init__(self, name, config_extra="", hls_segment=2.0, rtmp_extra="", http_extra="", hls_extra=""):
+    def __init__(self, name, config_extra="", hls_segment=2.0, rtmp_extra="", http_extra="", hls_extra="",
+                 srt_extra=""):
         self.name = name
         self.rtmp_port = free_port()
+        self.srt_port = free_udp_port()
         self.http_port = free_port()
         self.dir = os.path.join(ARGS.work_dir, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -74,7 +82,9 @@ class Server:
 workers: 2
 rtmp:
   listen: "127.0.0.1:{self.rtmp_port}"
-{rtmp_extra}http:
+{rtmp_extra}srt:
+  listen: "127.0.0.1:{self.srt_port}"
+{srt_extra}http:
   listen: "127.0.0.1:{self.http_port}"
 {http_extra}hls:
   segment_duration: {hls_segment}
@@ -123,6 +133,9 @@ rtmp:
 
     def rtmp_url(self, path):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{path}"
+
+    def srt_url(self, streamid, extra=""):
+        return f"srt://127.0.0.1:{self.srt_port}?streamid={streamid}{extra}"
 
     def http_url(self, path):
         return f"http://127.0.0.1:{self.http_port}{path}"

@@ -54,7 +54,7 @@ class Config(unittest.TestCase):
         with Server("first") as srv:
             path = os.path.join(harness.ARGS.work_dir, "clash.yaml")
             with open(path, "w") as f:
-                f.write(f'http:\n  listen: "127.0.0.1:{srv.http_port}"\nrtmp:\n  listen: "127.0.0.1:0"\n')
+                f.write(f'http:\n  listen: "127.0.0.1:{srv.http_port}"\nrtmp:\n  listen: "127.0.0.1:0"\nsrt:\n  enabled: false\n')
             r = run("--config", path)
             self.assertEqual(r.returncode, 1)
             self.assertIn("http.listen", r.stderr)

@@ -23,7 +23,7 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
   auto totals = ctx.registry.removed_totals();
   auto infos = co_await all_stream_info(ctx);
 
-  std::map<std::string, double> publishers{{"rtmp", 0}};
+  std::map<std::string, double> publishers{{"rtmp", 0}, {"srt", 0}};
   std::map<std::string, double> viewers{{"rtmp", 0}, {"flv", 0}, {"hls", 0}};
   double live = 0;
   for (const auto& i : infos) {

@@ -27,7 +27,7 @@ using webhook_test::TestHttpServer;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
 
-Logger quiet() {
+inline Logger quiet() {
   return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
@@ -37,7 +37,7 @@ AccessRequest request(std::string protocol, std::string stream, std::string quer
                        std::move(peer)};
 }
 
-json::object body_of(const RecordedRequest& r) {
+inline json::object body_of(const RecordedRequest& r) {
   boost::system::error_code ec;
   json::value v = json::parse(r.body, ec);
   EXPECT_FALSE(ec) << r.body;
@@ -48,41 +48,41 @@ json::object body_of(const RecordedRequest& r) {
   return v.as_object();
 }
 
-std::set<std::string> keys_of(const json::object& o) {
+inline std::set<std::string> keys_of(const json::object& o) {
   std::set<std::string> out;
   for (const auto& kv : o)
     out.insert(std::string(kv.key()));
   return out;
 }
 
-std::string str(const json::object& o, const char* key) {
+inline std::string str(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : "<missing " + std::string(key) + ">";
 }
 
-int64_t num(const json::object& o, const char* key) {
+inline int64_t num(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   return v && v->is_number() ? v->to_number<int64_t>() : -1;
 }
 
-double real(const json::object& o, const char* key) {
+inline double real(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   return v && v->is_number() ? v->to_number<double>() : -1;
 }
 
-bool iso_time(const std::string& s) {
+inline bool iso_time(const std::string& s) {
   static const std::regex re(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
   return std::regex_match(s, re);
 }
 
-int64_t unix_now() {
+inline int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 // A loopback port with nothing listening (bound, then released).
-uint16_t closed_port() {
+inline uint16_t closed_port() {
   asio::io_context io;
   webhook_test::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
   uint16_t port = a.local_endpoint().port();
@@ -90,13 +90,13 @@ uint16_t closed_port() {
   return port;
 }
 
-std::string metrics_text(const ControlPlane& cp) {
+inline std::string metrics_text(const ControlPlane& cp) {
   MetricsWriter w;
   cp.write_metrics(w);
   return w.take();
 }
 
-bool has_line(const std::string& text, const std::string& line) {
+inline bool has_line(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos;
 }
 

@@ -28,6 +28,12 @@ void expect_same(const Config& a, const Config& b) {
   EXPECT_EQ(a.rtmp.handshake_timeout, b.rtmp.handshake_timeout);
   EXPECT_EQ(a.rtmp.publish_idle_timeout, b.rtmp.publish_idle_timeout);
   EXPECT_EQ(a.rtmp.on_conflict, b.rtmp.on_conflict);
+  EXPECT_EQ(a.srt.enabled, b.srt.enabled);
+  EXPECT_EQ(a.srt.listen, b.srt.listen);
+  EXPECT_EQ(a.srt.latency, b.srt.latency);
+  EXPECT_EQ(a.srt.peer_idle_timeout, b.srt.peer_idle_timeout);
+  EXPECT_EQ(a.srt.passphrases, b.srt.passphrases);
+  EXPECT_EQ(a.srt.pbkeylen, b.srt.pbkeylen);
   EXPECT_EQ(a.http.enabled, b.http.enabled);
   EXPECT_EQ(a.http.listen, b.http.listen);
   EXPECT_EQ(a.http.max_header_bytes, b.http.max_header_bytes);
@@ -90,6 +96,12 @@ Config all_changed() {
   c.rtmp.handshake_timeout = milliseconds(1500);
   c.rtmp.publish_idle_timeout = milliseconds(120000);
   c.rtmp.on_conflict = PublishConflict::TakeOver;
+  c.srt.enabled = false;
+  c.srt.listen = "127.0.0.1:9000";
+  c.srt.latency = milliseconds(1200);
+  c.srt.peer_idle_timeout = milliseconds(2500);
+  c.srt.passphrases = {{"live", "correct horse battery"}};
+  c.srt.pbkeylen = 32;
   c.http.enabled = false;
   c.http.listen = "[::1]:8081";
   c.http.max_header_bytes = 32 << 10;
@@ -247,7 +259,8 @@ TEST(ConfigTest, EveryDumpedKeyLoadsOnItsOwn) {
 TEST(ConfigTest, PrintConfigRedactsSecrets) {
   Config c = all_changed();
   std::string shown = dump_config(c);
-  for (const char* secret : {"0123456789abcdef-secret", "hook secret #1", "api-token", "sk_live_1"})
+  for (const char* secret :
+       {"0123456789abcdef-secret", "hook secret #1", "api-token", "sk_live_1", "horse battery"})
     EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " in\n" << shown;
   // Public names and URLs stay visible.
   EXPECT_NE(shown.find("channel-1"), std::string::npos);

@@ -1,0 +1,401 @@
+#include "protocol/srt/srt_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <cstring>
+
+#include <stdexcept>
+
+#include "control/control_plane.hpp"
+#include "format/mpegts/ts_demuxer.hpp"
+
+namespace firstmile::srt {
+
+namespace {
+
+constexpr int kMaxEvents = 64;
+constexpr int64_t kWaitMs = 100;  // how often closed connections are swept
+constexpr size_t kMaxBatch = 256 * 1024;
+constexpr size_t kDatagram = 1500;
+
+std::string address_of(const sockaddr* sa) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    port = ntohs(in6->sin6_port);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  return "?";
+}
+
+std::string srt_error() {
+  return srt_getlasterror_str();
+}
+
+// libsrt's own log lines go to our logger at debug level (its errors are mostly expected
+// events, like a refused caller).
+void srt_log(void* opaque, int, const char*, int, const char* area, const char* message) {
+  auto* log = static_cast<spdlog::logger*>(opaque);
+  std::string_view m(message ? message : "");
+  while (!m.empty() && (m.back() == '\n' || m.back() == '\r'))
+    m.remove_suffix(1);
+  log->debug("libsrt area={} message=\"{}\"", area ? area : "-", m);
+}
+
+}  // namespace
+
+struct SrtServer::Publisher {
+  SRTSOCKET sock = SRT_INVALID_SOCK;
+  std::string peer;
+  SrtStreamId id;
+  std::string label;  // "app/stream" with the key shortened, for logs
+  ConnectionLimiter::Slot slot;
+  std::atomic<bool> attached{false};
+  std::atomic<bool> closed{false};    // set by a kick or a refusal; the SRT thread finishes it
+  std::atomic<bool> detached{false};  // the stream has been told (once)
+  std::mutex reason_mutex;
+  std::string close_reason;
+  // Written before `attached`, then read-only.
+  std::shared_ptr<media::Stream> stream;
+  uint64_t publisher_id = 0;
+  // Stream executor only.
+  format::TsDemuxer demuxer;
+  uint64_t discarded_bytes = 0;  // SRT thread: data before the publish was allowed
+  std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();  // SRT thread
+
+  void close(const std::string& reason) {
+    {
+      std::lock_guard lock(reason_mutex);
+      if (close_reason.empty()) close_reason = reason;
+    }
+    closed = true;
+    srt_close(sock);  // thread-safe in libsrt; wakes nobody, the sweep notices
+  }
+  std::string reason() {
+    std::lock_guard lock(reason_mutex);
+    return close_reason;
+  }
+};
+
+SrtServer::SrtServer(ServerContext& ctx) : ctx_(ctx) {}
+
+SrtServer::~SrtServer() {
+  stop();
+  if (started_) srt_cleanup();
+}
+
+void SrtServer::start() {
+  srt_startup();
+  started_ = true;
+  srt_setloghandler(ctx_.log.get(), &srt_log);
+  srt_setloglevel(4);  // LOG_WARNING: libsrt debug logging would cost per packet
+  auto endpoint = parse_listen_address(ctx_.config.srt.listen);
+  if (!endpoint) throw std::runtime_error("srt.listen: " + endpoint.error().message);
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto address = endpoint->address();
+  if (address.is_v4()) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(endpoint->port());
+    auto bytes = address.to_v4().to_bytes();
+    std::memcpy(&in->sin_addr, bytes.data(), bytes.size());
+    len = sizeof(sockaddr_in);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(endpoint->port());
+    auto bytes = address.to_v6().to_bytes();
+    std::memcpy(&in6->sin6_addr, bytes.data(), bytes.size());
+    len = sizeof(sockaddr_in6);
+  }
+  listener_ = srt_create_socket();
+  const auto& cfg = ctx_.config.srt;
+  bool no = false;
+  int latency = static_cast<int>(cfg.latency.count());
+  int idle = static_cast<int>(cfg.peer_idle_timeout.count());
+  srt_setsockflag(listener_, SRTO_RCVSYN, &no, sizeof no);
+  srt_setsockflag(listener_, SRTO_LATENCY, &latency, sizeof latency);
+  srt_setsockflag(listener_, SRTO_PEERIDLETIMEO, &idle, sizeof idle);
+  if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len)) == SRT_ERROR)
+    throw std::runtime_error("srt.listen " + cfg.listen + ": " + srt_error());
+  if (srt_listen_callback(listener_, &SrtServer::listen_hook, this) == SRT_ERROR ||
+      srt_listen(listener_, 64) == SRT_ERROR) {
+    throw std::runtime_error("srt.listen " + cfg.listen + ": " + srt_error());
+  }
+  epoll_ = srt_epoll_create();
+  int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  srt_epoll_add_usock(epoll_, listener_, &events);
+  ctx_.log->info("srt listening address={}", cfg.listen);
+  thread_ = std::thread([this] { run(); });
+}
+
+void SrtServer::stop() {
+  if (stopping_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  if (epoll_ >= 0) srt_epoll_release(epoll_);
+  epoll_ = -1;
+}
+
+int SrtServer::listen_hook(void* self, SRTSOCKET ns, int, const sockaddr* peer,
+                           const char* streamid) {
+  return static_cast<SrtServer*>(self)->admit(ns, peer, streamid);
+}
+
+int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
+  // Runs on libsrt's receiver thread during the handshake: decide only what is quick.
+  std::string who = address_of(peer);
+  auto id = parse_stream_id(streamid ? streamid : "", ctx_.config.stream.max_name_length);
+  if (!id) {
+    ctx_.log->info("srt refused peer={} reason=\"{}\"", who, id.error().message);
+    srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
+    return -1;
+  }
+  if (id->mode != SrtMode::Publish) {
+    ctx_.log->info("srt refused peer={} stream={}/{} reason=\"playing over SRT is not served\"",
+                   who, id->app, id->stream);
+    srt_setrejectreason(ns, SRT_REJX_BAD_MODE);
+    return -1;
+  }
+  if (ctx_.control.static_key_refuses(id->app, id->stream)) {
+    ctx_.log->warn("srt refused peer={} stream={}/{} reason=\"unknown stream key\"", who, id->app,
+                   redact(id->stream));
+    srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
+    return -1;
+  }
+  const auto& cfg = ctx_.config.srt;
+  // Not all options are inherited from the listener: set them on the new socket.
+  int latency = static_cast<int>(cfg.latency.count());
+  int idle = static_cast<int>(cfg.peer_idle_timeout.count());
+  srt_setsockflag(ns, SRTO_LATENCY, &latency, sizeof latency);
+  srt_setsockflag(ns, SRTO_PEERIDLETIMEO, &idle, sizeof idle);
+  if (auto it = cfg.passphrases.find(id->app); it != cfg.passphrases.end()) {
+    // A caller with another passphrase (or none) then fails the handshake with
+    // SRT_REJ_BADSECRET / SRT_REJ_UNSECURE, reported by libsrt itself.
+    int keylen = static_cast<int>(cfg.pbkeylen);
+    srt_setsockflag(ns, SRTO_PBKEYLEN, &keylen, sizeof keylen);
+    srt_setsockflag(ns, SRTO_PASSPHRASE, it->second.data(), static_cast<int>(it->second.size()));
+  }
+  return 0;
+}
+
+void SrtServer::run() {
+  SRT_EPOLL_EVENT events[kMaxEvents];
+  while (!stopping_) {
+    int n = srt_epoll_uwait(epoll_, events, kMaxEvents, kWaitMs);
+    for (int i = 0; i < n; ++i) {
+      if (events[i].fd == listener_) {
+        accept_callers();
+        continue;
+      }
+      auto it = publishers_.find(events[i].fd);
+      if (it == publishers_.end()) continue;
+      auto p = it->second;
+      if (events[i].events & SRT_EPOLL_IN) read(p);
+      if ((events[i].events & SRT_EPOLL_ERR) && publishers_.count(p->sock))
+        finish(p, "connection lost");
+    }
+    // Kicked or refused connections, peers libsrt gave up on, and publishers that went
+    // silent. libsrt's own peer-idle check needs 16 expirations of its timer (about 5 s on a
+    // quiet link) whatever SRTO_PEERIDLETIMEO says, so silence is also timed here.
+    std::vector<std::shared_ptr<Publisher>> done;
+    auto now = std::chrono::steady_clock::now();
+    for (auto& [sock, p] : publishers_) {
+      auto state = srt_getsockstate(sock);
+      if (!p->closed && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
+        p->close("publisher sent nothing for " +
+                 std::to_string(ctx_.config.srt.peer_idle_timeout.count()) + " ms");
+      }
+      if (p->closed || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
+        done.push_back(p);
+    }
+    for (auto& p : done) {
+      auto state = srt_getsockstate(p->sock);
+      finish(p, p->closed              ? p->reason()
+                : state == SRTS_BROKEN ? "publisher went silent (srt.peer_idle_timeout)"
+                                       : "closed by client");
+    }
+  }
+  for (auto& [sock, p] : std::unordered_map(publishers_))
+    finish(p, "server shutting down");
+  srt_close(listener_);
+}
+
+void SrtServer::accept_callers() {
+  // One per event: the epoll is level-triggered, so another pending caller reports again.
+  {
+    sockaddr_storage ss{};
+    int len = sizeof ss;
+    SRTSOCKET s = srt_accept(listener_, reinterpret_cast<sockaddr*>(&ss), &len);
+    if (s == SRT_INVALID_SOCK) return;
+    auto p = std::make_shared<Publisher>();
+    p->sock = s;
+    p->peer = address_of(reinterpret_cast<sockaddr*>(&ss));
+    char sid[kMaxStreamIdLength + 1] = {};
+    int sid_len = sizeof sid - 1;
+    srt_getsockflag(s, SRTO_STREAMID, sid, &sid_len);
+    auto id = parse_stream_id(std::string_view(sid, static_cast<size_t>(std::max(0, sid_len))),
+                              ctx_.config.stream.max_name_length);
+    p->slot = ctx_.connections.try_acquire();
+    if (!id || !p->slot) {
+      ctx_.log->warn("srt refused peer={} reason=\"{}\"", p->peer,
+                     !id ? id.error().message : "limits.max_connections reached");
+      srt_close(s);
+      return;
+    }
+    p->id = *id;
+    p->label = p->id.app + "/" + redact(p->id.stream);
+    bool no = false;
+    srt_setsockflag(s, SRTO_RCVSYN, &no, sizeof no);
+    int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+    srt_epoll_add_usock(epoll_, s, &events);
+    publishers_[s] = p;
+    ctx_.log->debug("srt connect peer={} stream={}", p->peer, p->label);
+    authorize(p);
+  }
+}
+
+void SrtServer::read(const std::shared_ptr<Publisher>& p) {
+  auto batch = std::make_shared<Bytes>();
+  uint8_t buf[kDatagram];
+  while (batch->size() < kMaxBatch) {
+    int n = srt_recvmsg(p->sock, reinterpret_cast<char*>(buf), sizeof buf);
+    if (n == SRT_ERROR) {
+      int code = srt_getlasterror(nullptr);
+      if (code == SRT_EASYNCRCV) break;
+      // A caller that closes cleanly shows up as a lost connection too.
+      finish(p, p->closed               ? p->reason()
+                : code == SRT_ECONNLOST ? "closed by client"
+                                        : "connection lost: " + srt_error());
+      return;
+    }
+    if (n <= 0) break;
+    batch->insert(batch->end(), buf, buf + n);
+    p->last_data = std::chrono::steady_clock::now();
+  }
+  if (batch->empty()) return;
+  if (!p->attached.load(std::memory_order_acquire)) {
+    // Before the publish is allowed nothing reaches a stream; TS repeats its tables and the
+    // demuxer starts at the next keyframe anyway.
+    p->discarded_bytes += batch->size();
+    return;
+  }
+  asio::post(p->stream->executor(), [p, batch] {
+    if (!p->detached) p->demuxer.feed(ByteSpan(batch->data(), batch->size()));
+  });
+}
+
+void SrtServer::finish(const std::shared_ptr<Publisher>& p, const std::string& reason) {
+  srt_epoll_remove_usock(epoll_, p->sock);
+  srt_close(p->sock);
+  publishers_.erase(p->sock);
+  p->closed = true;
+  if (!p->attached.load(std::memory_order_acquire)) {
+    // attach() re-checks the socket after setting `attached`, so a publish allowed just now
+    // is still detached.
+    ctx_.log->info("srt close peer={} stream={} reason=\"{}\"", p->peer, p->label, reason);
+    return;
+  }
+  auto log = ctx_.log;
+  asio::post(p->stream->executor(), [p, reason, log] {
+    if (p->detached.exchange(true)) return;
+    p->demuxer.flush();
+    p->stream->detach_publisher(p->publisher_id, reason);
+    const auto& st = p->demuxer.stats();
+    log->info("srt publish stop stream={} peer={} frames={} cc_errors={} reason=\"{}\"", p->label,
+              p->peer, st.frames, st.cc_errors, reason);
+    p->demuxer.on_frame = nullptr;
+    p->demuxer.on_tracks = nullptr;
+  });
+}
+
+void SrtServer::authorize(std::shared_ptr<Publisher> p) {
+  auto& worker = ctx_.workers.next();
+  // A member coroutine with its arguments by value (a capturing lambda would dangle).
+  asio::co_spawn(worker.get_executor(), authorize_task(std::move(p)),
+                 LogExceptions{ctx_.log, "srt authorize"});
+}
+
+asio::awaitable<void> SrtServer::authorize_task(std::shared_ptr<Publisher> p) {
+  control::AccessRequest request{"srt", p->id.app, p->id.stream, p->id.query, p->peer};
+  auto task = ctx_.control.authorize_publish(std::move(request));
+  auto decision = co_await std::move(task);
+  if (!decision.allowed) {
+    ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
+                   decision.reason);
+    p->close(decision.reason);
+    co_return;
+  }
+  if (p->closed) co_return;
+  if (decision.stream != p->id.stream) p->label = p->id.app + "/" + decision.stream;
+  auto executor = co_await asio::this_coro::executor;
+  auto stream = ctx_.registry.acquire(p->id.app, decision.stream, executor);
+  if (!stream) {
+    ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
+                   stream.error().message);
+    p->close(stream.error().message);
+    co_return;
+  }
+  auto s = std::move(*stream);
+  auto log = ctx_.log;
+  asio::post(s->executor(), [p, s, log] { attach(p, s, log); });
+}
+
+void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_ptr<media::Stream>& s,
+                       const Logger& log) {
+  if (p->closed) return;
+  media::PublisherInfo info;
+  info.protocol = "srt";
+  info.peer = p->peer;
+  info.query = p->id.query;
+  info.kick = [weak = std::weak_ptr<Publisher>(p)](const std::string& reason) {
+    if (auto self = weak.lock()) {
+      self->detached = true;  // the stream has already let go of it
+      self->close(reason);
+    }
+  };
+  auto id = s->attach_publisher(std::move(info));
+  if (!id) {
+    log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer, id.error().message);
+    p->close(id.error().message);
+    return;
+  }
+  p->publisher_id = *id;
+  p->stream = s;
+  std::string label = p->label;
+  p->demuxer.on_tracks = [s, log, label](const media::Tracks& t) {
+    if (t.video) {
+      log->info("srt tracks stream={} video={} {}x{} fps={}", label, t.video->codec_string,
+                t.video->width, t.video->height, t.video->frame_rate);
+    }
+    if (t.audio) {
+      log->info("srt tracks stream={} audio={} rate={} channels={}", label, t.audio->codec_string,
+                t.audio->sample_rate, t.audio->channels);
+    }
+    s->set_tracks(t);
+  };
+  p->demuxer.on_frame = [raw = s.get()](media::Frame f) { raw->push(std::move(f)); };
+  p->attached.store(true, std::memory_order_release);
+  log->info("srt publish start stream={} peer={}", label, p->peer);
+  // The SRT thread may have finished the connection meanwhile without seeing `attached`.
+  if (srt_getsockstate(p->sock) >= SRTS_BROKEN && !p->detached.exchange(true)) {
+    s->detach_publisher(p->publisher_id, "connection lost");
+    p->demuxer.on_frame = nullptr;
+    p->demuxer.on_tracks = nullptr;
+  }
+}
+
+}  // namespace firstmile::srt
