@@ -29,8 +29,11 @@ def ts_clip(clip):
 
 
 def slt(srv, streamid, ts, log_path, timeout, extra=""):
-    """srt-live-transmit publishing a TS file (through a pipe: it cannot poll a regular file)."""
-    cmd = f"cat '{ts}' | srt-live-transmit file://con '{srv.srt_url(streamid, extra)}'"
+    """srt-live-transmit publishing a TS file, paced in real time by ffmpeg through a pipe
+    (srt-live-transmit cannot poll a regular file, and unpaced it would send the whole file
+    before the connection is up)."""
+    cmd = (f"ffmpeg -nostdin -v error -re -i '{ts}' -c copy -f mpegts - | "
+           f"srt-live-transmit file://con '{srv.srt_url(streamid, extra)}'")
     return Proc(["sh", "-c", cmd], log_path, timeout)
 
 
