@@ -380,39 +380,36 @@ void ControlPlane::notify(const std::string& event, const std::vector<std::strin
   hooks_->notify(event, urls, json::serialize(body), id);
 }
 
+namespace {
+// The fields every client event shares.
+json::object client_event(const char* event, const Config& cfg, const media::Stream& stream,
+                          const media::ClientInfo& c) {
+  auto [ip, port] = split_peer(c.peer);
+  return json::object{{"event", event},          {"node_id", cfg.node_id}, {"app", stream.app()},
+                      {"stream", stream.name()}, {"protocol", c.protocol}, {"client_ip", ip},
+                      {"client_port", port}};
+}
+}  // namespace
+
 void ControlPlane::publish_stopped(const media::Stream& stream, const media::ClientInfo& c,
                                    const std::string& reason) {
   auto cfg = config();
   if (cfg->webhooks.on_unpublish.empty()) return;
-  auto [ip, port] = split_peer(c.peer);
-  notify("on_unpublish", cfg->webhooks.on_unpublish,
-         json::object{{"event", "on_unpublish"},
-                      {"node_id", cfg->node_id},
-                      {"app", stream.app()},
-                      {"stream", stream.name()},
-                      {"protocol", c.protocol},
-                      {"client_ip", ip},
-                      {"client_port", port},
-                      {"duration", seconds_since(c.started)},
-                      {"bytes_in", c.bytes},
-                      {"reason", reason}});
+  auto body = client_event("on_unpublish", *cfg, stream, c);
+  body["duration"] = seconds_since(c.started);
+  body["bytes_in"] = c.bytes;
+  body["reason"] = reason;
+  notify("on_unpublish", cfg->webhooks.on_unpublish, std::move(body));
 }
 
 void ControlPlane::play_started(const media::Stream& stream, const media::ClientInfo& c) {
   auto cfg = config();
   // In webhook mode the decision request was the on_play event.
   if (cfg->webhooks.on_play.empty() || cfg->auth.play == PlayAuth::Webhook) return;
-  auto [ip, port] = split_peer(c.peer);
-  notify("on_play", cfg->webhooks.on_play,
-         json::object{{"event", "on_play"},
-                      {"node_id", cfg->node_id},
-                      {"app", stream.app()},
-                      {"stream", stream.name()},
-                      {"protocol", c.protocol},
-                      {"query", c.query},
-                      {"params", params_json(c.query)},
-                      {"client_ip", ip},
-                      {"client_port", port}});
+  auto body = client_event("on_play", *cfg, stream, c);
+  body["query"] = c.query;
+  body["params"] = params_json(c.query);
+  notify("on_play", cfg->webhooks.on_play, std::move(body));
 }
 
 void ControlPlane::hls_client_started(const media::Stream& stream, const std::string& client,
@@ -428,18 +425,11 @@ void ControlPlane::play_stopped(const media::Stream& stream, const media::Client
                                 const std::string& reason) {
   auto cfg = config();
   if (cfg->webhooks.on_stop.empty()) return;
-  auto [ip, port] = split_peer(c.peer);
-  notify("on_stop", cfg->webhooks.on_stop,
-         json::object{{"event", "on_stop"},
-                      {"node_id", cfg->node_id},
-                      {"app", stream.app()},
-                      {"stream", stream.name()},
-                      {"protocol", c.protocol},
-                      {"client_ip", ip},
-                      {"client_port", port},
-                      {"duration", seconds_since(c.started)},
-                      {"bytes_out", c.bytes},
-                      {"reason", reason}});
+  auto body = client_event("on_stop", *cfg, stream, c);
+  body["duration"] = seconds_since(c.started);
+  body["bytes_out"] = c.bytes;
+  body["reason"] = reason;
+  notify("on_stop", cfg->webhooks.on_stop, std::move(body));
 }
 
 void ControlPlane::hls_segment(const std::string& app, const std::string& stream,
