@@ -67,8 +67,9 @@ class Server:
     """The firstmile binary on free loopback ports, with a config file written for the test."""
 
     def __init__(self, name, config_extra="", hls_segment=2.0, rtmp_extra="", http_extra="", hls_extra="",
-                 srt_extra=""):
+                 srt_extra="", srt_host="127.0.0.1"):
         self.name = name
+        self.srt_host = srt_host
         self.rtmp_port = free_port()
         self.srt_port = free_udp_port()
         self.http_port = free_port()
@@ -83,7 +84,7 @@ workers: 2
 rtmp:
   listen: "127.0.0.1:{self.rtmp_port}"
 {rtmp_extra}srt:
-  listen: "127.0.0.1:{self.srt_port}"
+  listen: "{srt_host}:{self.srt_port}"
 {srt_extra}http:
   listen: "127.0.0.1:{self.http_port}"
 {http_extra}hls:
@@ -135,7 +136,7 @@ rtmp:
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{path}"
 
     def srt_url(self, streamid, extra=""):
-        return f"srt://127.0.0.1:{self.srt_port}?streamid={streamid}{extra}"
+        return f"srt://{self.srt_host}:{self.srt_port}?streamid={streamid}{extra}"
 
     def http_url(self, path):
         return f"http://127.0.0.1:{self.http_port}{path}"
