@@ -88,10 +88,10 @@ int main(int argc, char** argv) {
 
   using clock = std::chrono::steady_clock;
   auto start = clock::now();
-  auto window_start = start + std::chrono::duration_cast<clock::duration>(
-                                  std::chrono::duration<double>(o.warmup));
-  auto end = window_start + std::chrono::duration_cast<clock::duration>(
-                                std::chrono::duration<double>(o.duration));
+  auto window_start =
+      start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.warmup));
+  auto end = window_start +
+             std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.duration));
   int64_t cpu0 = -1;
   bool in_window = false;
   std::vector<char> buf(1500);
