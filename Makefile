@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?=
 FUZZ_SECONDS ?= 20
 
-.PHONY: run test test-asan build build-asan fuzz bench setup format clean
+.PHONY: run test test-asan build build-asan fuzz bench bench-latency setup format clean
 
 run: build
 	./$(BUILD)/firstmile $(if $(CONFIG),--config $(CONFIG),)
@@ -39,6 +39,11 @@ fuzz:
 bench: build
 	scripts/setup.sh bench
 	bench/run.sh $(BUILD)
+
+# HLS latency per variant (bench/hls_latency.py): ffmpeg publishes, hls.js plays in headless Chromium.
+bench-latency: build
+	scripts/setup.sh test
+	python3 bench/hls_latency.py --server $(BUILD)/firstmile
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -13,7 +13,8 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest
-  ffmpeg python3 rtmpdump procps prometheus srt-tools
+  ffmpeg python3 rtmpdump procps prometheus srt-tools iproute2 nftables
+  chromium
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)
@@ -28,13 +29,35 @@ case "$want" in
   *) echo "setup.sh: unknown target '$want' (build|test|fuzz|bench|all)" >&2; exit 2 ;;
 esac
 
+# Browser tests (tests/browser/) drive Chromium with node; a machine without node gets Debian's.
+if [[ $want != build ]] && ! command -v node >/dev/null; then
+  pkgs+=(nodejs npm)
+fi
+
+# npm packages for the browser tests, pinned by tests/browser/package-lock.json; installed again
+# only when node_modules is missing or older than the lock file.
+npm_ci() {
+  [[ $want == build ]] && return 0
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  [[ -f $dir/package-lock.json ]] || return 0
+  if [[ ! -d $dir/node_modules || $dir/package-lock.json -nt $dir/node_modules ]]; then
+    echo "setup: npm ci in tests/browser"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$dir/node_modules"
+  fi
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+  npm_ci
+  exit 0
+fi
 
 echo "setup: installing ${missing[*]}"
 sudo=()
@@ -42,4 +65,5 @@ sudo=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_ci
 echo "setup: done"

@@ -1,0 +1,103 @@
+"""hls.js in headless Chromium plays the server's HLS while ffmpeg publishes H.264/AAC over RTMP:
+MPEG-TS segments, fMP4 segments, and Low-Latency HLS with parts. See tests/browser/play.mjs."""
+import os
+import re
+import unittest
+
+import browser_player
+import harness
+from harness import Server, publish
+
+PLAY_SECONDS = 10
+CLIP_SECONDS = 30  # covers server start, the first segment, player start and PLAY_SECONDS
+WIDTH, HEIGHT = 640, 360
+
+
+class BrowserHls(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        missing = browser_player.missing_prerequisites(harness.ARGS.source_dir)
+        if missing:
+            # scripts/setup.sh test installs all of it: a missing piece is a broken setup, not a
+            # reason to pass.
+            raise AssertionError(f"browser tests: {missing}")
+        cls.clip = harness.make_clip(seconds=CLIP_SECONDS, size=f"{WIDTH}x{HEIGHT}", rate=30, gop=30)
+
+    def start_server(self, name, hls_extra=""):
+        """The server with `hls_extra` under hls:. A server that refuses one of those keys as
+        unknown has not got the feature yet: the test is skipped, saying which key."""
+        srv = Server(name, hls_segment=1.0, hls_extra=hls_extra)
+        try:
+            srv.__enter__()
+        except RuntimeError as e:
+            srv.stop()  # closes its log
+            m = re.search(r"\b(hls\.[a-z_]+)[^\n]*unknown key", str(e))
+            if m and m.group(1) in hls_extra_keys(hls_extra):
+                self.skipTest(f"server has no {m.group(1)} yet ({m.group(0).strip()})")
+            raise
+        self.addCleanup(srv.stop)
+        return srv
+
+    def play_live(self, srv, low_latency=False):
+        """Publishes the clip in real time and plays the playlist in Chromium; returns the report."""
+        pub = publish(srv, "live/browser", self.clip, os.path.join(srv.dir, "publish.log"), timeout=CLIP_SECONDS + 30)
+        self.addCleanup(pub.stop)
+        srv.wait_for(lambda: srv.http_get("/live/browser/index.m3u8")[0] == 200, timeout=15, what="playlist")
+        status, report, stderr = browser_player.play(
+            harness.ARGS.source_dir, srv.http_url("/live/browser/index.m3u8"),
+            os.path.join(srv.dir, "play.json"), seconds=PLAY_SECONDS, low_latency=low_latency)
+        self.assertIsNotNone(report, f"play.mjs exit {status}, no report: {stderr[-2000:]}")
+        self.assertEqual(status, 0, f"play.mjs exit {status}: {browser_player.brief(report)}\n{stderr[-1000:]}")
+        self.assertTrue(pub.proc.poll() is None, "publisher ended before playback did: " + pub.output()[-1000:])
+        return report
+
+    def check_playback(self, r, max_stall):
+        msg = browser_player.brief(r)
+        self.assertTrue(r["started"], msg)
+        self.assertEqual(r["fatal_errors"], 0, msg)
+        self.assertGreaterEqual(r["played_seconds"], PLAY_SECONDS - 0.5, msg)
+        self.assertGreaterEqual(r["current_time_advanced"], r["played_seconds"] - 2, msg)
+        self.assertLess(r["longest_stall_events"], max_stall, msg)
+        self.assertLess(r["longest_stall_frozen"], max_stall, msg)
+        self.assertEqual((r["video_width"], r["video_height"]), (WIDTH, HEIGHT), msg)
+        # One SourceBuffer per track (TS, separate fMP4 tracks) or one "audiovideo" buffer with
+        # both codecs (muxed fMP4).
+        codecs = [c.strip().lower() for b in (r["buffer_codecs"] or {}).values() for c in b["codec"].split(",")]
+        self.assertTrue(any(c.startswith("avc1.") for c in codecs), msg)
+        self.assertTrue(any(c.startswith("mp4a.40") for c in codecs), msg)
+        self.assertTrue(r["level"] and r["level"]["live"], msg)
+        self.assertGreater(r["fragments_loaded"] + r["parts_loaded"], 0, msg)
+
+    def test_ts(self):
+        srv = self.start_server("browser-ts")
+        r = self.play_live(srv)
+        self.check_playback(r, max_stall=1.0)
+        self.assertGreaterEqual(r["fragments_loaded"], PLAY_SECONDS - 2, browser_player.brief(r))
+
+    def test_fmp4(self):
+        srv = self.start_server("browser-fmp4", hls_extra="  variant: fmp4\n")
+        r = self.play_live(srv)
+        self.check_playback(r, max_stall=1.0)
+        self.assertGreaterEqual(r["fragments_loaded"], PLAY_SECONDS - 2, browser_player.brief(r))
+
+    def test_low_latency(self):
+        part = 0.2
+        srv = self.start_server("browser-ll", hls_extra=f"  variant: ll\n  part_duration: {part}\n")
+        r = self.play_live(srv, low_latency=True)
+        msg = browser_player.brief(r)
+        # No stall longer than one part once playing. The frozen-currentTime measure has the
+        # sampling period (100 ms) as its resolution, hence one sample of slack there.
+        self.check_playback(r, max_stall=part + 0.1)
+        self.assertLessEqual(r["longest_stall_events"], part, msg)
+        self.assertTrue(r["level"]["partTarget"] > 0 and r["level"]["canBlockReload"], msg)
+        self.assertGreater(r["parts_loaded"], 0, msg)
+        self.assertIsNotNone(r["latency"]["median"], msg)
+        self.assertLess(r["latency"]["median"], 3.0, msg)
+
+
+def hls_extra_keys(hls_extra):
+    return {"hls." + line.split(":")[0].strip() for line in hls_extra.splitlines() if ":" in line}
+
+
+if __name__ == "__main__":
+    harness.main()
