@@ -242,6 +242,21 @@ bool ControlPlane::static_key_refuses(const std::string& app, const std::string&
   return true;
 }
 
+bool ControlPlane::play_token_refuses(const AccessRequest& request) {
+  auto cfg = config();
+  if (cfg->auth.play != PlayAuth::Token) return false;
+  auto params = format::parse_query(request.query);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto check =
+      params ? check_play_token(cfg->auth.play_secret, request.app, request.stream, *params, now)
+             : TokenCheck::Invalid;
+  if (check == TokenCheck::Ok) return false;
+  refuse("play", "token", describe(check));
+  return true;
+}
+
 asio::awaitable<AccessDecision> ControlPlane::authorize_publish(AccessRequest request) {
   if (stopped_) co_return refuse("publish", "webhook_error", "server shutting down");
   // Named locals, not temporaries, around co_await (see docs/architecture.md on GCC 12).

@@ -73,6 +73,9 @@ class ControlPlane : public media::StreamEvents {
   // (SRT): true when the app has static keys and `key` is not one (counted as a refusal).
   bool static_key_refuses(const std::string& app, const std::string& key);
   boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request);
+  // The quick part of play auth, for SRT's handshake: true when auth.play is token and the
+  // request's signed URL is missing, expired or wrong (counted as a refusal).
+  bool play_token_refuses(const AccessRequest& request);
 
   // HLS has no connection: a new client address fetching a stream's playlist or segments is
   // reported as on_play (notification mode only).

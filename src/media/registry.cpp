@@ -63,6 +63,8 @@ void StreamRegistry::remove(Stream& stream) {
     removed_totals_.dropped += totals.dropped;
     removed_totals_.skips += totals.skips;
     removed_totals_.slow_disconnects += totals.slow_disconnects;
+    for (const auto& [role, t] : totals.links)
+      removed_totals_.links[role].add(t);
   }
 }
 

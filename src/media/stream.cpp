@@ -68,7 +68,9 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
       std::chrono::system_clock::now() - publisher_->started);
   log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}", path_,
              publisher_->peer, reason, duration.count(), bytes_in_);
-  if (hooks_.events) hooks_.events->publish_stopped(*this, publisher_client(), reason);
+  auto client = publisher_client();
+  if (client.link) totals_.links["publisher"].add(*client.link);
+  if (hooks_.events) hooks_.events->publish_stopped(*this, client, reason);
   publisher_.reset();
   if (tracks_ready_) {
     for (auto& s : sinks_)
@@ -93,6 +95,7 @@ ClientInfo Stream::publisher_client() const {
   c.started = publisher_->started;
   c.bytes = bytes_in_ - publisher_bytes_at_start_;
   c.bitrate = video_stats_.bitrate + audio_stats_.bitrate;
+  if (publisher_->link_stats) c.link = publisher_->link_stats();
   return c;
 }
 
@@ -107,6 +110,7 @@ ClientInfo Stream::viewer_client(uint64_t id, const ViewerEntry& v,
   c.bytes = counters.bytes;
   double secs = std::chrono::duration<double>(std::chrono::system_clock::now() - v.started).count();
   c.bitrate = secs > 0.5 ? static_cast<double>(c.bytes) * 8 / secs : 0;
+  c.link = counters.link;
   return c;
 }
 
@@ -125,6 +129,7 @@ void Stream::remove_viewer(uint64_t id, const std::string& reason) {
   totals_.dropped += c.dropped;
   totals_.skips += c.skips;
   if (c.slow_disconnect) ++totals_.slow_disconnects;
+  if (c.link) totals_.links["player"].add(*c.link);
   auto client = viewer_client(id, it->second, c);
   viewers_.erase(it);
   if (hooks_.events) hooks_.events->play_stopped(*this, client, reason);
@@ -318,6 +323,7 @@ StreamInfo Stream::info() const {
   if (publisher_) {
     i.publisher = *publisher_;
     i.publisher->kick = nullptr;
+    i.publisher->link_stats = nullptr;
   }
   i.tracks = tracks_;
   i.video_stats = video_stats_;
@@ -331,10 +337,14 @@ StreamInfo Stream::info() const {
   i.totals = totals_;
   i.totals.bytes_in = bytes_in_;
   if (auto hls = hls_bytes_.load(std::memory_order_relaxed)) i.totals.bytes_out["hls"] = hls;
-  if (publisher_) i.clients.push_back(publisher_client());
+  if (publisher_) {
+    i.clients.push_back(publisher_client());
+    if (i.clients.back().link) i.totals.links["publisher"].add(*i.clients.back().link);
+  }
   for (const auto& [id, v] : viewers_) {
     ViewerCounters c = v.counters ? v.counters() : ViewerCounters{};
     i.clients.push_back(viewer_client(id, v, c));
+    if (c.link) i.totals.links["player"].add(*c.link);
     i.totals.bytes_out[v.protocol] += c.bytes;
     i.totals.dropped += c.dropped;
     i.totals.skips += c.skips;

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,10 +28,40 @@
 namespace firstmile::hls {
 class HlsSegmenter;
 }
+namespace firstmile::dash {
+class DashSegmenter;
+}
 
 namespace firstmile::media {
 
 namespace asio = boost::asio;
+
+// Transport statistics of one client's link (SRT), sampled about once a second by its protocol
+// thread. Counters are the connection's totals; the receive side for a publisher, the send side
+// for a player.
+struct LinkStats {
+  double rtt_ms = 0;
+  double bandwidth_mbps = 0;  // the link capacity the protocol estimates
+  double send_rate_mbps = 0;
+  double receive_rate_mbps = 0;
+  uint64_t packets_lost = 0;
+  uint64_t packets_retransmitted = 0;
+  uint64_t packets_dropped = 0;  // too late to be played (receiver) or sent (sender)
+};
+// Link counters that only grow, by role ("publisher", "player"), for the metrics.
+struct LinkTotals {
+  uint64_t lost = 0, retransmitted = 0, dropped = 0;
+  void add(const LinkStats& s) {
+    lost += s.packets_lost;
+    retransmitted += s.packets_retransmitted;
+    dropped += s.packets_dropped;
+  }
+  void add(const LinkTotals& t) {
+    lost += t.lost;
+    retransmitted += t.retransmitted;
+    dropped += t.dropped;
+  }
+};
 
 struct PublisherInfo {
   std::string protocol;  // "rtmp", later "srt", "rtsp", "whip"
@@ -39,6 +70,8 @@ struct PublisherInfo {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   // Ends the publisher's session (take-over, API kick, shutdown). Runs on the stream's executor.
   std::function<void(const std::string& reason)> kick;
+  // Link statistics (SRT); unset for protocols without them. Any thread.
+  std::function<std::optional<LinkStats>()> link_stats;
   uint64_t id = 0;  // client id, set by attach_publisher()
 };
 
@@ -48,9 +81,10 @@ struct ViewerCounters {
   uint64_t dropped = 0;  // packets dropped for being slow
   uint64_t skips = 0;    // skips to the next keyframe
   bool slow_disconnect = false;
+  std::optional<LinkStats> link;  // SRT players
 };
 struct ViewerEntry {
-  std::string protocol;  // "rtmp", "flv"
+  std::string protocol;  // "rtmp", "flv", "srt"
   std::string peer;
   std::string query;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
@@ -66,6 +100,7 @@ struct ClientInfo {
   std::chrono::system_clock::time_point started;
   uint64_t bytes = 0;  // received from a publisher, sent to a viewer
   double bitrate = 0;  // bits per second (publisher: last window; viewer: average)
+  std::optional<LinkStats> link;
 };
 
 // Totals that only grow, for the metrics (departed clients included).
@@ -73,6 +108,7 @@ struct StreamTotals {
   uint64_t bytes_in = 0;
   std::map<std::string, uint64_t> bytes_out;  // per protocol
   uint64_t dropped = 0, skips = 0, slow_disconnects = 0;
+  std::map<std::string, LinkTotals> links;  // by role: "publisher", "player"
 };
 
 class Stream;
@@ -136,6 +172,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Set once while the registry creates the stream, read from HTTP threads afterwards.
   void set_hls(std::shared_ptr<hls::HlsSegmenter> hls) { hls_ = std::move(hls); }
   const std::shared_ptr<hls::HlsSegmenter>& hls() const { return hls_; }
+  // The DASH output (dash.enabled), set like hls.
+  void set_dash(std::shared_ptr<dash::DashSegmenter> dash) { dash_ = std::move(dash); }
+  const std::shared_ptr<dash::DashSegmenter>& dash() const { return dash_; }
   // An HLS segment request from `address` (the client's IP). HLS viewers are the distinct
   // addresses that fetched a segment recently (HTTP is stateless; this is what a CDN log
   // would count too).
@@ -199,6 +238,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   StreamTotals totals_;  // departed clients only; info() adds the connected ones
   uint64_t publisher_bytes_at_start_ = 0;
   std::shared_ptr<hls::HlsSegmenter> hls_;
+  std::shared_ptr<dash::DashSegmenter> dash_;
   mutable std::mutex hls_clients_mutex_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> hls_clients_;
   std::atomic<uint64_t> hls_bytes_{0};

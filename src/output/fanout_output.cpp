@@ -62,18 +62,14 @@ void FanoutOutput::on_frame(const media::FramePtr& frame) {
 }
 
 void FanoutOutput::on_end() {
-  for (auto& v : viewers_) {
-    if (v->on_stream_end)
-      v->on_stream_end();
-    else
-      v->finish();
-  }
+  for (auto& v : viewers_)
+    v->end_of_stream();
   gop_.clear();
   gop_bytes_ = 0;
   gop_has_keyframe_ = false;
 }
 
-void FanoutOutput::add(const std::shared_ptr<Viewer>& viewer) {
+void FanoutOutput::add(const std::shared_ptr<Subscriber>& viewer) {
   for (const auto& h : headers_)
     viewer->push(h);
   if (!gop_has_keyframe_) viewer->wait_for_keyframe();
@@ -82,7 +78,7 @@ void FanoutOutput::add(const std::shared_ptr<Viewer>& viewer) {
   viewers_.push_back(viewer);
 }
 
-void FanoutOutput::remove(const Viewer* viewer) {
+void FanoutOutput::remove(const Subscriber* viewer) {
   std::erase_if(viewers_, [&](const auto& v) { return v.get() == viewer; });
 }
 

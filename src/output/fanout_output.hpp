@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "media/sink.hpp"
 #include "output/packet.hpp"
+#include "output/subscriber.hpp"
 #include "output/viewer.hpp"
 
 namespace firstmile::output {
@@ -23,11 +24,11 @@ class FanoutOutput : public media::Sink {
   void on_end() override;
 
   // Attaches a viewer: it receives the headers and the cached GOP at once.
-  void add(const std::shared_ptr<Viewer>& viewer);
-  void remove(const Viewer* viewer);
+  void add(const std::shared_ptr<Subscriber>& viewer);
+  void remove(const Subscriber* viewer);
   size_t viewer_count() const { return viewers_.size(); }
   const std::string& format() const { return format_; }
-  const std::vector<std::shared_ptr<Viewer>>& viewers() const { return viewers_; }
+  const std::vector<std::shared_ptr<Subscriber>>& viewers() const { return viewers_; }
 
   // Seeds the cache from the stream's current tracks and GOP (first viewer of this format).
   void seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop);
@@ -42,7 +43,7 @@ class FanoutOutput : public media::Sink {
   std::vector<Packet> gop_;
   uint64_t gop_bytes_ = 0;
   bool gop_has_keyframe_ = false;
-  std::vector<std::shared_ptr<Viewer>> viewers_;
+  std::vector<std::shared_ptr<Subscriber>> viewers_;
 };
 
 }  // namespace firstmile::output

@@ -113,6 +113,13 @@ void Viewer::finish() {
   if (coalescing_) wake_timer_.cancel();
 }
 
+void Viewer::end_of_stream() {
+  if (on_stream_end)
+    on_stream_end();
+  else
+    finish();
+}
+
 void Viewer::close(std::string reason) {
   if (closed_) return;
   closed_ = true;

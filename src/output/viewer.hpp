@@ -15,6 +15,7 @@
 
 #include "core/config.hpp"
 #include "output/packet.hpp"
+#include "output/subscriber.hpp"
 
 namespace firstmile::output {
 
@@ -27,20 +28,22 @@ struct ViewerStats {
   uint32_t skips = 0;
 };
 
-class Viewer {
+class Viewer final : public Subscriber {
  public:
   Viewer(asio::any_io_executor executor, const FanoutConfig& config);
   Viewer(const Viewer&) = delete;
   Viewer& operator=(const Viewer&) = delete;
 
   // Stream side (stream executor).
-  void push(const Packet& packet);
+  void push(const Packet& packet) override;
   // Drop media until the next keyframe (a viewer that joins before any keyframe is cached).
-  void wait_for_keyframe() { need_keyframe_ = true; }
+  void wait_for_keyframe() override { need_keyframe_ = true; }
+  // on_stream_end if set, else finish().
+  void end_of_stream() override;
   // The stream ended: write what is queued, then let write_loop() return.
   void finish();
   // Stop at once (kick, slow viewer, shutdown); write_loop() returns promptly.
-  void close(std::string reason);
+  void close(std::string reason) override;
 
   // Connection side: drains the queue into the socket until finish()/close() or a write error.
   asio::awaitable<void> write_loop(asio::ip::tcp::socket& socket);

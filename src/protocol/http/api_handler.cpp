@@ -58,6 +58,19 @@ json::object track_json(const media::TrackInfo& t, const media::TrackStats& s) {
   return o;
 }
 
+// An SRT connection's link as libsrt measures it (docs/api.md, "srt").
+json::object link_json(const media::LinkStats& l) {
+  json::object o;
+  o["rtt_ms"] = number(l.rtt_ms);
+  o["bandwidth_mbps"] = number(l.bandwidth_mbps);
+  o["send_rate_mbps"] = number(l.send_rate_mbps);
+  o["receive_rate_mbps"] = number(l.receive_rate_mbps);
+  o["packets_lost"] = l.packets_lost;
+  o["packets_retransmitted"] = l.packets_retransmitted;
+  o["packets_dropped"] = l.packets_dropped;
+  return o;
+}
+
 json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c) {
   json::object o;
   o["id"] = c.id;
@@ -70,6 +83,7 @@ json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c)
   o["bitrate"] = static_cast<uint64_t>(c.bitrate);
   o["duration"] = seconds_since(c.started);
   o["connected_at"] = iso_time(c.started);
+  if (c.link) o["srt"] = link_json(*c.link);
   return o;
 }
 
@@ -85,6 +99,9 @@ json::object stream_json(const media::StreamInfo& i) {
     p["address"] = i.publisher->peer;
     p["connected_at"] = iso_time(i.publisher->started);
     p["uptime"] = seconds_since(i.publisher->started);
+    // info() lists the publisher first among the clients.
+    if (!i.clients.empty() && i.clients.front().publisher && i.clients.front().link)
+      p["srt"] = link_json(*i.clients.front().link);
     o["publisher"] = std::move(p);
     o["uptime"] = seconds_since(i.publisher->started);
   } else {
@@ -100,9 +117,16 @@ json::object stream_json(const media::StreamInfo& i) {
   viewers["flv"] = 0;
   size_t total = 0;
   for (auto& [format, n] : i.viewers) {
+    // The "ts" fan-out feeds SRT players: they are counted from the client list instead.
+    if (format == "ts") continue;
     viewers[format] = n;
     total += n;
   }
+  size_t srt = 0;
+  for (const auto& c : i.clients)
+    srt += !c.publisher && c.protocol == "srt";
+  viewers["srt"] = srt;
+  total += srt;
   o["viewers"] = std::move(viewers);
   o["viewer_count"] = total;
   o["bytes_in"] = i.bytes_in;

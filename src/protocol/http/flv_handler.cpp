@@ -84,7 +84,7 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
     media::ViewerCounters c;
     if (auto v = weak.lock()) {
       const auto& st = v->stats();
-      c = {st.bytes_sent, st.packets_dropped, st.skips, slow};
+      c = {st.bytes_sent, st.packets_dropped, st.skips, slow, {}};
     }
     return c;
   };

@@ -9,6 +9,44 @@
 
 namespace firstmile::http {
 
+namespace {
+
+// SRT link statistics. Gauges are per stream (the publisher's link; players summed), never per
+// connection, so the series stay as many as the streams. Counters are by role only and add the
+// connections that left, so they never go down.
+void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::StreamInfo>& infos,
+                       const media::StreamTotals& totals) {
+  for (const auto& i : infos) {
+    if (i.clients.empty() || !i.clients.front().publisher || !i.clients.front().link) continue;
+    const auto& l = *i.clients.front().link;
+    control::Labels labels{{"app", i.app}, {"stream", i.name}};
+    out.gauge("firstmile_srt_rtt_seconds", "Round-trip time of the SRT publisher's link.",
+              l.rtt_ms / 1000, labels);
+    // Prometheus base units: bytes per second.
+    out.gauge("firstmile_srt_bandwidth_bytes_per_second",
+              "Link capacity libsrt estimates for the SRT publisher.", l.bandwidth_mbps * 125000,
+              labels);
+    out.gauge("firstmile_srt_receive_rate_bytes_per_second",
+              "Current receive rate from the SRT publisher.", l.receive_rate_mbps * 125000, labels);
+  }
+  for (const char* role : {"publisher", "player"}) {
+    auto it = totals.links.find(role);
+    media::LinkTotals t = it == totals.links.end() ? media::LinkTotals{} : it->second;
+    control::Labels labels{{"role", role}};
+    out.counter("firstmile_srt_packets_lost_total",
+                "SRT packets lost (publishers: received; players: sent).",
+                static_cast<double>(t.lost), labels);
+    out.counter("firstmile_srt_packets_retransmitted_total",
+                "SRT packets retransmitted (publishers: received; players: sent).",
+                static_cast<double>(t.retransmitted), labels);
+    out.counter("firstmile_srt_packets_dropped_total",
+                "SRT packets dropped as too late to play or to send.",
+                static_cast<double>(t.dropped), labels);
+  }
+}
+
+}  // namespace
+
 asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
                                          const std::string& client) {
   const auto& cfg = ctx.config.http;
@@ -23,20 +61,26 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
   auto totals = ctx.registry.removed_totals();
   auto infos = co_await all_stream_info(ctx);
 
-  std::map<std::string, double> publishers{{"rtmp", 0}, {"srt", 0}};
-  std::map<std::string, double> viewers{{"rtmp", 0}, {"flv", 0}, {"hls", 0}};
+  std::map<std::string, double> publishers{{"rtmp", 0}, {"srt", 0}, {"udp", 0}};
+  std::map<std::string, double> viewers{{"rtmp", 0}, {"flv", 0}, {"hls", 0}, {"srt", 0}};
   double live = 0;
   for (const auto& i : infos) {
     if (i.live) ++live;
     if (i.publisher) ++publishers[i.publisher->protocol];
-    for (const auto& [format, n] : i.viewers)
-      viewers[format] += static_cast<double>(n);
+    for (const auto& [format, n] : i.viewers) {
+      // The "ts" fan-out feeds SRT players: they are counted from the client list below.
+      if (format != "ts") viewers[format] += static_cast<double>(n);
+    }
+    for (const auto& c : i.clients)
+      viewers["srt"] += !c.publisher && c.protocol == "srt";
     totals.bytes_in += i.totals.bytes_in;
     for (const auto& [protocol, n] : i.totals.bytes_out)
       totals.bytes_out[protocol] += n;
     totals.dropped += i.totals.dropped;
     totals.skips += i.totals.skips;
     totals.slow_disconnects += i.totals.slow_disconnects;
+    for (const auto& [role, t] : i.totals.links)
+      totals.links[role].add(t);
   }
 
   control::MetricsWriter out;
@@ -60,7 +104,7 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
               static_cast<double>(ctx.connections.refused()));
   out.counter("firstmile_bytes_in_total", "Media payload bytes received from publishers.",
               static_cast<double>(totals.bytes_in));
-  for (const char* protocol : {"rtmp", "flv", "hls"}) {
+  for (const char* protocol : {"rtmp", "flv", "hls", "srt"}) {
     auto it = totals.bytes_out.find(protocol);
     out.counter("firstmile_bytes_out_total",
                 "Bytes sent to viewers by protocol (HLS: segment bodies).",
@@ -74,6 +118,7 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
   out.counter("firstmile_slow_viewers_disconnected_total",
               "Viewers disconnected for staying too slow.",
               static_cast<double>(totals.slow_disconnects));
+  write_srt_metrics(out, infos, totals);
   ctx.control.write_metrics(out);
 
   auto res = make_response(req, bhttp::status::ok,

@@ -162,7 +162,7 @@ Status Session::complete_play(const Attach& a) {
     media::ViewerCounters c;
     if (auto self = weak.lock(); self && self->viewer_) {
       const auto& st = self->viewer_->stats();
-      c = {st.bytes_sent, st.packets_dropped, st.skips, self->slow_};
+      c = {st.bytes_sent, st.packets_dropped, st.skips, self->slow_, {}};
     }
     return c;
   };

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 #include <stdexcept>
@@ -22,6 +23,9 @@ constexpr int kMaxEvents = 64;
 constexpr int64_t kWaitMs = 100;  // how often closed connections are swept
 constexpr size_t kMaxBatch = 256 * 1024;
 constexpr size_t kDatagram = 1500;
+constexpr auto kSampleInterval = std::chrono::seconds(1);  // link statistics
+// libsrt refuses a send buffer under 32 packets.
+constexpr int kMinSendBuffer = 32 * 1500;
 
 std::string address_of(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = "?";
@@ -75,6 +79,7 @@ struct SrtServer::Publisher {
   format::TsDemuxer demuxer;
   uint64_t discarded_bytes = 0;  // SRT thread: data before the publish was allowed
   std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();  // SRT thread
+  SharedLinkStats link;
 
   void close(const std::string& reason) {
     {
@@ -130,6 +135,11 @@ void SrtServer::start() {
   srt_setsockflag(listener_, SRTO_RCVSYN, &no, sizeof no);
   srt_setsockflag(listener_, SRTO_LATENCY, &latency, sizeof latency);
   srt_setsockflag(listener_, SRTO_PEERIDLETIMEO, &idle, sizeof idle);
+  // A player's bounded queue is libsrt's send buffer (inherited by accepted sockets; only
+  // players send, so publishers never fill theirs).
+  int sndbuf = static_cast<int>(
+      std::clamp<uint64_t>(ctx_.config.fanout.max_queue_bytes, kMinSendBuffer, 1u << 30));
+  srt_setsockflag(listener_, SRTO_SNDBUF, &sndbuf, sizeof sndbuf);
   if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len)) == SRT_ERROR)
     throw std::runtime_error("srt.listen " + cfg.listen + ": " + srt_error());
   if (srt_listen_callback(listener_, &SrtServer::listen_hook, this) == SRT_ERROR ||
@@ -164,13 +174,23 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
     srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
     return -1;
   }
-  if (id->mode != SrtMode::Publish) {
-    ctx_.log->info("srt refused peer={} stream={}/{} reason=\"playing over SRT is not served\"",
-                   who, id->app, id->stream);
-    srt_setrejectreason(ns, SRT_REJX_BAD_MODE);
-    return -1;
-  }
-  if (ctx_.control.static_key_refuses(id->app, id->stream)) {
+  if (id->mode == SrtMode::Request) {
+    // The registry is shared between threads behind its own lock. A stream that exists but
+    // has no publisher (lingering) is refused after the handshake instead.
+    if (!ctx_.registry.find(id->app, id->stream)) {
+      ctx_.log->info("srt play refused peer={} stream={}/{} reason=\"no such stream\"", who,
+                     id->app, id->stream);
+      srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
+      return -1;
+    }
+    control::AccessRequest request{"srt", id->app, id->stream, id->query, who};
+    if (ctx_.control.play_token_refuses(request)) {
+      ctx_.log->warn("srt play refused peer={} stream={}/{} reason=\"invalid play token\"", who,
+                     id->app, id->stream);
+      srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
+      return -1;
+    }
+  } else if (ctx_.control.static_key_refuses(id->app, id->stream)) {
     ctx_.log->warn("srt refused peer={} stream={}/{} reason=\"unknown stream key\"", who, id->app,
                    redact(id->stream));
     srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
@@ -201,6 +221,11 @@ void SrtServer::run() {
         accept_callers();
         continue;
       }
+      if (auto pl = players_.find(events[i].fd); pl != players_.end()) {
+        // A player sends nothing we read: an event means its connection is gone.
+        if (events[i].events & SRT_EPOLL_ERR) finish_player(pl->second, "connection lost");
+        continue;
+      }
       auto it = publishers_.find(events[i].fd);
       if (it == publishers_.end()) continue;
       auto p = it->second;
@@ -208,30 +233,57 @@ void SrtServer::run() {
       if ((events[i].events & SRT_EPOLL_ERR) && publishers_.count(p->sock))
         finish(p, "connection lost");
     }
-    // Kicked or refused connections, peers libsrt gave up on, and publishers that went
-    // silent. libsrt's own peer-idle check needs 16 expirations of its timer (about 5 s on a
-    // quiet link) whatever SRTO_PEERIDLETIMEO says, so silence is also timed here.
-    std::vector<std::shared_ptr<Publisher>> done;
-    auto now = std::chrono::steady_clock::now();
-    for (auto& [sock, p] : publishers_) {
-      auto state = srt_getsockstate(sock);
-      if (!p->closed && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
-        p->close("publisher sent nothing for " +
-                 std::to_string(ctx_.config.srt.peer_idle_timeout.count()) + " ms");
-      }
-      if (p->closed || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
-        done.push_back(p);
-    }
-    for (auto& p : done) {
-      auto state = srt_getsockstate(p->sock);
-      finish(p, p->closed              ? p->reason()
-                : state == SRTS_BROKEN ? "publisher went silent (srt.peer_idle_timeout)"
-                                       : "closed by client");
-    }
+    sweep();
+    if (std::chrono::steady_clock::now() - last_sample_ >= kSampleInterval) sample_links();
   }
   for (auto& [sock, p] : std::unordered_map(publishers_))
     finish(p, "server shutting down");
+  for (auto& [sock, p] : std::unordered_map(players_))
+    finish_player(p, "server shutting down");
   srt_close(listener_);
+}
+
+void SrtServer::sweep() {
+  // Kicked or refused connections, peers libsrt gave up on, and publishers that went silent.
+  // libsrt's own peer-idle check needs 16 expirations of its timer (about 5 s on a quiet link)
+  // whatever SRTO_PEERIDLETIMEO says, so silence is also timed here.
+  std::vector<std::shared_ptr<Publisher>> done;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [sock, p] : publishers_) {
+    auto state = srt_getsockstate(sock);
+    if (!p->closed && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
+      p->close("publisher sent nothing for " +
+               std::to_string(ctx_.config.srt.peer_idle_timeout.count()) + " ms");
+    }
+    if (p->closed || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
+      done.push_back(p);
+  }
+  for (auto& p : done) {
+    auto state = srt_getsockstate(p->sock);
+    finish(p, p->closed              ? p->reason()
+              : state == SRTS_BROKEN ? "publisher went silent (srt.peer_idle_timeout)"
+                                     : "closed by client");
+  }
+  std::vector<std::shared_ptr<SrtPlayer>> gone;
+  for (auto& [sock, p] : players_) {
+    auto state = srt_getsockstate(sock);
+    if (p->closed() || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
+      gone.push_back(p);
+  }
+  for (auto& p : gone) {
+    auto state = srt_getsockstate(p->socket());
+    finish_player(p, p->closed()            ? p->reason()
+                     : state == SRTS_BROKEN ? "player went silent"
+                                            : "closed by client");
+  }
+}
+
+void SrtServer::sample_links() {
+  last_sample_ = std::chrono::steady_clock::now();
+  for (auto& [sock, p] : publishers_)
+    p->link.sample(sock, SrtRole::Publisher);
+  for (auto& [sock, p] : players_)
+    p->link().sample(sock, SrtRole::Player);
 }
 
 void SrtServer::accept_callers() {
@@ -256,9 +308,23 @@ void SrtServer::accept_callers() {
       srt_close(s);
       return;
     }
+    bool no = false;
+    if (id->mode == SrtMode::Request) {
+      auto player =
+          std::make_shared<SrtPlayer>(s, p->peer, *id, std::move(p->slot), ctx_.config.fanout);
+      // Sends never block the stream's worker: a full buffer is an error (SRT_EASYNCSND).
+      srt_setsockflag(s, SRTO_SNDSYN, &no, sizeof no);
+      int events = SRT_EPOLL_ERR;
+      srt_epoll_add_usock(epoll_, s, &events);
+      players_[s] = player;
+      ctx_.log->debug("srt connect peer={} play={}", player->peer(), player->label());
+      auto& worker = ctx_.workers.next();
+      asio::co_spawn(worker.get_executor(), authorize_player(std::move(player)),
+                     LogExceptions{ctx_.log, "srt authorize play"});
+      return;
+    }
     p->id = *id;
     p->label = p->id.app + "/" + redact(p->id.stream);
-    bool no = false;
     srt_setsockflag(s, SRTO_RCVSYN, &no, sizeof no);
     int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
     srt_epoll_add_usock(epoll_, s, &events);
@@ -300,6 +366,7 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
 
 void SrtServer::finish(const std::shared_ptr<Publisher>& p, const std::string& reason) {
   srt_epoll_remove_usock(epoll_, p->sock);
+  p->link.sample(p->sock, SrtRole::Publisher);  // final counters, while libsrt still has them
   srt_close(p->sock);
   publishers_.erase(p->sock);
   p->closed = true;
@@ -367,6 +434,10 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
       self->close(reason);
     }
   };
+  info.link_stats = [weak = std::weak_ptr<Publisher>(p)]() -> std::optional<media::LinkStats> {
+    if (auto self = weak.lock()) return self->link.get();
+    return std::nullopt;
+  };
   auto id = s->attach_publisher(std::move(info));
   if (!id) {
     log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer, id.error().message);
@@ -396,6 +467,45 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
     p->demuxer.on_frame = nullptr;
     p->demuxer.on_tracks = nullptr;
   }
+}
+
+void SrtServer::finish_player(const std::shared_ptr<SrtPlayer>& p, const std::string& reason) {
+  srt_epoll_remove_usock(epoll_, p->socket());
+  p->link().sample(p->socket(), SrtRole::Player);
+  // A player ended by its stream is closing on its own, sending what libsrt still holds.
+  if (!p->lingering()) srt_close(p->socket());
+  players_.erase(p->socket());
+  p->close(reason);
+  if (!p->attached()) {
+    // attach() re-checks after setting `attached`, so a play allowed just now still ends.
+    ctx_.log->info("srt close peer={} play={} reason=\"{}\"", p->peer(), p->label(), reason);
+    return;
+  }
+  auto log = ctx_.log;
+  auto why = p->reason();
+  asio::post(p->stream()->executor(), [p, why, log] { p->detach(why, log); });
+}
+
+asio::awaitable<void> SrtServer::authorize_player(std::shared_ptr<SrtPlayer> p) {
+  control::AccessRequest request{"srt", p->id().app, p->id().stream, p->id().query, p->peer()};
+  auto task = ctx_.control.authorize_play(std::move(request));
+  auto decision = co_await std::move(task);
+  if (!decision.allowed) {
+    ctx_.log->warn("srt play refused stream={} peer={} reason=\"{}\"", p->label(), p->peer(),
+                   decision.reason);
+    p->close(decision.reason);
+    co_return;
+  }
+  if (p->closed()) co_return;
+  auto stream = ctx_.registry.find(p->id().app, p->id().stream);
+  if (!stream) {
+    ctx_.log->info("srt play refused stream={} peer={} reason=\"no such stream\"", p->label(),
+                   p->peer());
+    p->close("no such stream");
+    co_return;
+  }
+  auto log = ctx_.log;
+  asio::post(stream->executor(), [p, stream, log] { SrtPlayer::attach(p, stream, log); });
 }
 
 }  // namespace firstmile::srt

@@ -1,12 +1,15 @@
 #pragma once
-// SRT ingest: a libsrt listener on UDP (srt.listen). libsrt runs its own threads; one more
-// thread here waits on an SRT epoll for new callers and their data. It never touches a stream:
-// each publisher's datagrams are handed to its stream's worker, where the MPEG-TS demuxer
-// turns them into frames for the hub.
+// SRT ingest and playback: a libsrt listener on UDP (srt.listen). libsrt runs its own threads;
+// one more thread here waits on an SRT epoll for new callers and their data, notices callers
+// that went away and samples every connection's link statistics once a second. It never
+// touches a stream: each publisher's datagrams are handed to its stream's worker, where the
+// MPEG-TS demuxer turns them into frames for the hub; players (m=request) are fed from their
+// stream's worker by the "ts" fan-out (srt_player.hpp).
 //
 // Admission happens in two places. libsrt's listen callback (during the handshake) parses the
 // stream id, sets the app's passphrase and refuses what it can decide at once (bad id,
-// unsupported mode, unknown static key) with an SRT reject reason the caller sees. The
+// unknown static key or play token, no such stream to play) with an SRT reject reason the
+// caller sees. The
 // control plane's full decision (the on_publish webhook may take seconds) runs after the
 // handshake, off this thread; a refusal then closes the connection.
 #include <srt/access_control.h>
@@ -22,6 +25,7 @@
 #include <unordered_map>
 
 #include "app/context.hpp"
+#include "protocol/srt/srt_player.hpp"
 #include "protocol/srt/wire/stream_id.hpp"
 
 namespace firstmile::srt {
@@ -49,6 +53,11 @@ class SrtServer {
   void read(const std::shared_ptr<Publisher>& p);
   void finish(const std::shared_ptr<Publisher>& p, const std::string& reason);
   void authorize(std::shared_ptr<Publisher> p);
+  // Players (srt_player.hpp): authorized off this thread, then attached on their stream's worker.
+  void finish_player(const std::shared_ptr<SrtPlayer>& p, const std::string& reason);
+  boost::asio::awaitable<void> authorize_player(std::shared_ptr<SrtPlayer> p);
+  void sweep();
+  void sample_links();
   boost::asio::awaitable<void> authorize_task(std::shared_ptr<Publisher> p);
   // On the stream's worker, once the control plane allowed the publish.
   static void attach(const std::shared_ptr<Publisher>& p, const std::shared_ptr<media::Stream>& s,
@@ -62,6 +71,8 @@ class SrtServer {
   bool started_ = false;
   // SRT thread only.
   std::unordered_map<SRTSOCKET, std::shared_ptr<Publisher>> publishers_;
+  std::unordered_map<SRTSOCKET, std::shared_ptr<SrtPlayer>> players_;
+  std::chrono::steady_clock::time_point last_sample_{};
 };
 
 }  // namespace firstmile::srt

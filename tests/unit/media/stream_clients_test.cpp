@@ -78,7 +78,7 @@ TEST_F(StreamClientsTest, IdsComeFromTheSharedCounterAndViewersAreListed) {
   stream_->push(frame(1000, 0, true));
   stream_->push(frame(500, 33, false));
 
-  ViewerCounters counters{4000, 2, 1, false};
+  ViewerCounters counters{4000, 2, 1, false, {}};
   std::vector<std::string> kicks;
   auto vid = stream_->add_viewer(viewer("flv", &counters, &kicks));
   EXPECT_EQ(vid, 102u);
@@ -101,7 +101,7 @@ TEST_F(StreamClientsTest, IdsComeFromTheSharedCounterAndViewersAreListed) {
 }
 
 TEST_F(StreamClientsTest, KickAndRemoveReportBytesAndKeepTotals) {
-  ViewerCounters counters{100, 0, 0, false};
+  ViewerCounters counters{100, 0, 0, false, {}};
   std::vector<std::string> kicks;
   auto vid = stream_->add_viewer(viewer("rtmp", &counters, &kicks));
   EXPECT_FALSE(stream_->kick_client(vid + 50, "nobody"));
@@ -109,7 +109,7 @@ TEST_F(StreamClientsTest, KickAndRemoveReportBytesAndKeepTotals) {
   EXPECT_EQ(kicks, std::vector<std::string>{"kicked through the API"});
 
   // The session notices the kick and leaves; what it sent is final then.
-  counters = {9000, 3, 2, true};
+  counters = {9000, 3, 2, true, {}};
   stream_->remove_viewer(vid, "kicked through the API");
   stream_->remove_viewer(vid, "again");  // idempotent
   ASSERT_EQ(events_.events.size(), 2u);
