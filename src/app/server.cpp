@@ -8,12 +8,14 @@
 #include <thread>
 
 #include "control/control_plane.hpp"
+#include "output/dash/dash_segmenter.hpp"
 #include "output/hls/disk_writer.hpp"
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
 #include "protocol/http/http_server.hpp"
 #include "protocol/rtmp/rtmp_server.hpp"
 #include "protocol/srt/srt_server.hpp"
+#include "protocol/udp/udp_server.hpp"
 
 namespace firstmile {
 
@@ -48,6 +50,20 @@ Server::Server(Config config, std::string config_path)
   connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections);
 
   auto setup = [this](media::Stream& stream) {
+    if (config_.dash.enabled) {
+      dash::DashConfig dc;
+      dc.segment_duration = config_.hls.segment_duration;
+      dc.max_segment_duration = config_.hls.max_segment_duration;
+      dc.window = config_.hls.window;
+      dc.keep_extra = config_.hls.keep_extra;
+      dc.chunk_duration = config_.dash.chunk_duration;
+      dc.low_latency = config_.dash.low_latency;
+      dc.max_waiters = config_.hls.max_blocking_requests;
+      dc.name_prefix = instance_prefix(streams_created_++);
+      auto dash = std::make_shared<dash::DashSegmenter>(dc);
+      stream.set_dash(dash);
+      stream.add_sink(dash);
+    }
     if (!config_.hls.enabled) return;
     hls::HlsConfig hc;
     hc.segment_duration = config_.hls.segment_duration;
@@ -55,6 +71,15 @@ Server::Server(Config config, std::string config_path)
     hc.keep_extra = config_.hls.keep_extra;
     hc.max_segment_duration = config_.hls.max_segment_duration;
     hc.name_prefix = instance_prefix(streams_created_++);
+    // hls.variant, or the app's own (hls.app_variants).
+    auto variant_it = config_.hls.app_variants.find(stream.app());
+    const std::string& variant =
+        variant_it != config_.hls.app_variants.end() ? variant_it->second : config_.hls.variant;
+    hc.variant = variant == "ll"     ? hls::HlsVariant::LowLatency
+                 : variant == "fmp4" ? hls::HlsVariant::Fmp4
+                                     : hls::HlsVariant::Ts;
+    hc.part_duration = config_.hls.part_duration;
+    hc.max_waiters = config_.hls.max_blocking_requests;
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!config_.hls.dir.empty()) {
       auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{
@@ -90,6 +115,7 @@ Server::Server(Config config, std::string config_path)
   if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*ctx_);
   if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
   if (config_.srt.enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
+  if (!config_.udp.inputs.empty()) udp_ = std::make_unique<udp::UdpServer>(*ctx_);
 }
 
 Server::~Server() = default;
@@ -100,6 +126,7 @@ int Server::run() {
   if (auto st = control_->start(); !st) throw std::runtime_error(st.error().message);
   if (rtmp_) rtmp_->start();
   if (srt_) srt_->start();
+  if (udp_) udp_->start();
   if (http_) http_->start();
 
   std::promise<void> done;
@@ -189,6 +216,7 @@ void Server::shutdown() {
   // the workers stop, whatever is left.
   if (rtmp_) rtmp_->stop();
   if (srt_) srt_->stop();
+  if (udp_) udp_->stop();
   if (http_) http_->stop();
   for (auto& s : registry_->list()) {
     asio::post(s->executor(), [s] { s->shutdown(); });

@@ -21,6 +21,9 @@ class RtmpServer;
 namespace srt {
 class SrtServer;
 }
+namespace udp {
+class UdpServer;
+}
 
 class Server {
  public:
@@ -48,6 +51,7 @@ class Server {
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<srt::SrtServer> srt_;
+  std::unique_ptr<udp::UdpServer> udp_;
   std::atomic<uint64_t> streams_created_{0};
 };
 

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/log.hpp"
+#include "core/net.hpp"
+#include "media/stream_name.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -254,6 +256,31 @@ std::string dump_keys(const PublishKeys& keys, bool with_secrets) {
   return e.c_str();
 }
 
+// udp.inputs: "app/stream" -> "host:port", each key a valid name pair, each address parseable
+// and used once (":9000" and "0.0.0.0:9000" are the same socket).
+std::map<std::string, std::string> parse_udp_inputs(const YAML::Node& n) {
+  std::map<std::string, std::string> out;
+  if (n.IsNull()) return out;
+  if (!n.IsMap()) throw ConfigError("expected a mapping of app/stream to host:port");
+  if (n.size() > 256) throw ConfigError("more than 256 inputs");
+  std::map<std::string, std::string> seen;  // normalized address -> input
+  for (const auto& item : n) {
+    std::string path = scalar(item.first), address = trim(scalar(item.second));
+    auto slash = path.find('/');
+    if (slash == std::string::npos || !media::valid_name(std::string_view(path).substr(0, slash)) ||
+        !media::valid_name(std::string_view(path).substr(slash + 1))) {
+      throw ConfigError("'" + path + "' is not app/stream ([A-Za-z0-9._~-] names)");
+    }
+    auto endpoint = parse_listen_address(address);
+    if (!endpoint) throw ConfigError(path + ": " + endpoint.error().message);
+    if (endpoint->port() == 0) throw ConfigError(path + ": '" + address + "' needs a port");
+    auto [it, fresh] = seen.emplace(endpoint_string(*endpoint), path);
+    if (!fresh) throw ConfigError(path + ": " + address + " is already used by " + it->second);
+    out[path] = address;
+  }
+  return out;
+}
+
 const std::vector<Key>& keys() {
   using std::chrono::hours;
   static const std::vector<Key> table = [] {
@@ -326,6 +353,13 @@ const std::vector<Key>& keys() {
                       c.srt.pbkeylen = static_cast<uint32_t>(v);
                     },
                     [](const Config& c) { return std::to_string(c.srt.pbkeylen); }});
+    k.push_back(Key{"udp.inputs",
+                    [](Config& c, const YAML::Node& n) { c.udp.inputs = parse_udp_inputs(n); },
+                    [](const Config& c) { return dump_string_map(c.udp.inputs, true); }});
+    k.push_back(duration_key("udp.idle_timeout", &Config::udp, &UdpConfig::idle_timeout,
+                             Duration(200), hours(1)));
+    k.push_back(
+        size_key("udp.recv_buffer", &Config::udp, &UdpConfig::recv_buffer, 64 << 10, 1ull << 30));
     k.push_back(bool_key("http.enabled", &Config::http, &HttpConfig::enabled));
     k.push_back(string_key("http.listen", &Config::http, &HttpConfig::listen));
     k.push_back(uint_key("http.max_header_bytes", &Config::http, &HttpConfig::max_header_bytes,
@@ -343,6 +377,30 @@ const std::vector<Key>& keys() {
     k.push_back(double_key("hls.max_segment_duration", &Config::hls,
                            &HlsConfig::max_segment_duration, 0.5, 600));
     k.push_back(string_key("hls.dir", &Config::hls, &HlsConfig::dir));
+    k.push_back(string_key("hls.variant", &Config::hls, &HlsConfig::variant, {"ts", "fmp4", "ll"}));
+    k.push_back(Key{"hls.app_variants",
+                    [](Config& c, const YAML::Node& n) {
+                      std::map<std::string, std::string> out;
+                      if (!n.IsNull() && !n.IsMap())
+                        throw ConfigError("expected a mapping of app names to ts, fmp4 or ll");
+                      if (n.IsMap()) {
+                        for (const auto& item : n) {
+                          std::string app = scalar(item.first), v = scalar(item.second);
+                          if (v != "ts" && v != "fmp4" && v != "ll")
+                            throw ConfigError(app + ": '" + v + "' is not one of: ts, fmp4, ll");
+                          out[app] = v;
+                        }
+                      }
+                      c.hls.app_variants = std::move(out);
+                    },
+                    [](const Config& c) { return dump_string_map(c.hls.app_variants, true); }});
+    k.push_back(double_key("hls.part_duration", &Config::hls, &HlsConfig::part_duration, 0.05, 5));
+    k.push_back(uint_key("hls.max_blocking_requests", &Config::hls,
+                         &HlsConfig::max_blocking_requests, 1, 1000000));
+    k.push_back(bool_key("dash.enabled", &Config::dash, &DashConfig::enabled));
+    k.push_back(bool_key("dash.low_latency", &Config::dash, &DashConfig::low_latency));
+    k.push_back(
+        double_key("dash.chunk_duration", &Config::dash, &DashConfig::chunk_duration, 0.05, 5));
     k.push_back(size_key("fanout.max_queue_bytes", &Config::fanout, &FanoutConfig::max_queue_bytes,
                          64 << 10, 1ull << 32));
     k.push_back(duration_key("fanout.max_lag", &Config::fanout, &FanoutConfig::max_lag,
@@ -423,6 +481,14 @@ const std::vector<Key>& keys() {
 void validate(const Config& c) {
   if (c.hls.max_segment_duration < c.hls.segment_duration) {
     throw ConfigError("hls.max_segment_duration: must not be below hls.segment_duration");
+  }
+  // LL-HLS parts are a fraction of a segment; at half of it a part target stops making sense.
+  if (c.hls.part_duration > c.hls.segment_duration / 2) {
+    throw ConfigError("hls.part_duration: must be at most half of hls.segment_duration");
+  }
+  // DASH cuts at hls.segment_duration too; a segment holds at least two chunks.
+  if (c.dash.chunk_duration > c.hls.segment_duration / 2) {
+    throw ConfigError("dash.chunk_duration: must be at most half of hls.segment_duration");
   }
   if (c.auth.play == PlayAuth::Token && c.auth.play_secret.size() < 16) {
     throw ConfigError("auth.play_secret: signed playback URLs need a secret of 16 bytes or more");

@@ -46,6 +46,13 @@ struct SrtConfig {
   uint32_t pbkeylen = 16;  // AES key length when encrypting: 16, 24 or 32
 };
 
+// Plain UDP / MPEG-TS inputs (hardware encoders): one socket per input, no handshake.
+struct UdpConfig {
+  std::map<std::string, std::string> inputs;  // "app/stream" -> listen address "host:port"
+  Duration idle_timeout{5000};                // a source silent this long ends its publish
+  uint64_t recv_buffer = 4 << 20;             // SO_RCVBUF: encoders send in bursts
+};
+
 struct HttpConfig {
   bool enabled = true;
   std::string listen = "0.0.0.0:8080";
@@ -62,6 +69,19 @@ struct HlsConfig {
   uint32_t keep_extra = 2;             // segments kept in memory after leaving the playlist
   double max_segment_duration = 10.0;  // cut even without a keyframe past this
   std::string dir;                     // optional copy on disk; empty = memory only
+  // Segment format: "ts" (MPEG-TS), "fmp4" (fMP4/CMAF with EXT-X-MAP) or "ll" (fMP4 with
+  // Low-Latency HLS parts, blocking reloads and delta updates).
+  std::string variant = "ts";
+  std::map<std::string, std::string> app_variants;  // app -> variant, overriding hls.variant
+  double part_duration = 0.2;             // seconds, ll: PART-TARGET (a part is never longer)
+  uint32_t max_blocking_requests = 5000;  // ll: blocking requests waiting per stream
+};
+
+// MPEG-DASH output: segments cut like HLS (hls.segment_duration, hls.window, hls.keep_extra).
+struct DashConfig {
+  bool enabled = false;
+  bool low_latency = true;      // chunked delivery of the segment being produced
+  double chunk_duration = 0.5;  // seconds: one CMAF chunk (moof+mdat) about this long
 };
 
 struct FanoutConfig {
@@ -127,8 +147,10 @@ struct Config {
   LimitsConfig limits;
   RtmpConfig rtmp;
   SrtConfig srt;
+  UdpConfig udp;
   HttpConfig http;
   HlsConfig hls;
+  DashConfig dash;
   FanoutConfig fanout;
   StreamConfig stream;
   AuthConfig auth;

@@ -1,0 +1,398 @@
+#include "protocol/udp/udp_input.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/multicast.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+
+#include "control/control_plane.hpp"
+#include "format/mpegts/ts_demuxer.hpp"
+
+namespace firstmile::udp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+constexpr size_t kMaxDatagram = 65536;  // the largest UDP payload (65507 over IPv4) fits
+// One wake-up reads at most this much before the batch goes to the stream and other work on
+// the worker gets a turn.
+constexpr size_t kMaxBatch = 256 * 1024;
+constexpr size_t kMaxDatagramsPerWake = 512;
+// Bytes posted to the stream's worker and not yet demuxed: past this (that worker is overloaded)
+// batches are dropped rather than queued without bound.
+constexpr size_t kMaxQueued = 16 << 20;
+// A refused source is tried again at most this often (the on_publish webhook would otherwise
+// be called per datagram); a kicked one is ignored this long.
+constexpr milliseconds kRetryAfter{3000};
+constexpr milliseconds kKickHold{5000};
+// A foreign source is logged once, then again at most this often.
+constexpr milliseconds kForeignLogEvery{10000};
+// Sources remembered (held back, or logged as foreign): bounded whatever arrives.
+constexpr size_t kMaxSources = 1024;
+
+std::string source_string(const udp_endpoint& ep) {
+  auto a = ep.address();
+  std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+// Inserts or updates `key` in a bounded map of source -> time: when full, entries at or before
+// `stale` go first, then the smallest addresses (any choice is fine: this only bounds memory).
+void bounded_set(std::map<udp_endpoint, Clock::time_point>& map, const udp_endpoint& key,
+                 Clock::time_point value, Clock::time_point stale) {
+  if (map.size() >= kMaxSources && !map.count(key)) {
+    std::erase_if(map, [&](const auto& item) { return item.second <= stale; });
+    while (map.size() >= kMaxSources)
+      map.erase(map.begin());
+  }
+  map[key] = value;
+}
+
+}  // namespace
+
+// One publish: a source from its first datagram until silence, a kick, a refusal or shutdown.
+struct UdpInput::Publish {
+  udp_endpoint source;
+  std::string peer;   // source as "address:port"
+  std::string label;  // "app/stream" for logs (the public name once authorized)
+  ConnectionLimiter::Slot slot;
+  Clock::time_point last_data = Clock::now();  // input worker
+  uint64_t discarded_bytes = 0;                // input worker: before the publish was allowed
+  std::atomic<size_t> queued{0};  // bytes posted to the stream's worker, not yet demuxed
+  uint64_t overflow_bytes = 0;    // input worker: dropped because `queued` was over kMaxQueued
+  std::atomic<bool> attached{false};
+  std::atomic<bool> closed{false};    // the input let go of it (set on the input worker)
+  std::atomic<bool> detached{false};  // the stream has been told (once)
+  // Written before `attached`, then read-only.
+  std::shared_ptr<media::Stream> stream;
+  uint64_t publisher_id = 0;
+  // Stream executor only.
+  format::TsDemuxer demuxer;
+};
+
+UdpInput::UdpInput(ServerContext& ctx, std::string path, std::string address)
+    : ctx_(ctx),
+      address_(std::move(address)),
+      io_(ctx.workers.next()),
+      socket_(io_),
+      idle_timer_(io_),
+      buf_(kMaxDatagram) {
+  auto slash = path.find('/');
+  app_ = path.substr(0, slash);
+  stream_ = slash == std::string::npos ? std::string() : path.substr(slash + 1);
+  label_ = app_ + "/" + redact(stream_);
+}
+
+UdpInput::~UdpInput() = default;
+
+void UdpInput::start() {
+  // The operator's own config: the full name (logs shorten it, it may be a stream key).
+  auto where = "udp input " + app_ + "/" + stream_ + " " + address_ + ": ";
+  auto parsed = parse_listen_address(address_);
+  if (!parsed) throw std::runtime_error(where + parsed.error().message);
+  udp_endpoint local(parsed->address(), parsed->port());
+  bool multicast = local.address().is_multicast();
+  boost::system::error_code ec;
+  socket_.open(local.protocol(), ec);
+  // Several receivers of one group may share the port (another server, a monitoring probe).
+  if (!ec && multicast) socket_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    // Hardware encoders send a frame's packets in one burst: a large receive buffer absorbs it
+    // while the worker is busy. The kernel caps it at net.core.rmem_max (and reports double).
+    // With CAP_NET_ADMIN, SO_RCVBUFFORCE goes past that cap.
+    auto wanted = static_cast<int>(std::min<uint64_t>(ctx_.config.udp.recv_buffer, INT32_MAX / 2));
+    boost::system::error_code opt_ec;
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &wanted, sizeof wanted) !=
+        0) {
+      socket_.set_option(asio::socket_base::receive_buffer_size(wanted), opt_ec);
+    }
+    asio::socket_base::receive_buffer_size got;
+    socket_.get_option(got, opt_ec);
+    if (opt_ec || got.value() < wanted) {
+      ctx_.log->warn(
+          "udp receive buffer smaller than asked input={} wanted={} got={} hint=\"raise "
+          "net.core.rmem_max\"",
+          label_, wanted, opt_ec ? 0 : got.value() / 2);
+    }
+    socket_.bind(local, ec);
+  }
+  if (!ec && multicast) socket_.set_option(asio::ip::multicast::join_group(local.address()), ec);
+  if (!ec) socket_.non_blocking(true, ec);
+  if (!ec) bound_ = socket_.local_endpoint(ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    throw std::runtime_error(where + ec.message());
+  }
+  ctx_.log->info("udp listening input={} address={}{}", label_, source_string(bound_),
+                 multicast ? " multicast=joined" : "");
+  auto self = shared_from_this();
+  asio::co_spawn(io_, receive_loop(self), LogExceptions{ctx_.log, "udp receive"});
+  asio::co_spawn(io_, idle_loop(self), LogExceptions{ctx_.log, "udp idle"});
+}
+
+void UdpInput::stop() {
+  asio::post(io_, [self = shared_from_this()] {
+    if (self->stopped_) return;
+    self->stopped_ = true;
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);
+    self->idle_timer_.cancel();
+    if (self->current_) self->finish(self->current_, "server shutting down", milliseconds(0));
+    const auto& st = self->stats_;
+    self->ctx_.log->info(
+        "udp input stop input={} datagrams={} bytes={} foreign_datagrams={} discarded_bytes={} "
+        "publishes={} refusals={}",
+        self->label_, st.datagrams, st.bytes, st.foreign_datagrams, st.discarded_bytes,
+        st.publishes, st.refusals);
+  });
+}
+
+asio::awaitable<void> UdpInput::receive_loop(std::shared_ptr<UdpInput> self) {
+  while (!stopped_) {
+    // Wait for readiness, then drain without blocking: one batch per wake-up, like SRT's read.
+    auto [ec] = co_await socket_.async_wait(asio::ip::udp::socket::wait_read, kAwait);
+    if (ec || stopped_) break;
+    Bytes batch;
+    auto now = Clock::now();
+    for (size_t i = 0; i < kMaxDatagramsPerWake && batch.size() < kMaxBatch; ++i) {
+      udp_endpoint source;
+      boost::system::error_code rec;
+      size_t n = socket_.receive_from(asio::buffer(buf_), source, 0, rec);
+      if (rec == asio::error::would_block || rec == asio::error::try_again) break;
+      // Other errors (an ICMP error queued on the socket) concern one datagram, not the input.
+      if (rec) {
+        ctx_.log->debug("udp receive error input={} error=\"{}\"", label_, rec.message());
+        break;
+      }
+      handle(n, source, now, batch);
+    }
+    send_batch(std::move(batch));
+  }
+}
+
+void UdpInput::handle(size_t n, const udp_endpoint& source, Clock::time_point now, Bytes& batch) {
+  ++stats_.datagrams;
+  stats_.bytes += n;
+  if (current_ && current_->source == source) {
+    current_->last_data = now;
+    if (current_->attached.load() && !current_->closed.load()) {
+      batch.insert(batch.end(), buf_.begin(), buf_.begin() + static_cast<ptrdiff_t>(n));
+      return;
+    }
+    // Before the publish is allowed nothing reaches a stream; TS repeats its tables and the
+    // demuxer starts at the next keyframe anyway.
+    current_->discarded_bytes += n;
+    stats_.discarded_bytes += n;
+    return;
+  }
+  stats_.discarded_bytes += n;
+  if (current_) {
+    ++stats_.foreign_datagrams;
+    note_foreign(source, now);
+    return;
+  }
+  if (held(source, now)) return;
+  start_publish(source);
+}
+
+void UdpInput::send_batch(Bytes&& data) {
+  if (data.empty() || !current_) return;
+  auto p = current_;
+  size_t size = data.size();
+  if (p->queued.load() + size > kMaxQueued) {
+    if (p->overflow_bytes == 0) {
+      ctx_.log->warn("udp stream worker behind, dropping input={} peer={} queued_bytes={}", label_,
+                     p->peer, p->queued.load());
+    }
+    p->overflow_bytes += size;
+    stats_.discarded_bytes += size;
+    return;
+  }
+  p->queued += size;
+  auto batch = std::make_shared<Bytes>(std::move(data));
+  asio::post(p->stream->executor(), [p, batch] {
+    if (!p->detached.load()) p->demuxer.feed(ByteSpan(batch->data(), batch->size()));
+    p->queued -= batch->size();
+  });
+}
+
+void UdpInput::start_publish(const udp_endpoint& source) {
+  auto p = std::make_shared<Publish>();
+  p->source = source;
+  p->peer = source_string(source);
+  p->label = label_;
+  p->slot = ctx_.connections.try_acquire();
+  current_ = p;
+  if (!p->slot) {
+    refuse(p, "limits.max_connections reached");
+    return;
+  }
+  ctx_.log->debug("udp source input={} peer={}", label_, p->peer);
+  asio::co_spawn(io_, authorize_task(shared_from_this(), p),
+                 LogExceptions{ctx_.log, "udp authorize"});
+}
+
+asio::awaitable<void> UdpInput::authorize_task(std::shared_ptr<UdpInput> self,
+                                               std::shared_ptr<Publish> p) {
+  // The same decision as for RTMP and SRT: static keys and the on_publish webhook see the
+  // configured stream name as the key. It resumes on this input's worker.
+  control::AccessRequest request{"udp", app_, stream_, "", p->peer};
+  auto task = ctx_.control.authorize_publish(std::move(request));
+  auto decision = co_await std::move(task);
+  if (current_ != p || stopped_) co_return;  // ended meanwhile (silence, shutdown)
+  if (!decision.allowed) {
+    refuse(p, decision.reason);
+    co_return;
+  }
+  if (decision.stream != stream_) p->label = app_ + "/" + decision.stream;
+  auto stream = ctx_.registry.acquire(app_, decision.stream, io_.get_executor());
+  if (!stream) {
+    refuse(p, stream.error().message);
+    co_return;
+  }
+  auto s = std::move(*stream);
+  auto log = ctx_.log;
+  asio::post(s->executor(), [p, s, weak = weak_from_this(), log] { attach(p, s, weak, log); });
+}
+
+void UdpInput::refuse(std::shared_ptr<Publish> p, const std::string& reason) {
+  if (current_ != p) return;
+  ++stats_.refusals;
+  ctx_.log->warn("udp refused stream={} peer={} reason=\"{}\" retry_after_ms={}", p->label, p->peer,
+                 reason, kRetryAfter.count());
+  finish(std::move(p), reason, kRetryAfter);
+}
+
+void UdpInput::attach(const std::shared_ptr<Publish>& p, const std::shared_ptr<media::Stream>& s,
+                      const std::weak_ptr<UdpInput>& input, const Logger& log) {
+  if (p->closed.load()) return;
+  media::PublisherInfo info;
+  info.protocol = "udp";
+  info.peer = p->peer;
+  info.kick = [weak = std::weak_ptr<Publish>(p), input, log](const std::string& reason) {
+    // The stream has already let go of the publisher; the input holds the source back a while
+    // so that an encoder that keeps sending is not back at once.
+    auto p = weak.lock();
+    if (!p || p->detached.exchange(true)) return;
+    log_stop(p, reason, log);
+    if (auto in = input.lock()) {
+      asio::post(in->io_, [in, p, reason] { in->finish(p, reason, kKickHold); });
+    }
+  };
+  auto id = s->attach_publisher(std::move(info));
+  if (!id) {
+    if (auto in = input.lock()) {
+      asio::post(in->io_, [in, p, reason = id.error().message] { in->refuse(p, reason); });
+    }
+    return;
+  }
+  p->publisher_id = *id;
+  p->stream = s;
+  std::string label = p->label;
+  p->demuxer.on_tracks = [s, log, label](const media::Tracks& t) {
+    if (t.video) {
+      log->info("udp tracks stream={} video={} {}x{} fps={}", label, t.video->codec_string,
+                t.video->width, t.video->height, t.video->frame_rate);
+    }
+    if (t.audio) {
+      log->info("udp tracks stream={} audio={} rate={} channels={}", label, t.audio->codec_string,
+                t.audio->sample_rate, t.audio->channels);
+    }
+    s->set_tracks(t);
+  };
+  p->demuxer.on_frame = [raw = s.get()](media::Frame f) { raw->push(std::move(f)); };
+  // `closed` and `attached` are both sequentially consistent: either finish() sees `attached`
+  // and detaches, or this sees `closed` (the input let go meanwhile) and detaches here.
+  p->attached.store(true);
+  log->info("udp publish start stream={} peer={}", label, p->peer);
+  if (auto in = input.lock()) asio::post(in->io_, [in] { ++in->stats_.publishes; });
+  if (p->closed.load()) detach(p, "publish ended while it was being allowed", log);
+}
+
+void UdpInput::detach(const std::shared_ptr<Publish>& p, const std::string& reason,
+                      const Logger& log) {
+  if (p->detached.exchange(true)) return;
+  p->demuxer.flush();
+  p->stream->detach_publisher(p->publisher_id, reason);
+  log_stop(p, reason, log);
+}
+
+void UdpInput::log_stop(const std::shared_ptr<Publish>& p, const std::string& reason,
+                        const Logger& log) {
+  const auto& st = p->demuxer.stats();
+  log->info(
+      "udp publish stop stream={} peer={} frames={} packets={} cc_errors={} sync_errors={} "
+      "reason=\"{}\"",
+      p->label, p->peer, st.frames, st.packets, st.cc_errors, st.sync_errors, reason);
+  p->demuxer.on_frame = nullptr;
+  p->demuxer.on_tracks = nullptr;
+}
+
+void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, milliseconds hold) {
+  if (current_ != p) return;
+  current_.reset();
+  p->closed.store(true);
+  if (hold.count() > 0) hold_source(p->source, Clock::now() + hold);
+  if (!p->attached.load()) {
+    ctx_.log->info("udp close stream={} peer={} discarded_bytes={} reason=\"{}\"", p->label,
+                   p->peer, p->discarded_bytes, reason);
+    return;
+  }
+  if (p->overflow_bytes > 0) {
+    ctx_.log->warn("udp publish overflow stream={} peer={} dropped_bytes={}", p->label, p->peer,
+                   p->overflow_bytes);
+  }
+  auto log = ctx_.log;
+  asio::post(p->stream->executor(), [p, reason, log] { detach(p, reason, log); });
+}
+
+asio::awaitable<void> UdpInput::idle_loop(std::shared_ptr<UdpInput> self) {
+  const auto idle = ctx_.config.udp.idle_timeout;
+  // Checked a few times per timeout, so a publish ends within about 1.25 x udp.idle_timeout.
+  const auto tick = std::clamp<milliseconds>(idle / 4, milliseconds(50), milliseconds(1000));
+  while (!stopped_) {
+    idle_timer_.expires_after(tick);
+    co_await idle_timer_.async_wait(kAwait);
+    if (stopped_) break;
+    if (current_ && Clock::now() - current_->last_data > idle) {
+      // "No data" is how a UDP publish ends: HLS then gets its ENDLIST.
+      finish(current_, "no data for " + std::to_string(idle.count()) + " ms", milliseconds(0));
+    }
+  }
+}
+
+void UdpInput::hold_source(const udp_endpoint& source, Clock::time_point until) {
+  auto now = Clock::now();
+  bounded_set(held_, source, until, now);
+}
+
+bool UdpInput::held(const udp_endpoint& source, Clock::time_point now) {
+  auto it = held_.find(source);
+  if (it == held_.end()) return false;
+  if (now < it->second) return true;
+  held_.erase(it);
+  return false;
+}
+
+void UdpInput::note_foreign(const udp_endpoint& source, Clock::time_point now) {
+  auto it = foreign_.find(source);
+  if (it != foreign_.end() && now - it->second < kForeignLogEvery) return;
+  bounded_set(foreign_, source, now, now - kForeignLogEvery);
+  ctx_.log->warn(
+      "udp foreign source dropped input={} source={} publisher={} foreign_datagrams={} "
+      "hint=\"one source per input\"",
+      label_, source_string(source), current_ ? current_->peer : "-", stats_.foreign_datagrams);
+}
+
+}  // namespace firstmile::udp
