@@ -48,6 +48,17 @@ class RtmpToHls(unittest.TestCase):
                 # ffprobe fetched segments: it counts as one HLS viewer (by address).
                 self.assertEqual(srv.api("/streams/live/mystream")[1]["viewers"]["hls"], 1)
 
+                # The multivariant playlist names the media playlist with what a player needs
+                # to choose it, and ffprobe follows it to the same streams.
+                status, headers, body = srv.http_get("/live/mystream/master.m3u8")
+                self.assertEqual(status, 200)
+                master = body.decode()
+                self.assertRegex(master, r'#EXT-X-STREAM-INF:BANDWIDTH=\d{6,7},AVERAGE-BANDWIDTH=\d+,'
+                                         r'CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=640x360,'
+                                         r'FRAME-RATE=30\.000\nindex\.m3u8\n')
+                probe = ffprobe_json(srv.http_url("/live/mystream/master.m3u8"), "-show_streams")
+                self.assertEqual({s["codec_name"] for s in probe["streams"]}, {"h264", "aac"})
+
                 self.assertEqual(pub.wait(timeout=40), 0, pub.output()[-2000:])
 
             # The publisher left: the playlist ends, and every segment is near the target.

@@ -65,7 +65,22 @@ void HlsDiskWriter::submit(const std::shared_ptr<const HlsSnapshot>& snapshot) {
     if (sequence >= snapshot->media_sequence) break;
     job.remove.push_back(name);
   }
-  job.playlist = snapshot->playlist;
+  for (const HlsInit& init : snapshot->inits) {
+    if (inits_on_disk_.count(init.name) || !is_safe_path_component(init.name)) continue;
+    job.inits.push_back(init);
+    job.bytes += init.data.size();
+  }
+  std::vector<std::string> stale_inits;
+  for (const std::string& name : inits_on_disk_) {
+    if (!snapshot->find_init(name)) stale_inits.push_back(name);
+  }
+  job.remove.insert(job.remove.end(), stale_inits.begin(), stale_inits.end());
+  // LL-HLS: the disk copy lists segments only (parts are not written).
+  job.playlist = snapshot->file_playlist.empty() ? snapshot->playlist : snapshot->file_playlist;
+  if (job.segments.empty() && job.inits.empty() && job.remove.empty() &&
+      job.playlist == last_playlist_) {
+    return;  // a new LL-HLS part: nothing changes on disk
+  }
   job.bytes += job.playlist.size();
 
   {
@@ -79,6 +94,11 @@ void HlsDiskWriter::submit(const std::shared_ptr<const HlsSnapshot>& snapshot) {
     for (const HlsSegment& s : job.segments)
       on_disk_.emplace(s.sequence, s.name);
     on_disk_.erase(on_disk_.begin(), on_disk_.lower_bound(snapshot->media_sequence));
+    for (const HlsInit& init : job.inits)
+      inits_on_disk_.insert(init.name);
+    for (const std::string& name : stale_inits)
+      inits_on_disk_.erase(name);
+    last_playlist_ = job.playlist;
     queue_.push_back(std::move(job));
   }
   wake_.notify_one();
@@ -104,6 +124,10 @@ void HlsDiskWriter::execute(const Job& job) {
   std::filesystem::create_directories(dir_, ec);
   bool segments_ok = true;
   uint64_t written = 0;
+  for (const HlsInit& init : job.inits) {
+    // The playlist names its init segment: a failed one fails the playlist like a segment.
+    if (!write_file(init.name, init.data.span())) segments_ok = false;
+  }
   for (const HlsSegment& s : job.segments) {
     if (write_file(s.name, s.data.span())) {
       ++written;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,10 +49,11 @@ class HlsDiskWriter {
   HlsDiskWriter(const HlsDiskWriter&) = delete;
   HlsDiskWriter& operator=(const HlsDiskWriter&) = delete;
 
-  // Mirrors a snapshot: writes its listed segments not yet on disk, then the playlist (so it
-  // never names a file that is not there yet), then deletes segment files that left the
-  // playlist. Never blocks on I/O. Call from one thread (the segmenter's, e.g. from
-  // HlsSegmenter::on_snapshot).
+  // Mirrors a snapshot: writes its listed segments (and fMP4 init segments) not yet on disk,
+  // then the playlist (so it never names a file that is not there yet), then deletes files that
+  // left the playlist. LL-HLS parts stay in memory: the disk gets the playlist without them.
+  // A snapshot that changes nothing on disk (a new part only) queues nothing. Never blocks on I/O.
+  // Call from one thread (the segmenter's, e.g. from HlsSegmenter::on_snapshot).
   void submit(const std::shared_ptr<const HlsSnapshot>& snapshot);
   // Drains what is queued, then stops the thread. Later submits are dropped. Idempotent.
   void stop();
@@ -62,6 +64,7 @@ class HlsDiskWriter {
  private:
   struct Job {
     std::vector<HlsSegment> segments;
+    std::vector<HlsInit> inits;
     std::string playlist;
     std::vector<std::string> remove;
     size_t bytes = 0;
@@ -77,6 +80,8 @@ class HlsDiskWriter {
 
   // Submitter side: segment files on disk or queued to be, by sequence number.
   std::map<uint64_t, std::string> on_disk_;
+  std::set<std::string> inits_on_disk_;
+  std::string last_playlist_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -12,7 +12,7 @@ class HlsOutput : public media::Sink {
   explicit HlsOutput(std::shared_ptr<HlsSegmenter> segmenter) : segmenter_(std::move(segmenter)) {}
 
   void on_tracks(const media::Tracks& tracks) override { segmenter_->start(tracks); }
-  void on_frame(const media::FramePtr& frame) override { segmenter_->push(*frame); }
+  void on_frame(const media::FramePtr& frame) override { segmenter_->push(frame); }
   void on_end() override { segmenter_->end(); }
 
  private:

@@ -1,8 +1,12 @@
 #include "output/hls/segmenter.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <utility>
+
+#include "output/hls/cmaf_segmenter.hpp"
+#include "output/hls/playlist_waiters.hpp"
 
 namespace firstmile::hls {
 
@@ -37,13 +41,117 @@ const HlsSegment* HlsSnapshot::find(std::string_view name) const {
   return nullptr;
 }
 
+const HlsInit* HlsSnapshot::find_init(std::string_view name) const {
+  for (const HlsInit& i : inits) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
+const HlsPart* HlsSnapshot::find_part(uint64_t sequence, uint32_t index) const {
+  for (const HlsPart& p : parts) {
+    if (p.sequence == sequence && p.index == index) return &p;
+  }
+  return nullptr;
+}
+
+std::optional<HlsPartId> HlsSnapshot::parse_part_name(std::string_view name) const {
+  constexpr std::string_view kExt = ".m4s";
+  if (name.size() <= name_prefix.size() + kExt.size() ||
+      name.substr(0, name_prefix.size()) != name_prefix ||
+      name.substr(name.size() - kExt.size()) != kExt) {
+    return std::nullopt;
+  }
+  std::string_view rest =
+      name.substr(name_prefix.size(), name.size() - name_prefix.size() - kExt.size());
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size() || dot > 19 ||
+      rest.size() - dot - 1 > 9) {
+    return std::nullopt;
+  }
+  HlsPartId id;
+  auto a = std::from_chars(rest.data(), rest.data() + dot, id.sequence);
+  auto b = std::from_chars(rest.data() + dot + 1, rest.data() + rest.size(), id.index);
+  if (a.ec != std::errc() || a.ptr != rest.data() + dot || b.ec != std::errc() ||
+      b.ptr != rest.data() + rest.size()) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::optional<uint32_t> HlsSnapshot::part_count(uint64_t sequence) const {
+  if (!last_sequence || sequence > *last_sequence) return std::nullopt;
+  uint32_t n = 0;
+  for (const HlsPart& p : parts)
+    n += p.sequence == sequence ? 1 : 0;
+  if (n == 0) return std::nullopt;
+  return n;
+}
+
+const HlsPart* HlsSnapshot::resolve_part(HlsPartId id) const {
+  if (const HlsPart* p = find_part(id.sequence, id.index)) return p;
+  auto count = part_count(id.sequence);
+  if (count && id.index == *count) return find_part(id.sequence + 1, 0);
+  return nullptr;
+}
+
+uint64_t HlsSnapshot::advance_part_limit() const {
+  if (part_target_ms <= 0 || part_target_ms >= 1000) return 3;
+  return static_cast<uint64_t>(3000 / part_target_ms);
+}
+
+bool HlsSnapshot::part_pending(HlsPartId id) const {
+  if (ended || variant != HlsVariant::LowLatency || resolve_part(id)) return false;
+  if (id.sequence == open_sequence) {
+    return id.index >= open_parts && id.index - open_parts < advance_part_limit();
+  }
+  // The hinted part of a segment that has just been closed by a keyframe.
+  auto count = part_count(id.sequence);
+  return count && id.index == *count && id.sequence + 1 == open_sequence && open_parts == 0;
+}
+
+bool HlsSnapshot::has_segment(uint64_t msn) const {
+  return ended || (last_sequence && *last_sequence >= msn);
+}
+
+bool HlsSnapshot::has_part(uint64_t msn, uint64_t part) const {
+  if (ended) return true;
+  if (last_sequence && msn <= *last_sequence) {
+    auto count = part_count(msn);
+    if (!count || part < *count) return true;  // listed, or old enough to be gone
+    // Past the end of a complete segment: the parts that follow are the next segment's.
+    part -= *count;
+    ++msn;
+    if (msn <= *last_sequence) return true;
+  }
+  return open_sequence > msn || (open_sequence == msn && open_parts > part);
+}
+
 HlsSegmenter::HlsSegmenter(HlsConfig config)
     : config_(sanitized(config)),
       // A zero target would cut at every keyframe; 0.1 s keeps segments sane even then.
       target_ticks_(std::max<int64_t>(seconds_to_ticks(config.segment_duration), 9000)),
       max_ticks_(std::max(seconds_to_ticks(config.max_segment_duration), target_ticks_)),
       playlist_(config_.window, rounded_extinf(config.segment_duration)),
-      snapshot_(std::make_shared<HlsSnapshot>()) {}
+      snapshot_(std::make_shared<HlsSnapshot>()),
+      waiters_(std::make_shared<PlaylistWaiters>(std::max<size_t>(config.max_waiters, 1))) {
+  waiters_->notify(snapshot_);
+  if (config_.variant != HlsVariant::Ts) {
+    cmaf_ = std::make_unique<CmafSegmenter>(config_);
+    cmaf_->on_publish = [this](std::shared_ptr<const HlsSnapshot> snap) {
+      commit(std::move(snap));
+    };
+    cmaf_->on_segment = [this](const HlsSegment& seg) {
+      if (on_segment) on_segment(seg);
+    };
+  }
+}
+
+HlsSegmenter::~HlsSegmenter() = default;
+
+void HlsSegmenter::set_clock(std::function<int64_t()> now_ms) {
+  if (cmaf_) cmaf_->set_clock(std::move(now_ms));
+}
 
 std::shared_ptr<const HlsSnapshot> HlsSegmenter::snapshot() const {
   std::lock_guard lock(snapshot_mutex_);
@@ -51,6 +159,7 @@ std::shared_ptr<const HlsSnapshot> HlsSegmenter::snapshot() const {
 }
 
 HlsSegmenterStats HlsSegmenter::stats() const {
+  if (cmaf_) return cmaf_->stats();
   HlsSegmenterStats s;
   s.segments = stat_segments_.load(std::memory_order_relaxed);
   s.forced_cuts = stat_forced_cuts_.load(std::memory_order_relaxed);
@@ -60,6 +169,7 @@ HlsSegmenterStats HlsSegmenter::stats() const {
 }
 
 void HlsSegmenter::start(const media::Tracks& tracks) {
+  if (cmaf_) return cmaf_->start(tracks);
   if (running_ && same_track(tracks.video, tracks_.video) &&
       same_track(tracks.audio, tracks_.audio)) {
     tracks_ = tracks;  // descriptive fields (frame rate) may have been refined
@@ -84,6 +194,7 @@ void HlsSegmenter::start(const media::Tracks& tracks) {
 }
 
 void HlsSegmenter::end() {
+  if (cmaf_) return cmaf_->end();
   if (!running_) return;
   running_ = false;
   playlist_.set_ended(true);
@@ -94,7 +205,13 @@ void HlsSegmenter::end() {
   }
 }
 
+void HlsSegmenter::push(const media::FramePtr& frame) {
+  if (cmaf_) return cmaf_->push(frame);
+  push(*frame);
+}
+
 void HlsSegmenter::push(const media::Frame& frame) {
+  if (cmaf_) return cmaf_->push(std::make_shared<const media::Frame>(frame));
   if (!running_ || !muxer_) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -207,11 +324,16 @@ void HlsSegmenter::publish() {
   snap->segments.assign(segments_.begin(), segments_.end());
   snap->media_sequence = playlist_.media_sequence();
   snap->ended = playlist_.ended();
-  std::shared_ptr<const HlsSnapshot> published = std::move(snap);
+  snap->tracks = tracks_;
+  commit(std::move(snap));
+}
+
+void HlsSegmenter::commit(std::shared_ptr<const HlsSnapshot> published) {
   {
     std::lock_guard lock(snapshot_mutex_);
     snapshot_ = published;
   }
+  waiters_->notify(published);
   if (on_snapshot) on_snapshot(published);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// HLS with MPEG-TS segments: cuts a stream's frames into segments at keyframes, keeps the last
-// few in memory and renders the media playlist. push()/start()/end() run on the stream's
-// thread; snapshot() may be called from any thread (the HTTP server's).
+// The HLS output of one stream: cuts its frames into segments at keyframes, keeps the last few
+// in memory and renders the media playlist. MPEG-TS segments here; fMP4 segments and LL-HLS
+// parts (variant fmp4 / ll) in CmafSegmenter, to which this class then hands every call.
+// push()/start()/end() run on the stream's thread; snapshot() may be called from any thread
+// (the HTTP server's).
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -21,7 +23,16 @@
 
 namespace firstmile::hls {
 
+enum class HlsVariant {
+  Ts,          // MPEG-TS segments, version 3 playlist
+  Fmp4,        // fMP4/CMAF segments with EXT-X-MAP, version 7, no parts
+  LowLatency,  // fMP4 + LL-HLS parts, blocking reloads, delta updates (version 9)
+};
+
 struct HlsConfig {
+  HlsVariant variant = HlsVariant::Ts;
+  double part_duration = 0.2;     // seconds, LL-HLS: EXT-X-PART-INF PART-TARGET
+  size_t max_waiters = 5000;      // blocking requests waiting on this stream at once
   double segment_duration = 2.0;  // seconds; a segment is cut at the first keyframe past it
   size_t window = 6;              // segments listed in the playlist
   size_t keep_extra = 2;  // segments kept in memory after leaving the playlist (slow clients)
@@ -40,6 +51,27 @@ struct HlsSegment {
   Buffer data;  // complete TS segment, starting with PAT and PMT
 };
 
+// LL-HLS: one part of a segment (RFC 8216bis 4.4.4.9); its bytes are a moof+mdat.
+struct HlsPart {
+  std::string name;  // "<name_prefix><sequence>.<index>.m4s"
+  uint64_t sequence = 0;
+  uint32_t index = 0;
+  int64_t duration_ms = 0;
+  bool independent = false;
+  Buffer data;
+};
+
+// fMP4: an init segment (ftyp+moov), the EXT-X-MAP of the segments that follow it.
+struct HlsInit {
+  std::string name;  // "<name_prefix>init.mp4", then "<name_prefix>init-<n>.mp4" per change
+  Buffer data;
+};
+
+struct HlsPartId {
+  uint64_t sequence = 0;
+  uint32_t index = 0;
+};
+
 // An immutable picture of the output: what the HTTP layer serves.
 struct HlsSnapshot {
   std::string playlist;  // empty before the first segment is complete
@@ -47,20 +79,59 @@ struct HlsSnapshot {
   std::vector<HlsSegment> segments;
   uint64_t media_sequence = 0;  // sequence of the first segment listed in the playlist
   bool ended = false;
+  media::Tracks tracks;  // what the segments carry (for the multivariant playlist)
+
+  // fMP4 and LL-HLS only (empty for TS).
+  HlsVariant variant = HlsVariant::Ts;
+  std::string name_prefix;
+  std::string delta_playlist;             // _HLS_skip=YES answer; empty when nothing can be skipped
+  std::string file_playlist;              // for the disk copy when it differs (no parts): LL only
+  std::vector<HlsInit> inits;             // still referenced, oldest first
+  std::vector<HlsPart> parts;             // of the last few segments and the open one, oldest first
+  uint32_t target_duration = 0;           // seconds, as announced
+  int64_t part_target_ms = 0;             // LL: PART-TARGET
+  std::optional<uint64_t> last_sequence;  // newest complete segment
+  uint64_t open_sequence = 0;             // the segment the next part belongs to
+  uint32_t open_parts = 0;                // parts of it made so far
 
   const HlsSegment* find(std::string_view name) const;
+  const HlsInit* find_init(std::string_view name) const;
+  const HlsPart* find_part(uint64_t sequence, uint32_t index) const;
+  // "<name_prefix><sequence>.<index>.m4s" -> its id, or nullopt for any other name.
+  std::optional<HlsPartId> parse_part_name(std::string_view name) const;
+  // Parts of a complete segment still listed with them; nullopt when unknown (evicted).
+  std::optional<uint32_t> part_count(uint64_t sequence) const;
+  // The part a request names. The preload hint names the next part of the open segment; when
+  // a keyframe ends that segment instead, the hinted name is the next segment's first part, so
+  // index == part_count(sequence) resolves to (sequence + 1, 0).
+  const HlsPart* resolve_part(HlsPartId id) const;
+  // The named part is not made yet but will be soon (next parts of the open segment, within
+  // the advance limit): a request for it may block.
+  bool part_pending(HlsPartId id) const;
+  // RFC 8216bis 6.2.5.2 conditions of a blocking playlist reload: segment `msn` (or a later
+  // one) is complete; part `part` of segment `msn` or a later part is listed.
+  bool has_segment(uint64_t msn) const;
+  bool has_part(uint64_t msn, uint64_t part) const;
+  // 6.2.5.2 Advance Part Limit: 3 / PART-TARGET (seconds) parts when it is under 1 s, else 3.
+  uint64_t advance_part_limit() const;
 };
 
 struct HlsSegmenterStats {
   uint64_t segments = 0;
   uint64_t forced_cuts = 0;  // cut at max_segment_duration without a keyframe
   uint64_t frames_dropped_waiting_keyframe = 0;
-  uint64_t frames_rejected = 0;  // the muxer refused them (codec, malformed payload)
+  uint64_t frames_rejected = 0;    // the muxer refused them (codec, malformed payload)
+  uint64_t parts = 0;              // LL-HLS parts made
+  uint64_t parts_over_target = 0;  // irregular frame timing made a part longer than PART-TARGET
 };
+
+class CmafSegmenter;
+class PlaylistWaiters;
 
 class HlsSegmenter {
  public:
   explicit HlsSegmenter(HlsConfig config = {});
+  ~HlsSegmenter();
 
   // Called when a segment is complete, on the stream's thread, after the snapshot that lists
   // it was published. Must not block (disk copies and webhooks queue their work).
@@ -75,11 +146,17 @@ class HlsSegmenter {
   // with the same ones (a repeated sequence header) it changes nothing.
   void start(const media::Tracks& tracks);
   void push(const media::Frame& frame);
+  void push(const media::FramePtr& frame);
   // The publisher left: closes the open segment; the playlist gets EXT-X-ENDLIST.
   void end();
 
   std::shared_ptr<const HlsSnapshot> snapshot() const;
   HlsSegmenterStats stats() const;
+  HlsVariant variant() const { return config_.variant; }
+  // Blocking LL-HLS requests wait here; woken by every published snapshot. Any thread.
+  PlaylistWaiters& waiters() const { return *waiters_; }
+  // Wall clock (Unix ms) for EXT-X-PROGRAM-DATE-TIME of fMP4 segments; tests pin it.
+  void set_clock(std::function<int64_t()> now_ms);
 
  private:
   struct OpenSegment {
@@ -100,6 +177,8 @@ class HlsSegmenter {
   void close_segment(int64_t duration_ticks);
   int64_t average_frame_interval(const OpenSegment& s) const;
   void publish();
+  // Stores a snapshot, wakes the waiters it satisfies, calls on_snapshot.
+  void commit(std::shared_ptr<const HlsSnapshot> snapshot);
 
   HlsConfig config_;
   int64_t target_ticks_;
@@ -115,6 +194,8 @@ class HlsSegmenter {
 
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const HlsSnapshot> snapshot_;
+  std::shared_ptr<PlaylistWaiters> waiters_;
+  std::unique_ptr<CmafSegmenter> cmaf_;  // variant fmp4 or ll
 
   std::atomic<uint64_t> stat_segments_{0};
   std::atomic<uint64_t> stat_forced_cuts_{0};

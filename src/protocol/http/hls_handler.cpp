@@ -1,5 +1,12 @@
+#include <boost/asio/this_coro.hpp>
+
+#include <charconv>
+
 #include "control/control_plane.hpp"
+#include "format/query_string.hpp"
 #include "media/stream_name.hpp"
+#include "output/hls/multivariant.hpp"
+#include "output/hls/playlist_waiters.hpp"
 #include "output/hls/segmenter.hpp"
 #include "protocol/http/handlers.hpp"
 
@@ -9,9 +16,79 @@ namespace {
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
+
+// Appends the query to one URI: '?' or '&' depending on whether it has one already.
+void append_uri_query(std::string& out, std::string_view uri, const std::string& query) {
+  out.append(uri);
+  out.push_back(uri.find('?') == std::string_view::npos ? '?' : '&');
+  out.append(query);
+}
+
+// The LL-HLS delivery directives of a playlist request (RFC 8216bis 6.2.5).
+struct Directives {
+  std::optional<uint64_t> msn, part;
+  bool skip = false;
+};
+
+// A decimal-integer (RFC 8216bis 4.2): digits only. Bounded well below 2^64 so that msn + 2
+// and part arithmetic cannot overflow.
+std::optional<uint64_t> parse_directive_number(std::string_view s) {
+  if (s.empty() || s.size() > 15) return std::nullopt;
+  uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Result<Directives> parse_directives(const std::string& query) {
+  Directives d;
+  if (query.empty()) return d;
+  auto params = format::parse_query(query);
+  if (!params) return wrap("malformed query", params.error());
+  if (auto v = format::query_value(*params, "_HLS_msn")) {
+    d.msn = parse_directive_number(*v);
+    if (!d.msn) return fail("_HLS_msn is not a decimal integer under 10^15");
+  }
+  if (auto v = format::query_value(*params, "_HLS_part")) {
+    d.part = parse_directive_number(*v);
+    if (!d.part) return fail("_HLS_part is not a decimal integer under 10^15");
+    // 6.2.5.2: "_HLS_part ... without an _HLS_msn parameter ... the server MUST return 400".
+    if (!d.msn) return fail("_HLS_part without _HLS_msn");
+  }
+  if (auto v = format::query_value(*params, "_HLS_skip")) {
+    // 6.2.5.1: YES skips segments; v2 also date ranges, of which we have none.
+    if (*v != "YES" && *v != "v2") return fail("_HLS_skip must be YES or v2");
+    d.skip = true;
+  }
+  return d;
+}
+
+std::chrono::milliseconds blocking_timeout(const hls::HlsSnapshot& snap) {
+  // 6.2.5.2: a request that cannot be answered within three target durations gets 503.
+  return std::chrono::milliseconds(int64_t{3000} * std::max<uint32_t>(snap.target_duration, 1));
+}
+
+BufferResponse media_response(const Request& req, const Buffer& data, const char* content_type,
+                              const char* visibility, const HttpConfig& cfg) {
+  BufferResponse out;
+  out.header.result(bhttp::status::ok);
+  out.header.version(req.version());
+  out.header.set(bhttp::field::server, "firstmile/" FIRSTMILE_VERSION);
+  out.header.set(bhttp::field::content_type, content_type);
+  // Names are unique per stream instance (and per init generation): the bytes never change.
+  out.header.set(bhttp::field::cache_control,
+                 std::string(visibility) + ", max-age=86400, immutable");
+  add_cors(out.header, cfg);
+  out.header.keep_alive(req.keep_alive());
+  out.header.content_length(data.size());
+  out.body = data;
+  return out;
+}
+
 }  // namespace
 
-// Appends `query` to every URI line of a playlist (lines not starting with '#').
+// Appends `query` to every URI of a playlist: URI lines (not starting with '#') and the
+// URI="..." attribute of tags (EXT-X-MAP, EXT-X-PART, EXT-X-PRELOAD-HINT).
 std::string with_query(const std::string& playlist, const std::string& query) {
   std::string out;
   out.reserve(playlist.size() + 64 * 8);
@@ -20,16 +97,33 @@ std::string with_query(const std::string& playlist, const std::string& query) {
     size_t eol = playlist.find('\n', pos);
     if (eol == std::string::npos) eol = playlist.size();
     std::string_view line(playlist.data() + pos, eol - pos);
-    out.append(line);
-    if (!line.empty() && line[0] != '#') out.append("?").append(query);
+    if (line.empty()) {
+    } else if (line[0] != '#') {
+      append_uri_query(out, line, query);
+    } else {
+      constexpr std::string_view kUri = "URI=\"";
+      size_t at = line.find(kUri);
+      // An attribute name starts the list or follows a ',' (not "...-URI=").
+      while (at != std::string_view::npos && line[at - 1] != ':' && line[at - 1] != ',')
+        at = line.find(kUri, at + 1);
+      const size_t close = at == std::string_view::npos ? at : line.find('"', at + kUri.size());
+      if (close == std::string_view::npos) {
+        out.append(line);
+      } else {
+        out.append(line.substr(0, at + kUri.size()));
+        append_uri_query(out, line.substr(at + kUri.size(), close - at - kUri.size()), query);
+        out.append(line.substr(close));
+      }
+    }
     if (eol < playlist.size()) out.push_back('\n');
     pos = eol + 1;
   }
   return out;
 }
 
-std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Request& req,
-                                                  const HlsRequest& hls) {
+asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext& ctx,
+                                                                   const Request& req,
+                                                                   const HlsRequest& hls) {
   const auto& app = hls.app;
   const auto& name = hls.name;
   const auto& file = hls.file;
@@ -37,55 +131,162 @@ std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Requ
   auto max = ctx.config.stream.max_name_length;
   if (!media::valid_name(app, max) || !media::valid_name(name, max) ||
       !media::valid_name(file, max)) {
-    return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
+    co_return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
   }
   bool playlist = file == "index.m3u8";
-  bool segment = ends_with(file, ".ts");
-  if (!playlist && !segment)
-    return make_error(req, bhttp::status::not_found, "no such resource", cfg);
+  bool master = file == "master.m3u8";
+  bool ts_segment = ends_with(file, ".ts");
+  bool m4s = ends_with(file, ".m4s");
+  bool init = ends_with(file, ".mp4");
+  if (!playlist && !master && !ts_segment && !m4s && !init)
+    co_return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 
   auto stream = ctx.registry.find(app, name);
-  if (!stream) return make_error(req, bhttp::status::not_found, "stream not found", cfg);
-  if (!stream->hls()) return make_error(req, bhttp::status::not_found, "HLS is disabled", cfg);
-  auto snap = stream->hls()->snapshot();
+  if (!stream) co_return make_error(req, bhttp::status::not_found, "stream not found", cfg);
+  auto segmenter = stream->hls();
+  if (!segmenter) co_return make_error(req, bhttp::status::not_found, "HLS is disabled", cfg);
+  auto snap = segmenter->snapshot();
   if (!snap || snap->playlist.empty()) {
-    return make_error(req, bhttp::status::not_found, "stream has no HLS segment yet", cfg);
+    co_return make_error(req, bhttp::status::not_found, "stream has no HLS segment yet", cfg);
   }
+  const bool low_latency = snap->variant == hls::HlsVariant::LowLatency;
 
   const char* visibility = hls.private_cache ? "private" : "public";
+  if (master) {
+    // The multivariant playlist: one variant today (this stream's media playlist), measured
+    // from the segments in memory; the transcoding ladder adds its renditions here.
+    std::vector<hls::SegmentSize> sizes;
+    for (const auto& seg : snap->segments)
+      sizes.push_back({seg.data.size(), seg.duration});
+    auto variant = hls::describe_variant("index.m3u8", snap->tracks, sizes, 0);
+    auto text = hls::render_multivariant({variant});
+    auto res =
+        make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl",
+                      hls.forward_query.empty() ? text : with_query(text, hls.forward_query), cfg);
+    res.set(bhttp::field::cache_control, std::string(visibility) + ", max-age=2");
+    co_return res;
+  }
   if (playlist) {
-    auto res = make_response(
-        req, bhttp::status::ok, "application/vnd.apple.mpegurl",
-        hls.forward_query.empty() ? snap->playlist : with_query(snap->playlist, hls.forward_query),
-        cfg);
-    // A live playlist changes every segment: a CDN may hold it for about half a segment at
-    // most. An ended one is final until a reconnect; still keep it short.
-    auto max_age =
-        snap->ended ? 2 : std::max(1, static_cast<int>(ctx.config.hls.segment_duration / 2));
+    Directives d;
+    bool blocking = false;
+    if (low_latency) {
+      // Only an LL-HLS playlist announces delivery directives; the others ignore the query
+      // as they always did.
+      auto parsed = parse_directives(hls.query);
+      if (!parsed)
+        co_return make_error(req, bhttp::status::bad_request, parsed.error().message, cfg);
+      d = *parsed;
+      blocking = d.msn.has_value();
+    }
+    if (blocking) {
+      // 6.2.5.2: "If the _HLS_msn is greater than the Media Sequence Number of the last Media
+      // Segment in the current Playlist plus two, or if the _HLS_part exceeds the last Partial
+      // Segment in the current Playlist by the Advance Part Limit, then the server SHOULD
+      // immediately return Bad Request".
+      const uint64_t last = snap->last_sequence ? *snap->last_sequence : 0;
+      if (*d.msn > last + 2) {
+        co_return make_error(req, bhttp::status::bad_request,
+                             "_HLS_msn is more than two segments past the playlist", cfg);
+      }
+      if (d.part) {
+        const uint64_t limit = snap->advance_part_limit();
+        const bool too_far =
+            (*d.msn == snap->open_sequence && *d.part > snap->open_parts + limit) ||
+            (*d.msn > snap->open_sequence && *d.part > limit);
+        if (too_far) {
+          co_return make_error(req, bhttp::status::bad_request,
+                               "_HLS_part is past the advance part limit", cfg);
+        }
+      }
+      const uint64_t msn = *d.msn;
+      const std::optional<uint64_t> part = d.part;
+      hls::PlaylistWaiters::Predicate ready = [msn, part](const hls::HlsSnapshot& s) {
+        return part ? s.has_part(msn, *part) : s.has_segment(msn);
+      };
+      auto wait = segmenter->waiters().wait(std::move(ready), blocking_timeout(*snap));
+      auto result = co_await std::move(wait);
+      if (result.outcome == hls::PlaylistWaiters::Outcome::Full) {
+        co_return make_error(req, bhttp::status::service_unavailable,
+                             "too many blocking playlist requests on this stream", cfg);
+      }
+      if (result.outcome == hls::PlaylistWaiters::Outcome::TimedOut) {
+        co_return make_error(req, bhttp::status::service_unavailable,
+                             "the requested segment or part did not appear within three target "
+                             "durations",
+                             cfg);
+      }
+      snap = result.snapshot;
+    }
+    const std::string& text =
+        d.skip && !snap->delta_playlist.empty() ? snap->delta_playlist : snap->playlist;
+    auto res =
+        make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl",
+                      hls.forward_query.empty() ? text : with_query(text, hls.forward_query), cfg);
+    int max_age;
+    if (blocking && !snap->ended) {
+      // The URL names one version of the playlist (_HLS_msn/_HLS_part/_HLS_skip are part of
+      // it), so a CDN may keep the answer and give it to every player asking the same: for as
+      // long as anyone can ask, the playlist window.
+      max_age = static_cast<int>(6 * std::max<uint32_t>(snap->target_duration, 1));
+    } else if (low_latency) {
+      max_age = snap->ended ? 2 : 1;  // a live LL playlist changes every part
+    } else {
+      // A live playlist changes every segment: a CDN may hold it for about half a segment at
+      // most. An ended one is final until a reconnect; still keep it short.
+      max_age =
+          snap->ended ? 2 : std::max(1, static_cast<int>(ctx.config.hls.segment_duration / 2));
+    }
     res.set(bhttp::field::cache_control,
             std::string(visibility) + ", max-age=" + std::to_string(max_age));
-    return res;
+    co_return res;
   }
-  const auto* seg = snap->find(file);
-  if (seg && stream->note_hls_client(hls.client))
+
+  if (init) {
+    const auto* i = snap->find_init(file);
+    if (!i) co_return make_error(req, bhttp::status::not_found, "init segment not found", cfg);
+    co_return media_response(req, i->data, "video/mp4", visibility, cfg);
+  }
+
+  const Buffer* data = nullptr;
+  if (const auto* seg = snap->find(file)) {
+    data = &seg->data;
+  } else if (m4s && low_latency) {
+    auto id = snap->parse_part_name(file);
+    if (id && !snap->resolve_part(*id) && snap->part_pending(*id)) {
+      // A part not made yet (the preload hint): wait for it (RFC 8216bis 6.2.6: a server
+      // SHOULD block a request for a hinted resource until it is available).
+      const hls::HlsPartId want = *id;
+      hls::PlaylistWaiters::Predicate ready = [want](const hls::HlsSnapshot& s) {
+        return s.resolve_part(want) != nullptr || !s.part_pending(want);
+      };
+      auto wait = segmenter->waiters().wait(std::move(ready), blocking_timeout(*snap));
+      auto result = co_await std::move(wait);
+      if (result.outcome == hls::PlaylistWaiters::Outcome::Full) {
+        co_return make_error(req, bhttp::status::service_unavailable,
+                             "too many blocking part requests on this stream", cfg);
+      }
+      if (result.outcome == hls::PlaylistWaiters::Outcome::TimedOut) {
+        co_return make_error(req, bhttp::status::service_unavailable,
+                             "the part did not appear within three target durations", cfg);
+      }
+      snap = result.snapshot;
+    }
+    if (id) {
+      if (const auto* p = snap->resolve_part(*id)) data = &p->data;
+    }
+  }
+  // A viewer is counted at its first media fetch (LL-HLS players may fetch parts only).
+  if (data && stream->note_hls_client(hls.client))
     ctx.control.hls_client_started(*stream, hls.client, hls.query);
-  if (!seg)
-    return make_error(req, bhttp::status::not_found, "segment not found (expired or not yet made)",
-                      cfg);
-  BufferResponse out;
-  out.header.result(bhttp::status::ok);
-  out.header.version(req.version());
-  out.header.set(bhttp::field::server, "firstmile/" FIRSTMILE_VERSION);
-  out.header.set(bhttp::field::content_type, "video/mp2t");
-  // Segment names are unique per stream instance, so a segment never changes once listed.
-  out.header.set(bhttp::field::cache_control,
-                 std::string(visibility) + ", max-age=86400, immutable");
-  add_cors(out.header, cfg);
-  out.header.keep_alive(req.keep_alive());
-  out.header.content_length(seg->data.size());
-  out.body = seg->data;
-  if (req.method() != bhttp::verb::head) stream->add_hls_bytes(seg->data.size());
-  return out;
+  if (!data) {
+    co_return make_error(req, bhttp::status::not_found,
+                         m4s ? "segment or part not found (evicted, or not made yet)"
+                             : "segment not found (expired or not yet made)",
+                         cfg);
+  }
+  auto out = media_response(req, *data, ts_segment ? "video/mp2t" : "video/mp4", visibility, cfg);
+  if (req.method() != bhttp::verb::head) stream->add_hls_bytes(data->size());
+  co_return out;
 }
 
 }  // namespace firstmile::http
