@@ -2,6 +2,7 @@
 // Request handlers of the HTTP server, one per concern.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <optional>
 #include <string>
@@ -28,9 +29,34 @@ struct HlsRequest {
   bool private_cache = false;  // play auth is on: a shared cache must not keep the answer
 };
 
-// GET/HEAD /{app}/{stream}/index.m3u8 and /{app}/{stream}/{segment}.ts, once play auth passed.
-std::variant<Response, BufferResponse> handle_hls(ServerContext& ctx, const Request& req,
-                                                  const HlsRequest& hls);
+// GET/HEAD /{app}/{stream}/index.m3u8, {segment}.ts, and for fMP4 {init}.mp4, {segment}.m4s
+// and LL-HLS {segment}.{part}.m4s, once play auth passed. A blocking LL-HLS request
+// (_HLS_msn, or a part not made yet) suspends here until the stream publishes it.
+boost::asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext& ctx,
+                                                                          const Request& req,
+                                                                          const HlsRequest& hls);
+
+struct DashRequest {
+  std::string app, name;
+  std::string file;            // "index.mpd", or the file under dash/
+  std::string client;          // the requester's address (without port)
+  std::string host;            // the Host header, for the absolute UTCTiming URL
+  std::string forward_query;   // appended to segment URLs in the MPD (signed URLs)
+  bool private_cache = false;  // play auth is on: a shared cache must not keep the answer
+};
+
+// GET/HEAD /{app}/{stream}/index.mpd and /{app}/{stream}/dash/{init or segment}, once play auth
+// passed. Writes the response itself: a request for the segment being produced is answered at
+// once with Transfer-Encoding: chunked, chunk by chunk as the stream makes them (low-latency
+// DASH). Returns whether the connection may be kept.
+boost::asio::awaitable<bool> serve_dash(ServerContext& ctx, boost::beast::tcp_stream& stream,
+                                        const Request& req, const DashRequest& dash);
+
+// GET /time: the server's clock as xs:dateTime (the MPD's UTCTiming http-iso source).
+Response dash_time_response(const Request& req, const HttpConfig& cfg);
+
+// Appends `query` to every URI of a playlist (URI lines and URI="..." tag attributes).
+std::string with_query(const std::string& playlist, const std::string& query);
 
 // /api/v1/... ; runs on the caller's worker, visiting streams on their own executors.
 // `client` is the requester's address (for the loopback rule when no API token is set).

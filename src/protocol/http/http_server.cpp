@@ -176,6 +176,39 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
             LogExceptions{ctx_.log, "http-flv session"});
         co_return;
       }
+    } else if (segments->size() == 1 && (*segments)[0] == "time") {
+      response = dash_time_response(req, cfg);
+    } else if ((segments->size() == 3 && (*segments)[2] == "index.mpd") ||
+               (segments->size() == 4 && (*segments)[2] == "dash")) {
+      // MPEG-DASH: the MPD beside the HLS playlist, its segments under dash/.
+      const auto& app = (*segments)[0];
+      const auto& name = (*segments)[1];
+      auto query = query_of(req.target());
+      auto max = ctx_.config.stream.max_name_length;
+      std::optional<control::AccessDecision> decision;
+      if (media::valid_name(app, max) && media::valid_name(name, max)) {
+        // Same per-address decision cache as HLS: players fetch every chunk and MPD reload.
+        auto task =
+            ctx_.control.authorize_play(control::AccessRequest{"hls", app, name, query, peer});
+        decision = co_await std::move(task);
+      }
+      if (decision && !decision->allowed) {
+        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
+                              decision->reason, cfg);
+      } else {
+        bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
+        DashRequest dr{app,
+                       name,
+                       segments->back(),
+                       client,
+                       std::string(req[bhttp::field::host]),
+                       signed_urls ? forwarded_query(query) : std::string(),
+                       ctx_.control.config()->auth.play != PlayAuth::Off};
+        auto task = serve_dash(ctx_, stream, req, dr);
+        bool keep = co_await std::move(task);
+        if (!keep) break;
+        continue;
+      }
     } else if (segments->size() == 3) {
       const auto& app = (*segments)[0];
       const auto& name = (*segments)[1];
@@ -199,7 +232,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
                       query,
                       signed_urls ? forwarded_query(query) : std::string(),
                       ctx_.control.config()->auth.play != PlayAuth::Off};
-        auto result = handle_hls(ctx_, req, hr);
+        auto task = handle_hls(ctx_, req, hr);
+        auto result = co_await std::move(task);
         if (auto* r = std::get_if<Response>(&result))
           response = std::move(*r);
         else

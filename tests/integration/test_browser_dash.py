@@ -1,0 +1,97 @@
+"""dash.js in headless Chromium plays the server's MPEG-DASH output (low-latency, chunked) while
+ffmpeg publishes H.264/AAC over RTMP. See tests/browser/play_dash.mjs."""
+import json
+import os
+import signal
+import subprocess
+import unittest
+
+import browser_player
+import harness
+from harness import Server, publish
+
+PLAY_SECONDS = 10
+CLIP_SECONDS = 40  # covers server start, the first segments, player start and PLAY_SECONDS
+WIDTH, HEIGHT = 640, 360
+
+
+def play_dash(source_dir, url, log_path, seconds=PLAY_SECONDS, start_timeout=20, settings=None):
+    """Runs play_dash.mjs; returns (exit status, report or None, stderr). Bounded, stopped by PID."""
+    cmd = ["node", os.path.join(browser_player.browser_dir(source_dir), "play_dash.mjs"), "--url", url,
+           "--seconds", str(seconds), "--start-timeout", str(start_timeout), "--chromium", browser_player.CHROMIUM]
+    if settings:
+        cmd += ["--dash-settings", json.dumps(settings)]
+    with open(log_path + ".stderr", "w") as err:
+        proc = subprocess.Popen(cmd, cwd=browser_player.browser_dir(source_dir), stdout=subprocess.PIPE,
+                                stderr=err, stdin=subprocess.DEVNULL, text=True)
+        try:
+            out, _ = proc.communicate(timeout=seconds + start_timeout + 40)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)  # play_dash.mjs then kills its Chromium's group
+            try:
+                out, _ = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, _ = proc.communicate(timeout=5)
+    with open(log_path, "w") as f:
+        f.write(out or "")
+    with open(log_path + ".stderr", errors="replace") as f:
+        stderr = f.read()
+    report = None
+    for line in reversed((out or "").splitlines()):
+        if line.startswith("{"):
+            try:
+                report = json.loads(line)
+            except ValueError:
+                pass
+            break
+    return proc.returncode, report, stderr
+
+
+class BrowserDash(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        missing = browser_player.missing_prerequisites(harness.ARGS.source_dir)
+        if not missing and not os.path.isdir(os.path.join(browser_player.browser_dir(harness.ARGS.source_dir),
+                                                          "node_modules", "dashjs")):
+            missing = "missing tests/browser/node_modules/dashjs (run scripts/setup.sh test)"
+        if missing:
+            raise AssertionError(f"browser tests: {missing}")
+        cls.clip = harness.make_clip(seconds=CLIP_SECONDS, size=f"{WIDTH}x{HEIGHT}", rate=30, gop=30)
+
+    def test_dashjs_plays_low_latency(self):
+        srv = Server("browser-dash", hls_segment=1.0,
+                     config_extra="dash:\n  enabled: true\n  low_latency: true\n  chunk_duration: 0.25\n")
+        srv.__enter__()
+        self.addCleanup(srv.stop)
+        pub = publish(srv, "live/browser", self.clip, os.path.join(srv.dir, "publish.log"), timeout=CLIP_SECONDS + 30)
+        self.addCleanup(pub.stop)
+        srv.wait_for(lambda: srv.http_get("/live/browser/index.mpd")[0] == 200, timeout=15, what="MPD")
+        status, r, stderr = play_dash(harness.ARGS.source_dir, srv.http_url("/live/browser/index.mpd"),
+                                      os.path.join(srv.dir, "play.json"))
+        self.assertIsNotNone(r, f"play_dash.mjs exit {status}, no report: {stderr[-2000:]}")
+        msg = browser_player.brief(r)
+        print(f"\ndash.js {r.get('dash_version')}: live latency median {r['latency']['median']} s "
+              f"(p90 {r['latency']['p90']}, target {r.get('target_latency')}), longest stall "
+              f"{r['longest_stall_events']} s, low-latency mode {r.get('low_latency_mode')}, "
+              f"segments {r.get('segments_loaded')}", flush=True)
+        self.assertEqual(status, 0, f"play_dash.mjs exit {status}: {msg}\n{stderr[-1000:]}")
+        self.assertTrue(r["started"], msg)
+        self.assertTrue(r["dynamic"], msg)
+        self.assertEqual(r["fatal_errors"], 0, msg)
+        self.assertGreaterEqual(r["played_seconds"], PLAY_SECONDS - 0.5, msg)
+        self.assertGreaterEqual(r["current_time_advanced"], r["played_seconds"] - 2, msg)
+        self.assertLess(r["longest_stall_events"], 1.0, msg)
+        self.assertLess(r["longest_stall_frozen"], 1.0, msg)
+        self.assertEqual((r["video_width"], r["video_height"]), (WIDTH, HEIGHT), msg)
+        codecs = {t["type"]: t["codec"] for t in r["tracks"]}
+        self.assertIn("avc1.", codecs.get("video", ""), msg)
+        self.assertIn("mp4a.40.2", codecs.get("audio", ""), msg)
+        self.assertGreater(r["segments_loaded"]["video"], 0, msg)
+        self.assertGreater(r["segments_loaded"]["audio"], 0, msg)
+        self.assertIsNotNone(r["latency"]["median"], msg)
+        self.assertTrue(pub.proc.poll() is None, "publisher ended before playback did: " + pub.output()[-1000:])
+
+
+if __name__ == "__main__":
+    harness.main()
