@@ -1,6 +1,6 @@
 #include "output/dash/dash_snapshot.hpp"
 
-#include <charconv>
+#include "protocol/http/wire/media_request.hpp"
 
 namespace firstmile::dash {
 
@@ -34,18 +34,9 @@ const DashRepresentation* DashSnapshot::find_init(std::string_view name) const {
 
 std::optional<std::pair<std::string, uint64_t>> DashSnapshot::parse_media_name(
     std::string_view name) const {
-  constexpr std::string_view kExt = ".m4s";
-  if (name.size() < name_prefix.size() + 3 + kExt.size()) return std::nullopt;
-  if (name.substr(0, name_prefix.size()) != name_prefix) return std::nullopt;
-  if (name.substr(name.size() - kExt.size()) != kExt) return std::nullopt;
-  name = name.substr(name_prefix.size(), name.size() - name_prefix.size() - kExt.size());
-  if (name.size() < 3 || (name[0] != 'v' && name[0] != 'a') || name[1] != '-') return std::nullopt;
-  auto digits = name.substr(2);
-  if (digits.size() > 15) return std::nullopt;
-  uint64_t n = 0;
-  auto r = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (r.ec != std::errc() || r.ptr != digits.data() + digits.size()) return std::nullopt;
-  return std::make_pair(std::string(1, name[0]), n);
+  auto parsed = http::parse_dash_media_name(name, name_prefix);
+  if (!parsed) return std::nullopt;
+  return std::make_pair(std::string(1, parsed->kind), parsed->number);
 }
 
 bool DashSnapshot::playable() const {

@@ -1,12 +1,12 @@
 #include "output/hls/segmenter.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <utility>
 
 #include "output/hls/cmaf_segmenter.hpp"
 #include "output/hls/playlist_waiters.hpp"
+#include "protocol/http/wire/media_request.hpp"
 
 namespace firstmile::hls {
 
@@ -56,27 +56,9 @@ const HlsPart* HlsSnapshot::find_part(uint64_t sequence, uint32_t index) const {
 }
 
 std::optional<HlsPartId> HlsSnapshot::parse_part_name(std::string_view name) const {
-  constexpr std::string_view kExt = ".m4s";
-  if (name.size() <= name_prefix.size() + kExt.size() ||
-      name.substr(0, name_prefix.size()) != name_prefix ||
-      name.substr(name.size() - kExt.size()) != kExt) {
-    return std::nullopt;
-  }
-  std::string_view rest =
-      name.substr(name_prefix.size(), name.size() - name_prefix.size() - kExt.size());
-  const size_t dot = rest.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size() || dot > 19 ||
-      rest.size() - dot - 1 > 9) {
-    return std::nullopt;
-  }
-  HlsPartId id;
-  auto a = std::from_chars(rest.data(), rest.data() + dot, id.sequence);
-  auto b = std::from_chars(rest.data() + dot + 1, rest.data() + rest.size(), id.index);
-  if (a.ec != std::errc() || a.ptr != rest.data() + dot || b.ec != std::errc() ||
-      b.ptr != rest.data() + rest.size()) {
-    return std::nullopt;
-  }
-  return id;
+  auto id = http::parse_part_name(name, name_prefix);
+  if (!id) return std::nullopt;
+  return HlsPartId{id->sequence, id->index};
 }
 
 std::optional<uint32_t> HlsSnapshot::part_count(uint64_t sequence) const {

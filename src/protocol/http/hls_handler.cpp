@@ -1,7 +1,5 @@
 #include <boost/asio/this_coro.hpp>
 
-#include <charconv>
-
 #include "control/control_plane.hpp"
 #include "format/query_string.hpp"
 #include "media/stream_name.hpp"
@@ -9,6 +7,7 @@
 #include "output/hls/playlist_waiters.hpp"
 #include "output/hls/segmenter.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/wire/media_request.hpp"
 
 namespace firstmile::http {
 
@@ -22,45 +21,6 @@ void append_uri_query(std::string& out, std::string_view uri, const std::string&
   out.append(uri);
   out.push_back(uri.find('?') == std::string_view::npos ? '?' : '&');
   out.append(query);
-}
-
-// The LL-HLS delivery directives of a playlist request (RFC 8216bis 6.2.5).
-struct Directives {
-  std::optional<uint64_t> msn, part;
-  bool skip = false;
-};
-
-// A decimal-integer (RFC 8216bis 4.2): digits only. Bounded well below 2^64 so that msn + 2
-// and part arithmetic cannot overflow.
-std::optional<uint64_t> parse_directive_number(std::string_view s) {
-  if (s.empty() || s.size() > 15) return std::nullopt;
-  uint64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-Result<Directives> parse_directives(const std::string& query) {
-  Directives d;
-  if (query.empty()) return d;
-  auto params = format::parse_query(query);
-  if (!params) return wrap("malformed query", params.error());
-  if (auto v = format::query_value(*params, "_HLS_msn")) {
-    d.msn = parse_directive_number(*v);
-    if (!d.msn) return fail("_HLS_msn is not a decimal integer under 10^15");
-  }
-  if (auto v = format::query_value(*params, "_HLS_part")) {
-    d.part = parse_directive_number(*v);
-    if (!d.part) return fail("_HLS_part is not a decimal integer under 10^15");
-    // 6.2.5.2: "_HLS_part ... without an _HLS_msn parameter ... the server MUST return 400".
-    if (!d.msn) return fail("_HLS_part without _HLS_msn");
-  }
-  if (auto v = format::query_value(*params, "_HLS_skip")) {
-    // 6.2.5.1: YES skips segments; v2 also date ranges, of which we have none.
-    if (*v != "YES" && *v != "v2") return fail("_HLS_skip must be YES or v2");
-    d.skip = true;
-  }
-  return d;
 }
 
 std::chrono::milliseconds blocking_timeout(const hls::HlsSnapshot& snap) {
@@ -167,12 +127,12 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
     co_return res;
   }
   if (playlist) {
-    Directives d;
+    LlHlsDirectives d;
     bool blocking = false;
     if (low_latency) {
       // Only an LL-HLS playlist announces delivery directives; the others ignore the query
       // as they always did.
-      auto parsed = parse_directives(hls.query);
+      auto parsed = parse_ll_hls_directives(hls.query);
       if (!parsed)
         co_return make_error(req, bhttp::status::bad_request, parsed.error().message, cfg);
       d = *parsed;
