@@ -364,7 +364,7 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
   });
 }
 
-void SrtServer::finish(const std::shared_ptr<Publisher>& p, const std::string& reason) {
+void SrtServer::finish(std::shared_ptr<Publisher> p, const std::string& reason) {
   srt_epoll_remove_usock(epoll_, p->sock);
   p->link.sample(p->sock, SrtRole::Publisher);  // final counters, while libsrt still has them
   srt_close(p->sock);
@@ -469,7 +469,8 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
   }
 }
 
-void SrtServer::finish_player(const std::shared_ptr<SrtPlayer>& p, const std::string& reason) {
+void SrtServer::finish_player(std::shared_ptr<SrtPlayer> p, const std::string& reason) {
+  // By value: callers pass the players_ entry itself, which the erase below destroys.
   srt_epoll_remove_usock(epoll_, p->socket());
   p->link().sample(p->socket(), SrtRole::Player);
   // A player ended by its stream is closing on its own, sending what libsrt still holds.

@@ -51,10 +51,10 @@ class SrtServer {
   void run();
   void accept_callers();
   void read(const std::shared_ptr<Publisher>& p);
-  void finish(const std::shared_ptr<Publisher>& p, const std::string& reason);
+  void finish(std::shared_ptr<Publisher> p, const std::string& reason);
   void authorize(std::shared_ptr<Publisher> p);
   // Players (srt_player.hpp): authorized off this thread, then attached on their stream's worker.
-  void finish_player(const std::shared_ptr<SrtPlayer>& p, const std::string& reason);
+  void finish_player(std::shared_ptr<SrtPlayer> p, const std::string& reason);
   boost::asio::awaitable<void> authorize_player(std::shared_ptr<SrtPlayer> p);
   void sweep();
   void sample_links();
