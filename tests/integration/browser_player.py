@@ -1,5 +1,5 @@
-"""Runs tests/browser/play.mjs (hls.js in the system's headless Chromium) and returns its report.
-Shared by tests/integration/test_browser_hls.py and bench/hls_latency.py."""
+"""Runs tests/browser/play.mjs (hls.js in the system's headless Chromium) and returns its report;
+run_script() serves play_dash.mjs too. Shared by the browser tests and bench/hls_latency.py."""
 import json
 import os
 import shutil
@@ -39,14 +39,19 @@ def play(source_dir, url, log_path, seconds=10, low_latency=False, start_timeout
            "--chromium", CHROMIUM]
     if hls_config:
         cmd += ["--hls-config", json.dumps(hls_config)]
-    limit = seconds + start_timeout + 40
+    return run_script(source_dir, cmd, log_path, seconds + start_timeout + 40)
+
+
+def run_script(source_dir, cmd, log_path, limit):
+    """Runs a browser script (play.mjs, play_dash.mjs) bounded by `limit` seconds and stopped by
+    PID; its last JSON line is the report. Returns (exit status, report dict or None, stderr)."""
     with open(log_path + ".stderr", "w") as err:
         proc = subprocess.Popen(cmd, cwd=browser_dir(source_dir), stdout=subprocess.PIPE, stderr=err,
                                 stdin=subprocess.DEVNULL, text=True)
         try:
             out, _ = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
-            # SIGTERM first: play.mjs then kills its Chromium's process group.
+            # SIGTERM first: the script then kills its Chromium's process group.
             proc.send_signal(signal.SIGTERM)
             try:
                 out, _ = proc.communicate(timeout=5)

@@ -2,8 +2,6 @@
 ffmpeg publishes H.264/AAC over RTMP. See tests/browser/play_dash.mjs."""
 import json
 import os
-import signal
-import subprocess
 import unittest
 
 import browser_player
@@ -21,31 +19,7 @@ def play_dash(source_dir, url, log_path, seconds=PLAY_SECONDS, start_timeout=20,
            "--seconds", str(seconds), "--start-timeout", str(start_timeout), "--chromium", browser_player.CHROMIUM]
     if settings:
         cmd += ["--dash-settings", json.dumps(settings)]
-    with open(log_path + ".stderr", "w") as err:
-        proc = subprocess.Popen(cmd, cwd=browser_player.browser_dir(source_dir), stdout=subprocess.PIPE,
-                                stderr=err, stdin=subprocess.DEVNULL, text=True)
-        try:
-            out, _ = proc.communicate(timeout=seconds + start_timeout + 40)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)  # play_dash.mjs then kills its Chromium's group
-            try:
-                out, _ = proc.communicate(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, _ = proc.communicate(timeout=5)
-    with open(log_path, "w") as f:
-        f.write(out or "")
-    with open(log_path + ".stderr", errors="replace") as f:
-        stderr = f.read()
-    report = None
-    for line in reversed((out or "").splitlines()):
-        if line.startswith("{"):
-            try:
-                report = json.loads(line)
-            except ValueError:
-                pass
-            break
-    return proc.returncode, report, stderr
+    return browser_player.run_script(source_dir, cmd, log_path, seconds + start_timeout + 40)
 
 
 class BrowserDash(unittest.TestCase):
