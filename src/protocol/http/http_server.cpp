@@ -81,6 +81,22 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
+asio::awaitable<std::optional<Response>> HttpServer::authorize_http_play(
+    const Request& req, std::string app, std::string name, std::string query, std::string peer) {
+  // HLS and DASH (protocol "hls" for both: one per-address decision cache covers every
+  // playlist, segment and chunk request). Invalid names are left to the handlers' 404.
+  auto max = ctx_.config.stream.max_name_length;
+  if (!media::valid_name(app, max) || !media::valid_name(name, max)) co_return std::nullopt;
+  control::AccessRequest request{"hls", std::move(app), std::move(name), std::move(query),
+                                 std::move(peer)};
+  auto task = ctx_.control.authorize_play(std::move(request));
+  auto decision = co_await std::move(task);
+  if (decision.allowed) co_return std::nullopt;
+  Response refused = make_error(req, static_cast<bhttp::status>(decision.http_status),
+                                decision.reason, ctx_.config.http);
+  co_return refused;
+}
+
 asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
   const auto& cfg = ctx_.config.http;
   std::string peer = peer_string(socket);
@@ -184,18 +200,10 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       const auto& app = (*segments)[0];
       const auto& name = (*segments)[1];
       auto query = query_of(req.target());
-      auto max = ctx_.config.stream.max_name_length;
-      std::optional<control::AccessDecision> decision;
-      if (media::valid_name(app, max) && media::valid_name(name, max)) {
-        // Same per-address decision cache as HLS: players fetch every chunk and MPD reload.
-        auto task =
-            ctx_.control.authorize_play(control::AccessRequest{"hls", app, name, query, peer});
-        decision = co_await std::move(task);
-      }
-      if (decision && !decision->allowed) {
-        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
-                              decision->reason, cfg);
-      } else {
+      // Same per-address decision cache as HLS: players fetch every chunk and MPD reload.
+      auto auth = authorize_http_play(req, app, name, query, peer);
+      response = co_await std::move(auth);
+      if (!response) {
         bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
         DashRequest dr{app,
                        name,
@@ -213,17 +221,9 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       const auto& app = (*segments)[0];
       const auto& name = (*segments)[1];
       auto query = query_of(req.target());
-      auto max = ctx_.config.stream.max_name_length;
-      std::optional<control::AccessDecision> decision;
-      if (media::valid_name(app, max) && media::valid_name(name, max)) {
-        auto task =
-            ctx_.control.authorize_play(control::AccessRequest{"hls", app, name, query, peer});
-        decision = co_await std::move(task);
-      }
-      if (decision && !decision->allowed) {
-        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
-                              decision->reason, cfg);
-      } else {
+      auto auth = authorize_http_play(req, app, name, query, peer);
+      response = co_await std::move(auth);
+      if (!response) {
         bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
         HlsRequest hr{app,
                       name,

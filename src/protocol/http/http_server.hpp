@@ -4,9 +4,12 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "app/context.hpp"
 #include "core/listener.hpp"
+#include "protocol/http/response.hpp"
 
 namespace firstmile::http {
 
@@ -22,6 +25,10 @@ class HttpServer {
 
  private:
   asio::awaitable<void> session(asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot);
+  // Play auth of an HLS or DASH request: the refusal to send, or nullopt when allowed.
+  asio::awaitable<std::optional<Response>> authorize_http_play(const Request& req, std::string app,
+                                                               std::string name, std::string query,
+                                                               std::string peer);
 
   ServerContext& ctx_;
   Listener listener_;
