@@ -13,7 +13,8 @@
 #include <stdexcept>
 
 #include "control/control_plane.hpp"
-#include "format/mpegts/ts_demuxer.hpp"
+#include "protocol/ts_ingest/publish_auth.hpp"
+#include "protocol/ts_ingest/ts_ingest.hpp"
 
 namespace firstmile::srt {
 
@@ -68,15 +69,11 @@ struct SrtServer::Publisher {
   std::string label;  // "app/stream" with the key shortened, for logs
   ConnectionLimiter::Slot slot;
   std::atomic<bool> attached{false};
-  std::atomic<bool> closed{false};    // set by a kick or a refusal; the SRT thread finishes it
-  std::atomic<bool> detached{false};  // the stream has been told (once)
+  std::atomic<bool> closed{false};  // set by a kick or a refusal; the SRT thread finishes it
   std::mutex reason_mutex;
   std::string close_reason;
-  // Written before `attached`, then read-only.
-  std::shared_ptr<media::Stream> stream;
-  uint64_t publisher_id = 0;
-  // Stream executor only.
-  format::TsDemuxer demuxer;
+  // Stream executor only, but for its stream(), written before `attached`, then read-only.
+  ts_ingest::TsIngest ingest{"srt"};
   uint64_t discarded_bytes = 0;  // SRT thread: data before the publish was allowed
   std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();  // SRT thread
   SharedLinkStats link;
@@ -359,9 +356,8 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
     p->discarded_bytes += batch->size();
     return;
   }
-  asio::post(p->stream->executor(), [p, batch] {
-    if (!p->detached) p->demuxer.feed(ByteSpan(batch->data(), batch->size()));
-  });
+  asio::post(p->ingest.stream()->executor(),
+             [p, batch] { p->ingest.feed(ByteSpan(batch->data(), batch->size())); });
 }
 
 void SrtServer::finish(std::shared_ptr<Publisher> p, const std::string& reason) {
@@ -377,16 +373,7 @@ void SrtServer::finish(std::shared_ptr<Publisher> p, const std::string& reason) 
     return;
   }
   auto log = ctx_.log;
-  asio::post(p->stream->executor(), [p, reason, log] {
-    if (p->detached.exchange(true)) return;
-    p->demuxer.flush();
-    p->stream->detach_publisher(p->publisher_id, reason);
-    const auto& st = p->demuxer.stats();
-    log->info("srt publish stop stream={} peer={} frames={} cc_errors={} reason=\"{}\"", p->label,
-              p->peer, st.frames, st.cc_errors, reason);
-    p->demuxer.on_frame = nullptr;
-    p->demuxer.on_tracks = nullptr;
-  });
+  asio::post(p->ingest.stream()->executor(), [p, reason, log] { p->ingest.end(reason, log); });
 }
 
 void SrtServer::authorize(std::shared_ptr<Publisher> p) {
@@ -398,24 +385,20 @@ void SrtServer::authorize(std::shared_ptr<Publisher> p) {
 
 asio::awaitable<void> SrtServer::authorize_task(std::shared_ptr<Publisher> p) {
   control::AccessRequest request{"srt", p->id.app, p->id.stream, p->id.query, p->peer};
-  auto task = ctx_.control.authorize_publish(std::move(request));
-  auto decision = co_await std::move(task);
-  if (!decision.allowed) {
-    ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
-                   decision.reason);
-    p->close(decision.reason);
-    co_return;
-  }
-  if (p->closed) co_return;
-  if (decision.stream != p->id.stream) p->label = p->id.app + "/" + decision.stream;
-  auto executor = co_await asio::this_coro::executor;
-  auto stream = ctx_.registry.acquire(p->id.app, decision.stream, executor);
+  std::function<bool(const std::string&)> proceed = [p](const std::string& name) {
+    if (p->closed) return false;
+    if (name != p->id.stream) p->label = p->id.app + "/" + name;
+    return true;
+  };
+  auto task = ts_ingest::authorize_and_acquire(ctx_, std::move(request), std::move(proceed));
+  auto stream = co_await std::move(task);
   if (!stream) {
     ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
                    stream.error().message);
     p->close(stream.error().message);
     co_return;
   }
+  if (!*stream) co_return;  // closed meanwhile
   auto s = std::move(*stream);
   auto log = ctx_.log;
   asio::post(s->executor(), [p, s, log] { attach(p, s, log); });
@@ -425,12 +408,11 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
                        const Logger& log) {
   if (p->closed) return;
   media::PublisherInfo info;
-  info.protocol = "srt";
   info.peer = p->peer;
   info.query = p->id.query;
-  info.kick = [weak = std::weak_ptr<Publisher>(p)](const std::string& reason) {
+  info.kick = [weak = std::weak_ptr<Publisher>(p), log](const std::string& reason) {
     if (auto self = weak.lock()) {
-      self->detached = true;  // the stream has already let go of it
+      self->ingest.release(reason, log);  // the stream has already let go of it
       self->close(reason);
     }
   };
@@ -438,35 +420,16 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
     if (auto self = weak.lock()) return self->link.get();
     return std::nullopt;
   };
-  auto id = s->attach_publisher(std::move(info));
-  if (!id) {
-    log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer, id.error().message);
-    p->close(id.error().message);
+  auto attached = p->ingest.attach(s, std::move(info), p->label, log);
+  if (!attached) {
+    log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
+              attached.error().message);
+    p->close(attached.error().message);
     return;
   }
-  p->publisher_id = *id;
-  p->stream = s;
-  std::string label = p->label;
-  p->demuxer.on_tracks = [s, log, label](const media::Tracks& t) {
-    if (t.video) {
-      log->info("srt tracks stream={} video={} {}x{} fps={}", label, t.video->codec_string,
-                t.video->width, t.video->height, t.video->frame_rate);
-    }
-    if (t.audio) {
-      log->info("srt tracks stream={} audio={} rate={} channels={}", label, t.audio->codec_string,
-                t.audio->sample_rate, t.audio->channels);
-    }
-    s->set_tracks(t);
-  };
-  p->demuxer.on_frame = [raw = s.get()](media::Frame f) { raw->push(std::move(f)); };
   p->attached.store(true, std::memory_order_release);
-  log->info("srt publish start stream={} peer={}", label, p->peer);
   // The SRT thread may have finished the connection meanwhile without seeing `attached`.
-  if (srt_getsockstate(p->sock) >= SRTS_BROKEN && !p->detached.exchange(true)) {
-    s->detach_publisher(p->publisher_id, "connection lost");
-    p->demuxer.on_frame = nullptr;
-    p->demuxer.on_tracks = nullptr;
-  }
+  if (srt_getsockstate(p->sock) >= SRTS_BROKEN) p->ingest.end("connection lost", log);
 }
 
 void SrtServer::finish_player(std::shared_ptr<SrtPlayer> p, const std::string& reason) {

@@ -13,7 +13,8 @@
 #include <stdexcept>
 
 #include "control/control_plane.hpp"
-#include "format/mpegts/ts_demuxer.hpp"
+#include "protocol/ts_ingest/publish_auth.hpp"
+#include "protocol/ts_ingest/ts_ingest.hpp"
 
 namespace firstmile::udp {
 
@@ -71,13 +72,9 @@ struct UdpInput::Publish {
   std::atomic<size_t> queued{0};  // bytes posted to the stream's worker, not yet demuxed
   uint64_t overflow_bytes = 0;    // input worker: dropped because `queued` was over kMaxQueued
   std::atomic<bool> attached{false};
-  std::atomic<bool> closed{false};    // the input let go of it (set on the input worker)
-  std::atomic<bool> detached{false};  // the stream has been told (once)
-  // Written before `attached`, then read-only.
-  std::shared_ptr<media::Stream> stream;
-  uint64_t publisher_id = 0;
-  // Stream executor only.
-  format::TsDemuxer demuxer;
+  std::atomic<bool> closed{false};  // the input let go of it (set on the input worker)
+  // Stream executor only, but for its stream(), written before `attached`, then read-only.
+  ts_ingest::TsIngest ingest{"udp"};
 };
 
 UdpInput::UdpInput(ServerContext& ctx, std::string path, std::string address)
@@ -221,8 +218,8 @@ void UdpInput::send_batch(Bytes&& data) {
   }
   p->queued += size;
   auto batch = std::make_shared<Bytes>(std::move(data));
-  asio::post(p->stream->executor(), [p, batch] {
-    if (!p->detached.load()) p->demuxer.feed(ByteSpan(batch->data(), batch->size()));
+  asio::post(p->ingest.stream()->executor(), [p, batch] {
+    p->ingest.feed(ByteSpan(batch->data(), batch->size()));
     p->queued -= batch->size();
   });
 }
@@ -248,19 +245,18 @@ asio::awaitable<void> UdpInput::authorize_task(std::shared_ptr<UdpInput> self,
   // The same decision as for RTMP and SRT: static keys and the on_publish webhook see the
   // configured stream name as the key. It resumes on this input's worker.
   control::AccessRequest request{"udp", app_, stream_, "", p->peer};
-  auto task = ctx_.control.authorize_publish(std::move(request));
-  auto decision = co_await std::move(task);
-  if (current_ != p || stopped_) co_return;  // ended meanwhile (silence, shutdown)
-  if (!decision.allowed) {
-    refuse(p, decision.reason);
-    co_return;
-  }
-  if (decision.stream != stream_) p->label = app_ + "/" + decision.stream;
-  auto stream = ctx_.registry.acquire(app_, decision.stream, io_.get_executor());
+  std::function<bool(const std::string&)> proceed = [this, p](const std::string& name) {
+    if (current_ != p || stopped_) return false;  // ended meanwhile (silence, shutdown)
+    if (name != stream_) p->label = app_ + "/" + name;
+    return true;
+  };
+  auto task = ts_ingest::authorize_and_acquire(ctx_, std::move(request), std::move(proceed));
+  auto stream = co_await std::move(task);
   if (!stream) {
-    refuse(p, stream.error().message);
+    refuse(p, stream.error().message);  // nothing if the publish ended meanwhile
     co_return;
   }
+  if (!*stream) co_return;
   auto s = std::move(*stream);
   auto log = ctx_.log;
   asio::post(s->executor(), [p, s, weak = weak_from_this(), log] { attach(p, s, weak, log); });
@@ -278,65 +274,28 @@ void UdpInput::attach(const std::shared_ptr<Publish>& p, const std::shared_ptr<m
                       const std::weak_ptr<UdpInput>& input, const Logger& log) {
   if (p->closed.load()) return;
   media::PublisherInfo info;
-  info.protocol = "udp";
   info.peer = p->peer;
   info.kick = [weak = std::weak_ptr<Publish>(p), input, log](const std::string& reason) {
     // The stream has already let go of the publisher; the input holds the source back a while
     // so that an encoder that keeps sending is not back at once.
     auto p = weak.lock();
-    if (!p || p->detached.exchange(true)) return;
-    log_stop(p, reason, log);
+    if (!p || !p->ingest.release(reason, log)) return;
     if (auto in = input.lock()) {
       asio::post(in->io_, [in, p, reason] { in->finish(p, reason, kKickHold); });
     }
   };
-  auto id = s->attach_publisher(std::move(info));
-  if (!id) {
+  auto attached = p->ingest.attach(s, std::move(info), p->label, log);
+  if (!attached) {
     if (auto in = input.lock()) {
-      asio::post(in->io_, [in, p, reason = id.error().message] { in->refuse(p, reason); });
+      asio::post(in->io_, [in, p, reason = attached.error().message] { in->refuse(p, reason); });
     }
     return;
   }
-  p->publisher_id = *id;
-  p->stream = s;
-  std::string label = p->label;
-  p->demuxer.on_tracks = [s, log, label](const media::Tracks& t) {
-    if (t.video) {
-      log->info("udp tracks stream={} video={} {}x{} fps={}", label, t.video->codec_string,
-                t.video->width, t.video->height, t.video->frame_rate);
-    }
-    if (t.audio) {
-      log->info("udp tracks stream={} audio={} rate={} channels={}", label, t.audio->codec_string,
-                t.audio->sample_rate, t.audio->channels);
-    }
-    s->set_tracks(t);
-  };
-  p->demuxer.on_frame = [raw = s.get()](media::Frame f) { raw->push(std::move(f)); };
   // `closed` and `attached` are both sequentially consistent: either finish() sees `attached`
   // and detaches, or this sees `closed` (the input let go meanwhile) and detaches here.
   p->attached.store(true);
-  log->info("udp publish start stream={} peer={}", label, p->peer);
   if (auto in = input.lock()) asio::post(in->io_, [in] { ++in->stats_.publishes; });
-  if (p->closed.load()) detach(p, "publish ended while it was being allowed", log);
-}
-
-void UdpInput::detach(const std::shared_ptr<Publish>& p, const std::string& reason,
-                      const Logger& log) {
-  if (p->detached.exchange(true)) return;
-  p->demuxer.flush();
-  p->stream->detach_publisher(p->publisher_id, reason);
-  log_stop(p, reason, log);
-}
-
-void UdpInput::log_stop(const std::shared_ptr<Publish>& p, const std::string& reason,
-                        const Logger& log) {
-  const auto& st = p->demuxer.stats();
-  log->info(
-      "udp publish stop stream={} peer={} frames={} packets={} cc_errors={} sync_errors={} "
-      "reason=\"{}\"",
-      p->label, p->peer, st.frames, st.packets, st.cc_errors, st.sync_errors, reason);
-  p->demuxer.on_frame = nullptr;
-  p->demuxer.on_tracks = nullptr;
+  if (p->closed.load()) p->ingest.end("publish ended while it was being allowed", log);
 }
 
 void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, milliseconds hold) {
@@ -354,7 +313,7 @@ void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, mil
                    p->overflow_bytes);
   }
   auto log = ctx_.log;
-  asio::post(p->stream->executor(), [p, reason, log] { detach(p, reason, log); });
+  asio::post(p->ingest.stream()->executor(), [p, reason, log] { p->ingest.end(reason, log); });
 }
 
 asio::awaitable<void> UdpInput::idle_loop(std::shared_ptr<UdpInput> self) {

@@ -71,13 +71,9 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
   void hold_source(const udp_endpoint& source, std::chrono::steady_clock::time_point until);
   bool held(const udp_endpoint& source, std::chrono::steady_clock::time_point now);
   void note_foreign(const udp_endpoint& source, std::chrono::steady_clock::time_point now);
-  // On the stream's executor: once the control plane allowed the publish, and when it ends.
+  // On the stream's executor, once the control plane allowed the publish.
   static void attach(const std::shared_ptr<Publish>& p, const std::shared_ptr<media::Stream>& s,
                      const std::weak_ptr<UdpInput>& input, const Logger& log);
-  static void detach(const std::shared_ptr<Publish>& p, const std::string& reason,
-                     const Logger& log);
-  static void log_stop(const std::shared_ptr<Publish>& p, const std::string& reason,
-                       const Logger& log);
 
   ServerContext& ctx_;
   std::string app_, stream_;

@@ -7,58 +7,22 @@
 #include <thread>
 #include <vector>
 
+#include "output/test_frames.hpp"
+
 namespace firstmile::hls {
 namespace {
 
-// avcC of a 64x64 High-profile stream written by ffmpeg 5.1 + libx264.
-constexpr uint8_t kAvcC[] = {0x01, 0x64, 0x00, 0x0a, 0xff, 0xe1, 0x00, 0x18, 0x67, 0x64, 0x00, 0x0a,
-                             0xac, 0xd9, 0x44, 0x26, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00,
-                             0x00, 0x03, 0x00, 0xf0, 0x3c, 0x48, 0x96, 0x58, 0x01, 0x00, 0x06, 0x68,
-                             0xeb, 0xe0, 0x4d, 0x2c, 0x8b, 0xfd, 0xf8, 0xf8, 0x00};
-constexpr uint8_t kAsc[] = {0x11, 0x90};  // AAC-LC, 48 kHz, stereo
-constexpr int64_t kFrameTicks = 3000;     // 30 fps
-constexpr int64_t kAacTicks = 1920;       // 1024 samples at 48 kHz
-
-media::Tracks tracks(bool with_video, bool with_audio) {
-  media::Tracks t;
-  if (with_video) {
-    media::TrackInfo v;
-    v.codec = media::Codec::H264;
-    v.config = Buffer::copy(kAvcC);
-    v.frame_rate = 30;
-    t.video = v;
-  }
-  if (with_audio) {
-    media::TrackInfo a;
-    a.kind = media::MediaKind::Audio;
-    a.codec = media::Codec::AAC;
-    a.config = Buffer::copy(kAsc);
-    a.sample_rate = 48000;
-    a.channels = 2;
-    t.audio = a;
-  }
-  return t;
-}
+using test::frames::kAacTicks;
+using test::frames::kAvcC;
+using test::frames::kFrameTicks;
+using test::frames::tracks;
 
 media::Frame video(int64_t dts, bool key) {
-  media::Frame f;
-  f.codec = media::Codec::H264;
-  f.dts = f.pts = dts;
-  f.keyframe = key;
-  // One IDR or non-IDR slice NAL unit, length-prefixed.
-  const uint8_t nal = key ? 0x65 : 0x41;
-  f.payload = Buffer::copy(Bytes{0, 0, 0, 4, nal, 0x88, 0x84, 0x21});
-  return f;
+  return test::frames::video_frame(dts, key);
 }
 
 media::Frame audio(int64_t dts) {
-  media::Frame f;
-  f.kind = media::MediaKind::Audio;
-  f.codec = media::Codec::AAC;
-  f.dts = f.pts = dts;
-  f.keyframe = true;
-  f.payload = Buffer::copy(Bytes{0x21, 0x10, 0x04, 0x60, 0x8c, 0x1c});
-  return f;
+  return test::frames::audio_frame(dts);
 }
 
 // Pushes `seconds` of 30 fps video with a keyframe every `gop` frames (0: only the first)

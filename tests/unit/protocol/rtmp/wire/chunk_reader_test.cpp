@@ -1,113 +1,17 @@
+// ChunkReader on valid input: the spec's examples, every header form, round trips with the
+// writer, timestamps, interleaving, and a real ffmpeg publish. Faults and limits are in
+// chunk_reader_faults_test.cpp.
 #include "protocol/rtmp/wire/chunk_reader.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hex.hpp"
-
-#include <random>
 #include <string_view>
 
+#include "protocol/rtmp/wire/chunk_reader_test_util.hpp"
 #include "protocol/rtmp/wire/chunk_writer.hpp"
 
 namespace firstmile::rtmp {
 namespace {
-
-Bytes B(std::initializer_list<uint8_t> v) {
-  return Bytes(v);
-}
-
-using test::from_hex;
-
-Bytes pattern(size_t n, uint8_t seed = 0) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i)
-    b[i] = static_cast<uint8_t>(seed + i * 7 + (i >> 8));
-  return b;
-}
-
-void append(Bytes& out, std::initializer_list<Bytes> parts) {
-  for (const Bytes& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-}
-
-Bytes slice(const Bytes& b, size_t from, size_t to) {
-  return Bytes(b.begin() + static_cast<ptrdiff_t>(from), b.begin() + static_cast<ptrdiff_t>(to));
-}
-
-Bytes payload_of(const Message& m) {
-  return Bytes(m.payload.span().begin(), m.payload.span().end());
-}
-
-Message make(uint32_t csid, uint8_t type, uint32_t ts, uint32_t sid, Bytes payload) {
-  Message m;
-  m.csid = csid;
-  m.type = type;
-  m.timestamp = ts;
-  m.stream_id = sid;
-  m.payload = Buffer::adopt(std::move(payload));
-  return m;
-}
-
-enum class Split { kWhole, kBytewise, kRandom };
-
-// Feeds `data` to `reader` whole, one byte at a time, or in random pieces; EXPECTs no error.
-std::vector<Message> read_all(ChunkReader& reader, const Bytes& data, Split split,
-                              uint32_t seed = 1) {
-  std::vector<Message> out;
-  std::mt19937 rng(seed);
-  size_t pos = 0;
-  while (pos < data.size()) {
-    size_t n = data.size() - pos;
-    if (split == Split::kBytewise) n = 1;
-    if (split == Split::kRandom) n = std::min<size_t>(n, rng() % 300 + (rng() % 8 == 0 ? 5000 : 0));
-    auto r = reader.feed(ByteSpan(data).subspan(pos, n), out);
-    EXPECT_TRUE(r) << (r ? "" : r.error().message) << " at byte " << pos;
-    if (!r) break;
-    pos += n;
-  }
-  return out;
-}
-
-std::vector<Message> read_all(const Bytes& data, Split split = Split::kWhole) {
-  ChunkReader reader;
-  return read_all(reader, data, split);
-}
-
-// Feeds `data` whole and returns the error the reader must report.
-std::string read_error(const Bytes& data, ChunkReaderLimits limits = {}) {
-  ChunkReader reader(limits);
-  std::vector<Message> out;
-  auto r = reader.feed(data, out);
-  EXPECT_FALSE(r);
-  if (r) return "";
-  // A failed reader stays failed.
-  auto again = reader.feed(B({0x03}), out);
-  EXPECT_FALSE(again);
-  EXPECT_TRUE(reader.failed());
-  return r.error().message;
-}
-
-// A type-0 chunk header, built by hand from spec 5.3.1.1 and 5.3.1.2.1 (no extended timestamp).
-Bytes type0(uint32_t csid, uint32_t ts, uint32_t length, uint8_t type, uint32_t sid) {
-  Bytes out;
-  if (csid < 64) {
-    out = B({static_cast<uint8_t>(csid)});
-  } else {
-    out = B({1, static_cast<uint8_t>(csid - 64), static_cast<uint8_t>((csid - 64) >> 8)});
-  }
-  append(out, {B({static_cast<uint8_t>(ts >> 16), static_cast<uint8_t>(ts >> 8),
-                  static_cast<uint8_t>(ts), static_cast<uint8_t>(length >> 16),
-                  static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length), type,
-                  static_cast<uint8_t>(sid), static_cast<uint8_t>(sid >> 8),
-                  static_cast<uint8_t>(sid >> 16), static_cast<uint8_t>(sid >> 24)})});
-  return out;
-}
-
-Bytes control(uint8_t type, Bytes payload) {
-  Bytes out = type0(2, 0, static_cast<uint32_t>(payload.size()), type, 0);
-  append(out, {payload});
-  return out;
-}
 
 // Spec 5.3.2.1 example 1, as it appears on the wire: type 0 at 1000 ms, type 2 delta 20, then
 // two type-3 chunks that each start a new message and add the delta again.
@@ -413,107 +317,6 @@ TEST(RtmpChunkReader, ZeroLengthMessages) {
   EXPECT_EQ(msgs[2].timestamp, 11u);
   for (const Message& m : msgs)
     EXPECT_TRUE(m.payload.empty());
-}
-
-TEST(RtmpChunkReader, TruncatedInputWaits) {
-  Bytes wire = type0(3, 1, 4, 20, 0);
-  append(wire, {B({1, 2, 3, 4})});
-  for (size_t cut = 0; cut < wire.size(); ++cut) {
-    ChunkReader reader;
-    std::vector<Message> out;
-    auto r = reader.feed(ByteSpan(wire).first(cut), out);
-    ASSERT_TRUE(r);
-    EXPECT_EQ(*r, 0u);
-    EXPECT_TRUE(out.empty());
-    r = reader.feed(ByteSpan(wire).subspan(cut), out);
-    ASSERT_TRUE(r);
-    ASSERT_EQ(out.size(), 1u) << cut;
-    EXPECT_EQ(payload_of(out[0]), B({1, 2, 3, 4}));
-  }
-}
-
-TEST(RtmpChunkReader, Type1OnFreshChunkStreamTolerated) {
-  // librtmp opens chunk stream 2 with a type-1 header: stream 0, time 0 + delta.
-  Bytes wire = B({0x42, 0, 0, 0, 0, 0, 6, 4, 0, 6, 0, 0, 0, 1});
-  auto msgs = read_all(wire);
-  ASSERT_EQ(msgs.size(), 1u);
-  EXPECT_EQ(msgs[0].type, msg_type::kUserControl);
-  EXPECT_EQ(msgs[0].stream_id, 0u);
-}
-
-TEST(RtmpChunkReader, FramingErrors) {
-  EXPECT_NE(read_error(B({0x83, 0, 0, 1})).find("type 2 header with no previous header"),
-            std::string::npos);
-  EXPECT_NE(read_error(B({0xC7})).find("chunk stream 7: type 3"), std::string::npos);
-  Bytes mid = type0(4, 0, 200, 9, 1);
-  append(mid, {pattern(128), type0(4, 0, 10, 9, 1)});
-  EXPECT_NE(read_error(mid).find("inside a message"), std::string::npos);
-}
-
-TEST(RtmpChunkReader, SetChunkSizeLimits) {
-  // Spec 5.4.1: the top bit must be zero, and a chunk size is at least 1.
-  EXPECT_NE(read_error(control(msg_type::kSetChunkSize, B({0x80, 0, 0, 0}))).find("invalid size"),
-            std::string::npos);
-  EXPECT_NE(read_error(control(msg_type::kSetChunkSize, B({0, 0, 0, 0}))).find("invalid size"),
-            std::string::npos);
-  EXPECT_FALSE(read_error(control(msg_type::kSetChunkSize, B({0, 0, 1}))).empty());
-  // Over the configured maximum (16 MiB by default).
-  EXPECT_NE(read_error(control(msg_type::kSetChunkSize, B({0x01, 0, 0, 1}))).find("16777217"),
-            std::string::npos);
-  EXPECT_TRUE(read_all(control(msg_type::kSetChunkSize, B({0x01, 0, 0, 0}))).size() == 1);
-  EXPECT_FALSE(read_error(control(msg_type::kAbort, B({0, 4}))).empty());
-}
-
-TEST(RtmpChunkReader, MessageSizeLimit) {
-  // 9 MiB declared: over the 8 MiB default, refused at the header with the size named.
-  std::string e = read_error(type0(6, 0, 9 * 1024 * 1024, 9, 1));
-  EXPECT_NE(e.find("9437184"), std::string::npos) << e;
-  EXPECT_NE(e.find("8388608"), std::string::npos) << e;
-  // Exactly at the limit is fine.
-  ChunkReader reader(ChunkReaderLimits{.max_message_size = 1000});
-  std::vector<Message> out;
-  EXPECT_TRUE(reader.feed(type0(6, 0, 1000, 9, 1), out));
-}
-
-TEST(RtmpChunkReader, PartialMessageLimit) {
-  Bytes wire;
-  // 64 chunk streams each with the first 128-byte chunk of a 500-byte message.
-  for (uint32_t csid = 3; csid < 3 + 64; ++csid) {
-    append(wire, {type0(csid, 0, 500, 9, 1), pattern(128)});
-  }
-  ChunkReader reader;
-  std::vector<Message> out;
-  ASSERT_TRUE(reader.feed(wire, out));
-  EXPECT_EQ(reader.partial_messages(), 64u);
-  auto r = reader.feed(type0(3 + 64, 0, 500, 9, 1), out);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("more than 64 chunk streams with incomplete"),
-            std::string::npos);
-}
-
-TEST(RtmpChunkReader, ChunkStreamAndPendingLimits) {
-  Bytes three;
-  for (uint32_t csid = 3; csid < 6; ++csid)
-    append(three, {type0(csid, 0, 0, 9, 1)});
-  EXPECT_NE(read_error(three, ChunkReaderLimits{.max_chunk_streams = 2}).find("more than 2"),
-            std::string::npos);
-  EXPECT_NE(read_error(B({0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0}),
-                       ChunkReaderLimits{.max_csid = 319})
-                .find("chunk stream id 320 over limit 319"),
-            std::string::npos);
-  Bytes two;
-  append(two, {type0(3, 0, 600, 9, 1), pattern(128), type0(4, 0, 600, 9, 1)});
-  EXPECT_NE(read_error(two, ChunkReaderLimits{.max_pending_bytes = 1000}).find("over limit 1000"),
-            std::string::npos);
-}
-
-TEST(RtmpChunkReader, BytesReceivedCountsEverything) {
-  ChunkReader reader;
-  std::vector<Message> out;
-  ASSERT_TRUE(reader.feed(B({0x03, 0, 0}), out));
-  EXPECT_EQ(reader.bytes_received(), 3u);
-  ASSERT_TRUE(reader.feed(B({}), out));
-  EXPECT_EQ(reader.bytes_received(), 3u);
 }
 
 // The first 582 bytes FFmpeg 5.1 sent after the handshake when publishing

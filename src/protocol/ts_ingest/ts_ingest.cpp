@@ -1,0 +1,66 @@
+#include "protocol/ts_ingest/ts_ingest.hpp"
+
+namespace firstmile::ts_ingest {
+
+TsIngest::TsIngest(std::string protocol) : protocol_(std::move(protocol)) {}
+
+Status TsIngest::attach(const std::shared_ptr<media::Stream>& stream, media::PublisherInfo info,
+                        std::string label, const Logger& log) {
+  if (stream_ || ended_) return fail("publish already attached or ended");
+  info.protocol = protocol_;
+  peer_ = info.peer;
+  auto id = stream->attach_publisher(std::move(info));
+  if (!id) return id.error();
+  publisher_id_ = *id;
+  stream_ = stream;
+  label_ = std::move(label);
+  demuxer_.on_tracks = [s = stream, log, protocol = protocol_,
+                        label = label_](const media::Tracks& t) {
+    if (t.video) {
+      log->info("{} tracks stream={} video={} {}x{} fps={}", protocol, label, t.video->codec_string,
+                t.video->width, t.video->height, t.video->frame_rate);
+    }
+    if (t.audio) {
+      log->info("{} tracks stream={} audio={} rate={} channels={}", protocol, label,
+                t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
+    }
+    s->set_tracks(t);
+  };
+  // stream_ keeps the stream alive as long as the demuxer can call this.
+  demuxer_.on_frame = [raw = stream.get()](media::Frame f) { raw->push(std::move(f)); };
+  log->info("{} publish start stream={} peer={}", protocol_, label_, peer_);
+  return {};
+}
+
+void TsIngest::feed(ByteSpan data) {
+  if (stream_ && !ended_) demuxer_.feed(data);
+}
+
+bool TsIngest::end(const std::string& reason, const Logger& log) {
+  if (!stream_ || ended_) return false;
+  ended_ = true;
+  // Completes the last access unit (video PES without a length ends only at the next one).
+  demuxer_.flush();
+  stream_->detach_publisher(publisher_id_, reason);
+  log_stop(reason, log);
+  return true;
+}
+
+bool TsIngest::release(const std::string& reason, const Logger& log) {
+  if (!stream_ || ended_) return false;
+  ended_ = true;
+  log_stop(reason, log);
+  return true;
+}
+
+void TsIngest::log_stop(const std::string& reason, const Logger& log) {
+  const auto& st = demuxer_.stats();
+  log->info(
+      "{} publish stop stream={} peer={} frames={} packets={} cc_errors={} sync_errors={} "
+      "reason=\"{}\"",
+      protocol_, label_, peer_, st.frames, st.packets, st.cc_errors, st.sync_errors, reason);
+  demuxer_.on_frame = nullptr;
+  demuxer_.on_tracks = nullptr;
+}
+
+}  // namespace firstmile::ts_ingest

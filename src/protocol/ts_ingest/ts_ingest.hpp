@@ -1,0 +1,63 @@
+#pragma once
+// The hub side of one MPEG-TS publish, shared by the ingests that carry TS without a session
+// of their own to frame it (SRT, plain UDP): a TsDemuxer whose tracks and frames go to the
+// stream the publisher is attached to, the publisher registration, and its end, told to the
+// stream exactly once. The protocol keeps what is its own: the socket, admission, and the
+// flags that settle races between its thread and the stream's.
+//
+// Everything here runs on the stream's executor, except stream() and publisher_id(), which
+// are written by attach() and then read-only: read them only after the protocol's own
+// "attached" flag (set after a successful attach()) says so.
+#include <memory>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "format/mpegts/ts_demuxer.hpp"
+#include "media/stream.hpp"
+
+namespace firstmile::ts_ingest {
+
+class TsIngest {
+ public:
+  // `protocol` ("srt", "udp") is the publisher's protocol and the prefix of the log lines.
+  explicit TsIngest(std::string protocol);
+  TsIngest(const TsIngest&) = delete;
+  TsIngest& operator=(const TsIngest&) = delete;
+
+  // Registers `info` (its protocol set here) as `stream`'s publisher and routes the demuxer's
+  // tracks and frames to the stream. `label` names the stream in logs ("app/name", the key
+  // shortened). On failure (the stream already has a publisher, ...) nothing changed.
+  Status attach(const std::shared_ptr<media::Stream>& stream, media::PublisherInfo info,
+                std::string label, const Logger& log);
+  // TS bytes from the peer: demuxed into the stream while attached and not ended.
+  void feed(ByteSpan data);
+  // Ends the publish: flushes the demuxer, detaches the publisher from the stream with `reason`
+  // and logs the stop line. Only the first end() or release() does anything; returns whether
+  // this one did.
+  bool end(const std::string& reason, const Logger& log);
+  // The stream already let go of the publisher (a kick): logs the stop line and stops feeding,
+  // without telling the stream. Returns whether this call ended the publish.
+  bool release(const std::string& reason, const Logger& log);
+
+  bool attached() const { return stream_ != nullptr; }
+  bool ended() const { return ended_; }
+  const std::shared_ptr<media::Stream>& stream() const { return stream_; }
+  uint64_t publisher_id() const { return publisher_id_; }
+  const format::TsDemuxerStats& stats() const { return demuxer_.stats(); }
+
+ private:
+  void log_stop(const std::string& reason, const Logger& log);
+
+  const std::string protocol_;
+  std::string label_;
+  std::string peer_;
+  format::TsDemuxer demuxer_;
+  // Written by attach(), then read-only.
+  std::shared_ptr<media::Stream> stream_;
+  uint64_t publisher_id_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace firstmile::ts_ingest
