@@ -80,6 +80,7 @@ Server::Server(Config config, std::string config_path)
                                      : hls::HlsVariant::Ts;
     hc.part_duration = config_.hls.part_duration;
     hc.max_waiters = config_.hls.max_blocking_requests;
+    hc.audio_rendition = config_.hls.audio_rendition;
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!config_.hls.dir.empty()) {
       auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{

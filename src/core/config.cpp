@@ -397,6 +397,7 @@ const std::vector<Key>& keys() {
     k.push_back(double_key("hls.part_duration", &Config::hls, &HlsConfig::part_duration, 0.05, 5));
     k.push_back(uint_key("hls.max_blocking_requests", &Config::hls,
                          &HlsConfig::max_blocking_requests, 1, 1000000));
+    k.push_back(bool_key("hls.audio_rendition", &Config::hls, &HlsConfig::audio_rendition));
     k.push_back(bool_key("dash.enabled", &Config::dash, &DashConfig::enabled));
     k.push_back(bool_key("dash.low_latency", &Config::dash, &DashConfig::low_latency));
     k.push_back(

@@ -75,6 +75,9 @@ struct HlsConfig {
   std::map<std::string, std::string> app_variants;  // app -> variant, overriding hls.variant
   double part_duration = 0.2;             // seconds, ll: PART-TARGET (a part is never longer)
   uint32_t max_blocking_requests = 5000;  // ll: blocking requests waiting per stream
+  // fmp4/ll: also video-only and audio-only renditions (video.m3u8, audio.m3u8) that
+  // master.m3u8 offers as a video variant with alternate audio.
+  bool audio_rendition = false;
 };
 
 // MPEG-DASH output: segments cut like HLS (hls.segment_duration, hls.window, hls.keep_extra).

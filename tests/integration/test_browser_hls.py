@@ -38,13 +38,15 @@ class BrowserHls(unittest.TestCase):
         self.addCleanup(srv.stop)
         return srv
 
-    def play_live(self, srv, low_latency=False):
-        """Publishes the clip in real time and plays the playlist in Chromium; returns the report."""
+    def play_live(self, srv, low_latency=False, playlist="index.m3u8", ready=None):
+        """Publishes the clip in real time and plays the playlist in Chromium once `ready` (the
+        playlist itself by default) answers; returns the report."""
         pub = publish(srv, "live/browser", self.clip, os.path.join(srv.dir, "publish.log"), timeout=CLIP_SECONDS + 30)
         self.addCleanup(pub.stop)
-        srv.wait_for(lambda: srv.http_get("/live/browser/index.m3u8")[0] == 200, timeout=15, what="playlist")
+        ready = ready or playlist
+        srv.wait_for(lambda: srv.http_get(f"/live/browser/{ready}")[0] == 200, timeout=15, what=ready)
         status, report, stderr = browser_player.play(
-            harness.ARGS.source_dir, srv.http_url("/live/browser/index.m3u8"),
+            harness.ARGS.source_dir, srv.http_url(f"/live/browser/{playlist}"),
             os.path.join(srv.dir, "play.json"), seconds=PLAY_SECONDS, low_latency=low_latency)
         self.assertIsNotNone(report, f"play.mjs exit {status}, no report: {stderr[-2000:]}")
         self.assertEqual(status, 0, f"play.mjs exit {status}: {browser_player.brief(report)}\n{stderr[-1000:]}")
@@ -92,6 +94,39 @@ class BrowserHls(unittest.TestCase):
         self.assertTrue(r["level"]["partTarget"] > 0 and r["level"]["canBlockReload"], msg)
         self.assertGreater(r["parts_loaded"], 0, msg)
         self.assertIsNotNone(r["latency"]["median"], msg)
+        self.assertLess(r["latency"]["median"], 3.0, msg)
+
+    def test_low_latency_alternate_audio(self):
+        """hls.audio_rendition: hls.js plays master.m3u8, the video rendition with the audio one
+        as alternate audio (EXT-X-MEDIA), both LL-HLS with rendition reports."""
+        part = 0.2
+        srv = self.start_server("browser-ll-audio", hls_extra=f"  variant: ll\n  part_duration: {part}\n"
+                                                              "  audio_rendition: true\n")
+        # Once audio.m3u8 has a segment, master.m3u8 lists the renditions.
+        r = self.play_live(srv, low_latency=True, playlist="master.m3u8", ready="audio.m3u8")
+        msg = browser_player.brief(r)
+        # check_playback() less its SourceBuffer codecs: play.mjs keeps the last BUFFER_CODECS
+        # event only, which with alternate audio is the audio track's.
+        self.assertTrue(r["started"], msg)
+        self.assertEqual(r["fatal_errors"], 0, msg)
+        self.assertGreaterEqual(r["played_seconds"], PLAY_SECONDS - 0.5, msg)
+        self.assertGreaterEqual(r["current_time_advanced"], r["played_seconds"] - 2, msg)
+        self.assertLessEqual(r["longest_stall_events"], part, msg)
+        self.assertLess(r["longest_stall_frozen"], part + 0.1, msg)
+        self.assertEqual((r["video_width"], r["video_height"]), (WIDTH, HEIGHT), msg)
+        self.assertTrue(r["level"] and r["level"]["live"], msg)
+        # One variant whose CODECS name both, and an audio SourceBuffer of its own: the audio
+        # came from audio.m3u8 (muxed fMP4 would make one "audiovideo" buffer).
+        self.assertEqual(len(r["levels"]), 1, msg)
+        self.assertTrue(r["levels"][0]["videoCodec"].startswith("avc1."), msg)
+        self.assertEqual(r["levels"][0]["audioCodec"], "mp4a.40.2", msg)
+        self.assertIn("audio", r["buffer_codecs"] or {}, msg)
+        self.assertNotIn("audiovideo", r["buffer_codecs"] or {}, msg)
+        self.assertTrue(r["level"]["partTarget"] > 0 and r["level"]["canBlockReload"], msg)
+        self.assertGreater(r["parts_loaded"], 0, msg)
+        self.assertIsNotNone(r["latency"]["median"], msg)
+        print(f"\nalternate audio, LL-HLS: latency median {r['latency']['median']:.2f} s, "
+              f"longest stall {r['longest_stall_events']:.2f} s, parts loaded {r['parts_loaded']}")
         self.assertLess(r["latency"]["median"], 3.0, msg)
 
 

@@ -4,6 +4,7 @@ make blocking playlist reloads (RFC 8216bis 6.2.5.2), 500 of them at once."""
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import time
 import unittest
@@ -60,10 +61,10 @@ class LlHls(unittest.TestCase):
     def setUpClass(cls):
         cls.clip = harness.make_clip(seconds=40, size="640x360", rate=30, gop=30)
 
-    def start(self, name, variant):
+    def start(self, name, variant, hls_extra=""):
         srv = Server(name, hls_segment=SEGMENT,
                      hls_extra=f"  variant: {variant}\n  part_duration: {PART}\n"
-                               f"  max_blocking_requests: 1000\n")
+                               f"  max_blocking_requests: 1000\n" + hls_extra)
         srv.__enter__()
         self.addCleanup(srv.stop)
         pub = publish(srv, "live/s", self.clip, os.path.join(srv.dir, "publish.log"), timeout=60)
@@ -237,6 +238,109 @@ class LlHls(unittest.TestCase):
         self.assertEqual([r[0] for r in results], [200] * 50)
         for r in results:
             self.assertTrue(r[1].endswith(b"#EXT-X-ENDLIST\n"), r[1][-200:])
+
+    def test_audio_rendition(self):
+        """hls.audio_rendition with ll: video.m3u8 and audio.m3u8, aligned, each reporting the
+        other (RFC 8216bis 4.4.5.4); master.m3u8 offers the audio as EXT-X-MEDIA (4.4.6.1)."""
+        srv, _ = self.start("llhls-renditions", "ll", "  audio_rendition: true\n")
+
+        def get(name, query=""):
+            status, headers, body = srv.http_get(f"/live/s/{name}{query}", timeout=10)
+            return status, headers, body.decode(errors="replace")
+
+        srv.wait_for(lambda: get("audio.m3u8")[2].count("#EXTINF") >= 3, timeout=30,
+                     what="3 audio segments")
+        status, headers, master = get("master.m3u8")
+        self.assertEqual(status, 200)
+        self.assertIn('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",DEFAULT=YES,'
+                      'AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"\n', master)
+        self.assertRegex(master, r'#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,'
+                                 r'CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=640x360,'
+                                 r'FRAME-RATE=30\.000,AUDIO="audio"\nvideo\.m3u8\n')
+        self.assertNotIn("index.m3u8", master)
+        # ffprobe as an HLS client of the multivariant playlist finds both, from two playlists.
+        probe = ffprobe_json(srv.http_url("/live/s/master.m3u8"), "-show_streams")
+        codecs = sorted(s["codec_name"] for s in probe["streams"])
+        self.assertEqual(codecs, ["aac", "h264"], probe)
+
+        # Each rendition's init segment and segments carry its own track only.
+        for name, kind in [("video.m3u8", "video"), ("audio.m3u8", "audio")]:
+            _, _, text = get(name)
+            init = re.search(r'#EXT-X-MAP:URI="([^"]+)"', text).group(1)
+            _, segs = harness.parse_playlist(text)
+            _, _, init_bytes = srv.http_get(f"/live/s/{init}")
+            _, _, seg = srv.http_get(f"/live/s/{segs[-1]['uri']}")
+            streams = self.probe_bytes(init_bytes + seg, f"rendition-{kind}.mp4")["streams"]
+            self.assertEqual([s["codec_type"] for s in streams], [kind], name)
+
+        # Aligned: the same segment numbers, durations within one AAC frame (21.3 ms at 48 kHz).
+        def by_sequence(text):
+            _, segs = harness.parse_playlist(text)
+            return {int(re.search(r"(\d+)\.m4s$", s["uri"]).group(1)): s["duration"] for s in segs}
+
+        v, a = by_sequence(get("video.m3u8")[2]), by_sequence(get("audio.m3u8")[2])
+        common = sorted(set(v) & set(a))
+        self.assertGreaterEqual(len(common), 2, (v, a))
+        for seq in common:
+            # Segment 0 starts at the first keyframe, its audio with the first audio frame that
+            # came after it (here about two frames later): no audio before the first keyframe.
+            self.assertAlmostEqual(v[seq], a[seq], delta=0.1 if seq == 0 else 0.023, msg=f"segment {seq}")
+
+        # Rendition reports: each names the other's last part, as the other playlist fetched
+        # right after says (or one part behind when a part was made in between).
+        def report(text, uri):
+            m = re.search(r'#EXT-X-RENDITION-REPORT:URI="' + re.escape(uri) +
+                          r'",LAST-MSN=(\d+),LAST-PART=(\d+)\n', text)
+            self.assertIsNotNone(m, text)
+            return int(m.group(1)), int(m.group(2))
+
+        for first, second in [("video.m3u8", "audio.m3u8"), ("audio.m3u8", "video.m3u8")]:
+            _, _, one = get(first)
+            _, _, other = get(second)
+            reported = report(one, second)
+            listed = [(seq, idx) for seq, idx, *_ in parts_of(other)]
+            self.assertIn(reported, listed[-2:], f"{first} reports {second} at {reported}; "
+                                                 f"it lists {listed[-3:]}")
+            print(f"\n{first} reports {second} at {reported}, {second} has {listed[-1]}")
+
+        # A blocking reload on audio.m3u8 for its next part returns once the part exists, and
+        # the answer reports the video where it is then.
+        _, _, text = get("audio.m3u8")
+        msn, part = next_part(text)
+        t0 = time.monotonic()
+        status, _, blocked = get("audio.m3u8", f"?_HLS_msn={msn}&_HLS_part={part}")
+        waited = time.monotonic() - t0
+        self.assertEqual(status, 200, blocked)
+        listed = {(s, i) for s, i, *_ in parts_of(blocked)}
+        self.assertTrue((msn, part) in listed or (msn + 1, 0) in listed, blocked)
+        self.assertLess(waited, 3 * SEGMENT)
+        report(blocked, "video.m3u8")
+        print(f"blocking reload on audio.m3u8 for part {msn}.{part}: answered after "
+              f"{waited * 1000:.0f} ms")
+        # Its preload hint blocks until the part is made: an audio-only moof+mdat.
+        hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', blocked).group(1)
+        status, headers, data = srv.http_get(f"/live/s/{hint}")
+        self.assertEqual((status, headers["Content-Type"]), (200, "video/mp4"))
+        self.assertEqual(data[4:8], b"moof")
+
+        # The muxed playlist is unchanged: no reports, both tracks.
+        _, _, muxed = self.playlist(srv)
+        self.assertNotIn("RENDITION-REPORT", muxed)
+        self.check_streams(ffprobe_json(srv.http_url("/live/s/index.m3u8"), "-show_streams"))
+
+        # The parts-over-target counter of the stream, in the Prometheus text format.
+        status, _, metrics = srv.http_get("/metrics")
+        self.assertEqual(status, 200)
+        metrics = metrics.decode()
+        self.assertIn("# TYPE firstmile_hls_parts_over_target_total counter\n", metrics)
+        m = re.search(r'firstmile_hls_parts_over_target_total\{app="live",stream="s"\} (\d+)\n', metrics)
+        self.assertIsNotNone(m, metrics[-2000:])
+        print(f"parts over target: {m.group(1)}")
+        promtool = shutil.which("promtool")
+        if promtool:
+            r = subprocess.run([promtool, "check", "metrics"], input=metrics.encode(), capture_output=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,22 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
     out += p.preload_hint_uri;
     out += "\"\n";
   }
+  if (ll) {
+    // 4.4.5.4: one tag per other rendition of the multivariant playlist. LAST-MSN is the last
+    // segment with content (the open one once it has a part) and LAST-PART its last part, so a
+    // client may switch with a blocking request for the part after it.
+    for (const auto& r : p.rendition_reports) {
+      out += "#EXT-X-RENDITION-REPORT:URI=\"";
+      out += r.uri;
+      out += "\",LAST-MSN=";
+      append_number(out, r.last_msn);
+      if (r.last_part) {
+        out += ",LAST-PART=";
+        append_number(out, *r.last_part);
+      }
+      out += '\n';
+    }
+  }
   if (p.ended) out += "#EXT-X-ENDLIST\n";
   return out;
 }

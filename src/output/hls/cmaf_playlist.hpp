@@ -4,6 +4,7 @@
 // delta updates with EXT-X-SKIP). Pure text rendering of a model the CMAF segmenter fills in:
 // no clocks, no state, so every byte is unit-tested.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct CmafPlaylistSegment {
   std::vector<CmafPlaylistPart> parts;  // listed only for the last few segments (low latency)
 };
 
+// EXT-X-RENDITION-REPORT (RFC 8216bis 4.4.5.4): where another rendition of the same multivariant
+// playlist is, so that a client switching to it can make its first request a blocking one.
+struct CmafRenditionReport {
+  std::string uri;                    // that rendition's media playlist, relative to this one
+  uint64_t last_msn = 0;              // its last segment, or the open segment when it has parts
+  std::optional<uint32_t> last_part;  // index of its last part in last_msn; unset = no parts
+};
+
 struct CmafPlaylist {
   uint32_t target_duration = 1;  // EXT-X-TARGETDURATION, whole seconds
   uint64_t discontinuity_sequence = 0;
@@ -37,7 +46,8 @@ struct CmafPlaylist {
   // The segment being made (low latency): its tags and the parts made so far. Unset uri.
   bool has_open = false;
   CmafPlaylistSegment open;
-  std::string preload_hint_uri;  // EXT-X-PRELOAD-HINT:TYPE=PART; empty = none
+  std::string preload_hint_uri;                        // EXT-X-PRELOAD-HINT:TYPE=PART; empty = none
+  std::vector<CmafRenditionReport> rendition_reports;  // low latency only
 };
 
 enum class CmafRender {

@@ -59,12 +59,14 @@ HlsConfig CmafSegmenter::effective(HlsConfig c) {
   return c;
 }
 
-CmafSegmenter::CmafSegmenter(const HlsConfig& config)
+CmafSegmenter::CmafSegmenter(const HlsConfig& config, CmafContent content)
     : config_(effective(config)),
+      content_(content),
       target_ticks_(std::max<int64_t>(seconds_to_ticks(config_.segment_duration), 9000)),
       max_ticks_(std::max(seconds_to_ticks(config_.max_segment_duration), target_ticks_)),
       part_ticks_(
           config_.variant == HlsVariant::LowLatency ? seconds_to_ticks(config_.part_duration) : 0),
+      announced_part_ticks_(part_ticks_),
       clock_(system_now_ms),
       target_duration_(std::max<uint32_t>(rounded_extinf(config_.segment_duration), 1)) {}
 
@@ -97,10 +99,20 @@ void CmafSegmenter::start(const media::Tracks& tracks) {
   }
   const bool first = !muxer_;
   tracks_ = tracks;
-  muxer_.emplace(tracks);
+  media::Tracks muxed = tracks;
+  if (content_ == CmafContent::VideoOnly) muxed.audio.reset();
+  if (content_ == CmafContent::AudioOnly) muxed.video.reset();
+  muxer_.emplace(muxed);
   has_video_ = has_audio_ = false;
   for (const auto& t : muxer_->tracks()) {
     (t.info.kind == media::MediaKind::Video ? has_video_ : has_audio_) = true;
+  }
+  // AudioOnly: the caller (DemuxedRenditions) makes one only for a video the muxer takes.
+  cut_video_ = content_ == CmafContent::AudioOnly ? tracks.video.has_value() : has_video_;
+  if (content_ == CmafContent::AudioOnly && cut_video_ && part_ticks_ > 0) {
+    // Whole milliseconds, rounded up: the playlist writes it in ms and must not understate it.
+    const int64_t ticks = (part_ticks_ + audio_frame_ticks() + 89) / 90 * 90;
+    announced_part_ticks_ = std::max(announced_part_ticks_, ticks);
   }
   // New codecs or a new publish: a new init segment under a new name (names never change
   // meaning, so a CDN may cache them as immutable), announced after EXT-X-DISCONTINUITY.
@@ -130,11 +142,11 @@ void CmafSegmenter::end() {
 void CmafSegmenter::push(const media::FramePtr& frame_ptr) {
   const media::Frame& frame = *frame_ptr;
   const bool video = frame.kind == media::MediaKind::Video;
-  if (!running_ || !muxer_ || !(video ? has_video_ : has_audio_)) {
+  if (!running_ || !muxer_ || !(muxes(frame) || (video && cut_video_))) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const bool video_cuts = has_video_;
+  const bool video_cuts = cut_video_;
   const bool cut_track = video == video_cuts;
   bool closed_part = false;
   bool closed_segment = false;
@@ -220,8 +232,12 @@ void CmafSegmenter::push(const media::FramePtr& frame_ptr) {
 
 void CmafSegmenter::add_to_part(const media::FramePtr& frame_ptr) {
   const media::Frame& frame = *frame_ptr;
-  part_->frames.push_back(frame_ptr);
-  if ((frame.kind == media::MediaKind::Video) == has_video_) {
+  if (muxes(frame)) {
+    part_->frames.push_back(frame_ptr);
+    if (part_->media_frames++ == 0) part_->media_first_dts = frame.dts;
+    part_->media_last_dts = std::max(part_->media_last_dts, frame.dts);
+  }
+  if ((frame.kind == media::MediaKind::Video) == cut_video_) {
     part_->cut_last_dts = std::max(part_->cut_last_dts, frame.dts);
     if (cut_frames_ == 0) cut_first_dts_ = frame.dts;
     cut_last_dts_ = std::max(cut_last_dts_, frame.dts);
@@ -279,10 +295,14 @@ int64_t CmafSegmenter::frame_interval() const {
   if (cut_frames_ >= 2) {
     return (cut_last_dts_ - cut_first_dts_) / static_cast<int64_t>(cut_frames_ - 1);
   }
-  if (has_video_) {
+  if (cut_video_) {
     const double fps = tracks_.video ? tracks_.video->frame_rate : 0;
     return fps > 0 ? std::llround(media::kTimeBase / fps) : 0;
   }
+  return audio_frame_ticks();
+}
+
+int64_t CmafSegmenter::audio_frame_ticks() const {
   const uint32_t rate = tracks_.audio ? tracks_.audio->sample_rate : 0;
   const int64_t samples = tracks_.audio && tracks_.audio->codec == media::Codec::Opus ? 960 : 1024;
   return rate > 0 ? samples * media::kTimeBase / rate : 0;
@@ -294,20 +314,33 @@ void CmafSegmenter::close_part(std::optional<int64_t> end_dts,
   OpenPart open = std::move(*part_);
   part_.reset();
   // Stopping or jumping: the last frame lasts one average interval.
-  const int64_t end = end_dts ? *end_dts : open.cut_last_dts + frame_interval();
+  int64_t end = end_dts ? *end_dts : open.cut_last_dts + frame_interval();
+  int64_t first = open.first_dts;
+  if (content_ == CmafContent::AudioOnly && cut_video_ && open.media_frames > 0) {
+    // The audio frames that came with this video part: the part lasts as long as they do (the
+    // next one starts where its last frame ends), which is within one audio frame of the
+    // video part's length.
+    first = open.media_first_dts;
+    end = open.media_last_dts + audio_frame_ticks();
+  }
   Bytes fragment = muxer_->fragment(open.frames, next_video_dts, std::nullopt);
   if (fragment.empty()) return;
   Part p;
   p.index = static_cast<uint32_t>(open_->parts.size());
-  p.first_dts = open.first_dts;
-  p.duration = std::max<int64_t>(end - open.first_dts, 0);
+  p.first_dts = first;
+  p.duration = std::max<int64_t>(end - first, 0);
   p.independent = open.independent;
   p.data = Buffer::adopt(std::move(fragment));
   if (low_latency()) {
     stat_parts_.fetch_add(1, std::memory_order_relaxed);
-    if (p.duration > part_ticks_ + kPartTolerance) {
+    if (p.duration > announced_part_ticks_ + kPartTolerance) {
       stat_parts_over_.fetch_add(1, std::memory_order_relaxed);
     }
+  }
+  if (open_->parts.empty() && content_ == CmafContent::AudioOnly && clock_anchor_) {
+    // AudioOnly: the segment's date is that of its first audio sample.
+    open_->program_date_time_ms =
+        clock_anchor_->second + media::ticks_to_ms(first - clock_anchor_->first);
   }
   open_->duration += p.duration;
   open_->parts.push_back(std::move(p));
@@ -322,6 +355,9 @@ bool CmafSegmenter::close_segment() {
   held_others_.clear();
   if (s.parts.empty()) {
     // Nothing was muxed; its sequence number was never listed and is used by the next one.
+    // Except for an audio rendition that has listed nothing yet (the audio started after the
+    // first keyframe): it skips the number, so its segments keep the video's numbers.
+    if (content_ == CmafContent::AudioOnly && segments_.empty()) ++next_sequence_;
     pending_discontinuity_ = pending_discontinuity_ || s.discontinuity;
     return false;
   }
@@ -367,7 +403,7 @@ CmafPlaylist CmafSegmenter::playlist_model(std::vector<HlsPart>* parts_out) cons
   p.discontinuity_sequence = discontinuity_sequence_;
   p.ended = ended_;
   p.low_latency = low_latency();
-  p.part_target_ms = low_latency() ? ticks_to_ms_rounded(part_ticks_) : 0;
+  p.part_target_ms = low_latency() ? ticks_to_ms_rounded(announced_part_ticks_) : 0;
 
   auto part_name = [&](uint64_t seq, uint32_t index) {
     return config_.name_prefix + std::to_string(seq) + "." + std::to_string(index) + ".m4s";
@@ -431,12 +467,38 @@ CmafPlaylist CmafSegmenter::playlist_model(std::vector<HlsPart>* parts_out) cons
   return p;
 }
 
+std::optional<HlsPartId> CmafSegmenter::last_part() const {
+  if (open_ && !open_->parts.empty()) {
+    return HlsPartId{open_->sequence, static_cast<uint32_t>(open_->parts.size() - 1)};
+  }
+  if (segments_.empty() || segments_.back().parts.empty()) return std::nullopt;
+  return HlsPartId{segments_.back().sequence,
+                   static_cast<uint32_t>(segments_.back().parts.size() - 1)};
+}
+
+void CmafSegmenter::flush() {
+  if (!publish_due_) return;
+  const bool closed = publish_due_closed_;
+  publish_due_ = publish_due_closed_ = false;
+  publish(closed);
+}
+
 void CmafSegmenter::finish(bool segment_closed) {
+  if (deferred_) {
+    publish_due_ = true;
+    publish_due_closed_ = publish_due_closed_ || segment_closed;
+    return;
+  }
+  publish(segment_closed);
+}
+
+void CmafSegmenter::publish(bool segment_closed) {
   auto snap = std::make_shared<HlsSnapshot>();
   snap->variant = config_.variant;
   snap->name_prefix = config_.name_prefix;
   snap->tracks = tracks_;
   CmafPlaylist model = playlist_model(&snap->parts);
+  if (low_latency() && rendition_reports) model.rendition_reports = rendition_reports();
   if (!segments_.empty()) {
     snap->playlist = render_cmaf_playlist(model, CmafRender::Full);
     if (low_latency()) {

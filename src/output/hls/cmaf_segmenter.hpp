@@ -23,17 +23,36 @@
 
 namespace firstmile::hls {
 
+// What a segmenter's segments carry. The demuxed renditions (hls.audio_rendition) use one
+// segmenter per track; the audio one still sees the video frames, because they decide where
+// its segments and parts end: at the same keyframes as the video's, so the renditions align.
+enum class CmafContent {
+  Muxed,      // every track the fMP4 muxer takes
+  VideoOnly,  // the video track
+  AudioOnly,  // the audio track, cut at the video's boundaries when there is video
+};
+
 class CmafSegmenter {
  public:
-  explicit CmafSegmenter(const HlsConfig& config);
+  explicit CmafSegmenter(const HlsConfig& config, CmafContent content = CmafContent::Muxed);
 
   std::function<void(std::shared_ptr<const HlsSnapshot>)> on_publish;
   std::function<void(const HlsSegment&)> on_segment;  // after the snapshot listing it
+  // LL-HLS: the EXT-X-RENDITION-REPORT tags of every playlist rendered (4.4.5.4).
+  std::function<std::vector<CmafRenditionReport>()> rendition_reports;
   void set_clock(std::function<int64_t()> now_ms) { clock_ = std::move(now_ms); }
 
   void start(const media::Tracks& tracks);
   void push(const media::FramePtr& frame);
   void end();
+
+  // Deferred: a change is published at the next flush(), not at once, so that renditions fed
+  // the same frame publish together and report each other as they are after it.
+  void set_deferred(bool deferred) { deferred_ = deferred; }
+  void flush();
+  // The last part made (its segment and index), as EXT-X-RENDITION-REPORT reports it: of the
+  // open segment once it has a part, else of the newest complete one. nullopt before any.
+  std::optional<HlsPartId> last_part() const;
 
   HlsSegmenterStats stats() const;
 
@@ -63,10 +82,19 @@ class CmafSegmenter {
     int64_t first_dts = 0;
     int64_t cut_last_dts = 0;  // newest frame of the cutting track
     bool independent = false;
+    // AudioOnly: the muxed (audio) frames, whose timestamps give the part's own duration.
+    int64_t media_first_dts = 0;
+    int64_t media_last_dts = 0;
+    uint64_t media_frames = 0;
   };
 
   bool low_latency() const { return config_.variant == HlsVariant::LowLatency; }
-  bool cuts_on_video() const { return has_video_; }
+  bool cuts_on_video() const { return cut_video_; }
+  bool muxes(const media::Frame& frame) const {
+    return frame.kind == media::MediaKind::Video ? has_video_ : has_audio_;
+  }
+  // One audio frame (1024 AAC samples, 960 Opus), ticks; 0 without audio.
+  int64_t audio_frame_ticks() const;
   void open_segment(const media::Frame& frame);
   void open_part(const media::Frame& frame);
   // Muxes the open part into a fragment lasting until `end_dts` (the next cut frame), or an
@@ -81,21 +109,32 @@ class CmafSegmenter {
   bool close_segment();  // false when it had nothing in it
   int64_t frame_interval() const;
   std::string init_name(size_t generation) const;
-  // Publishes a snapshot; then on_segment for a segment just closed.
+  // Publishes a snapshot (or marks one due, when deferred); then on_segment for a segment
+  // just closed.
   void finish(bool segment_closed);
+  void publish(bool segment_closed);
   // The playlist; fills `parts` with the parts still served (listed ones and a few older).
   CmafPlaylist playlist_model(std::vector<HlsPart>* parts) const;
 
   HlsConfig config_;
+  CmafContent content_;
   int64_t target_ticks_;
   int64_t max_ticks_;
-  int64_t part_ticks_;
+  int64_t part_ticks_;  // cutting: a (video) part never exceeds it
+  // PART-TARGET as announced: part_ticks_, plus one audio frame for AudioOnly, whose parts
+  // follow the video's boundaries and so may be up to one audio frame longer (4.4.4.9: a part
+  // is at most the part target). Only ever rises.
+  int64_t announced_part_ticks_;
   std::function<int64_t()> clock_;
 
   std::optional<format::Fmp4Muxer> muxer_;
   media::Tracks tracks_;
-  bool has_video_ = false;
+  bool has_video_ = false;  // muxed tracks
   bool has_audio_ = false;
+  bool cut_video_ = false;  // segments and parts end at video frames (keyframes for segments)
+  bool deferred_ = false;
+  bool publish_due_ = false;
+  bool publish_due_closed_ = false;
   bool running_ = false;
   bool ended_ = false;
   bool pending_discontinuity_ = false;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "output/hls/cmaf_segmenter.hpp"
+#include "output/hls/demuxed_renditions.hpp"
 #include "output/hls/playlist_waiters.hpp"
 #include "protocol/http/wire/media_request.hpp"
 
@@ -126,13 +127,30 @@ HlsSegmenter::HlsSegmenter(HlsConfig config)
     cmaf_->on_segment = [this](const HlsSegment& seg) {
       if (on_segment) on_segment(seg);
     };
+    // Only when asked for: the renditions mux every frame a second time.
+    if (config_.audio_rendition) renditions_ = std::make_unique<DemuxedRenditions>(config_);
   }
 }
 
 HlsSegmenter::~HlsSegmenter() = default;
 
 void HlsSegmenter::set_clock(std::function<int64_t()> now_ms) {
+  if (renditions_) renditions_->set_clock(now_ms);
   if (cmaf_) cmaf_->set_clock(std::move(now_ms));
+}
+
+std::shared_ptr<const HlsSnapshot> HlsSegmenter::snapshot(HlsRendition rendition) const {
+  if (rendition == HlsRendition::Muxed) return snapshot();
+  return renditions_ ? renditions_->snapshot(rendition) : nullptr;
+}
+
+PlaylistWaiters& HlsSegmenter::waiters(HlsRendition rendition) const {
+  if (rendition == HlsRendition::Muxed || !renditions_) return *waiters_;
+  return renditions_->waiters(rendition);
+}
+
+HlsRendition HlsSegmenter::rendition_of(std::string_view file) const {
+  return renditions_ ? renditions_->rendition_of(file) : HlsRendition::Muxed;
 }
 
 std::shared_ptr<const HlsSnapshot> HlsSegmenter::snapshot() const {
@@ -151,7 +169,11 @@ HlsSegmenterStats HlsSegmenter::stats() const {
 }
 
 void HlsSegmenter::start(const media::Tracks& tracks) {
-  if (cmaf_) return cmaf_->start(tracks);
+  if (cmaf_) {
+    cmaf_->start(tracks);
+    if (renditions_) renditions_->start(tracks);
+    return;
+  }
   if (running_ && same_track(tracks.video, tracks_.video) &&
       same_track(tracks.audio, tracks_.audio)) {
     tracks_ = tracks;  // descriptive fields (frame rate) may have been refined
@@ -176,7 +198,11 @@ void HlsSegmenter::start(const media::Tracks& tracks) {
 }
 
 void HlsSegmenter::end() {
-  if (cmaf_) return cmaf_->end();
+  if (cmaf_) {
+    cmaf_->end();
+    if (renditions_) renditions_->end();
+    return;
+  }
   if (!running_) return;
   running_ = false;
   playlist_.set_ended(true);
@@ -188,12 +214,16 @@ void HlsSegmenter::end() {
 }
 
 void HlsSegmenter::push(const media::FramePtr& frame) {
-  if (cmaf_) return cmaf_->push(frame);
+  if (cmaf_) {
+    cmaf_->push(frame);
+    if (renditions_) renditions_->push(frame);
+    return;
+  }
   push(*frame);
 }
 
 void HlsSegmenter::push(const media::Frame& frame) {
-  if (cmaf_) return cmaf_->push(std::make_shared<const media::Frame>(frame));
+  if (cmaf_) return push(std::make_shared<const media::Frame>(frame));
   if (!running_ || !muxer_) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     return;

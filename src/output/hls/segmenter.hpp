@@ -41,7 +41,13 @@ struct HlsConfig {
   // instance its own prefix, so a name is never reused for other bytes and a CDN may cache
   // segments as immutable even when a stream is published again from sequence 0.
   std::string name_prefix;
+  // fmp4 / ll: also a video-only and an audio-only rendition (video.m3u8, audio.m3u8) for
+  // streams with both tracks (DemuxedRenditions).
+  bool audio_rendition = false;
 };
+
+// Which media playlist of a stream: the muxed index.m3u8, or a demuxed rendition.
+enum class HlsRendition { Muxed, Video, Audio };
 
 struct HlsSegment {
   std::string name;  // "<name_prefix><sequence>.ts", the URI in the playlist
@@ -126,6 +132,7 @@ struct HlsSegmenterStats {
 };
 
 class CmafSegmenter;
+class DemuxedRenditions;
 class PlaylistWaiters;
 
 class HlsSegmenter {
@@ -151,10 +158,17 @@ class HlsSegmenter {
   void end();
 
   std::shared_ptr<const HlsSnapshot> snapshot() const;
-  HlsSegmenterStats stats() const;
+  HlsSegmenterStats stats() const;  // of the muxed output
   HlsVariant variant() const { return config_.variant; }
   // Blocking LL-HLS requests wait here; woken by every published snapshot. Any thread.
   PlaylistWaiters& waiters() const { return *waiters_; }
+
+  // The demuxed renditions (hls.audio_rendition). snapshot(Muxed) is snapshot(); a rendition's
+  // is nullptr when they are off, and has an empty playlist while the stream lacks a track.
+  std::shared_ptr<const HlsSnapshot> snapshot(HlsRendition rendition) const;
+  PlaylistWaiters& waiters(HlsRendition rendition) const;
+  // The rendition a segment, part or init segment name belongs to.
+  HlsRendition rendition_of(std::string_view file) const;
   // Wall clock (Unix ms) for EXT-X-PROGRAM-DATE-TIME of fMP4 segments; tests pin it.
   void set_clock(std::function<int64_t()> now_ms);
 
@@ -195,7 +209,8 @@ class HlsSegmenter {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const HlsSnapshot> snapshot_;
   std::shared_ptr<PlaylistWaiters> waiters_;
-  std::unique_ptr<CmafSegmenter> cmaf_;  // variant fmp4 or ll
+  std::unique_ptr<CmafSegmenter> cmaf_;            // variant fmp4 or ll
+  std::unique_ptr<DemuxedRenditions> renditions_;  // and hls.audio_rendition
 
   std::atomic<uint64_t> stat_segments_{0};
   std::atomic<uint64_t> stat_forced_cuts_{0};

@@ -93,7 +93,8 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       !media::valid_name(file, max)) {
     co_return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
   }
-  bool playlist = file == "index.m3u8";
+  // hls.audio_rendition adds video.m3u8 and audio.m3u8 (demuxed renditions).
+  bool playlist = file == "index.m3u8" || file == "video.m3u8" || file == "audio.m3u8";
   bool master = file == "master.m3u8";
   bool ts_segment = ends_with(file, ".ts");
   bool m4s = ends_with(file, ".m4s");
@@ -110,21 +111,29 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
     co_return make_error(req, bhttp::status::not_found, "stream has no HLS segment yet", cfg);
   }
   const bool low_latency = snap->variant == hls::HlsVariant::LowLatency;
+  const hls::HlsRendition rendition = file == "video.m3u8"   ? hls::HlsRendition::Video
+                                      : file == "audio.m3u8" ? hls::HlsRendition::Audio
+                                      : playlist || master   ? hls::HlsRendition::Muxed
+                                                             : segmenter->rendition_of(file);
 
   const char* visibility = hls.private_cache ? "private" : "public";
   if (master) {
-    // The multivariant playlist: one variant today (this stream's media playlist), measured
-    // from the segments in memory; the transcoding ladder adds its renditions here.
-    std::vector<hls::SegmentSize> sizes;
-    for (const auto& seg : snap->segments)
-      sizes.push_back({seg.data.size(), seg.duration});
-    auto variant = hls::describe_variant("index.m3u8", snap->tracks, sizes, 0);
-    auto text = hls::render_multivariant({variant});
+    // The multivariant playlist: this stream's media playlist, or its video rendition with the
+    // audio one (hls.audio_rendition), measured from the segments in memory; the transcoding
+    // ladder adds its renditions here.
+    auto video = segmenter->snapshot(hls::HlsRendition::Video);
+    auto audio = segmenter->snapshot(hls::HlsRendition::Audio);
+    auto text = hls::stream_multivariant(*snap, video.get(), audio.get());
     auto res =
         make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl",
                       hls.forward_query.empty() ? text : with_query(text, hls.forward_query), cfg);
     res.set(bhttp::field::cache_control, std::string(visibility) + ", max-age=2");
     co_return res;
+  }
+  if (rendition != hls::HlsRendition::Muxed) {
+    snap = segmenter->snapshot(rendition);
+    if (!snap || snap->playlist.empty())
+      co_return make_error(req, bhttp::status::not_found, "no such rendition (yet)", cfg);
   }
   if (playlist) {
     LlHlsDirectives d;
@@ -163,7 +172,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       hls::PlaylistWaiters::Predicate ready = [msn, part](const hls::HlsSnapshot& s) {
         return part ? s.has_part(msn, *part) : s.has_segment(msn);
       };
-      auto wait = segmenter->waiters().wait(std::move(ready), blocking_timeout(*snap));
+      auto wait = segmenter->waiters(rendition).wait(std::move(ready), blocking_timeout(*snap));
       auto result = co_await std::move(wait);
       if (result.outcome == hls::PlaylistWaiters::Outcome::Full) {
         co_return make_error(req, bhttp::status::service_unavailable,
@@ -219,7 +228,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       hls::PlaylistWaiters::Predicate ready = [want](const hls::HlsSnapshot& s) {
         return s.resolve_part(want) != nullptr || !s.part_pending(want);
       };
-      auto wait = segmenter->waiters().wait(std::move(ready), blocking_timeout(*snap));
+      auto wait = segmenter->waiters(rendition).wait(std::move(ready), blocking_timeout(*snap));
       auto result = co_await std::move(wait);
       if (result.outcome == hls::PlaylistWaiters::Outcome::Full) {
         co_return make_error(req, bhttp::status::service_unavailable,

@@ -5,6 +5,8 @@
 
 #include "control/control_plane.hpp"
 #include "control/metrics.hpp"
+#include "media/stream.hpp"
+#include "output/hls/segmenter.hpp"
 #include "protocol/http/handlers.hpp"
 
 namespace firstmile::http {
@@ -119,6 +121,17 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
               "Viewers disconnected for staying too slow.",
               static_cast<double>(totals.slow_disconnects));
   write_srt_metrics(out, infos, totals);
+  for (const auto& i : infos) {
+    // Per stream instance (it starts at 0 with the stream), LL-HLS outputs only: a part longer
+    // than PART-TARGET breaks RFC 8216bis 4.4.4.9 and tells of irregular publisher timestamps.
+    auto stream = ctx.registry.find(i.app, i.name);
+    const auto* segmenter = stream ? stream->hls().get() : nullptr;
+    if (!segmenter || segmenter->variant() != hls::HlsVariant::LowLatency) continue;
+    out.counter("firstmile_hls_parts_over_target_total",
+                "LL-HLS parts longer than the part target (irregular frame timing).",
+                static_cast<double>(segmenter->stats().parts_over_target),
+                {{"app", i.app}, {"stream", i.name}});
+  }
   ctx.control.write_metrics(out);
 
   auto res = make_response(req, bhttp::status::ok,

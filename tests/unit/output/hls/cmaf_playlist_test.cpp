@@ -178,6 +178,31 @@ TEST(CmafPlaylist, OpenSegmentAfterDiscontinuityCarriesItsTags) {
       << text;
 }
 
+TEST(CmafPlaylist, RenditionReportsEndTheLowLatencyPlaylist) {
+  CmafPlaylist p = low_latency_playlist();
+  const std::string plain = render_cmaf_playlist(p);
+  const std::string plain_delta = render_cmaf_playlist(p, CmafRender::Delta);
+  const std::string plain_file = render_cmaf_playlist(p, CmafRender::PlainFmp4);
+  p.rendition_reports = {{"audio.m3u8", 18, 1}, {"../hi/video.m3u8", 17, std::nullopt}};
+  // RFC 8216bis 4.4.5.4: URI and LAST-MSN; LAST-PART when the rendition has parts.
+  const std::string reports =
+      "#EXT-X-RENDITION-REPORT:URI=\"audio.m3u8\",LAST-MSN=18,LAST-PART=1\n"
+      "#EXT-X-RENDITION-REPORT:URI=\"../hi/video.m3u8\",LAST-MSN=17\n";
+  const std::string text = render_cmaf_playlist(p);
+  EXPECT_EQ(text, plain + reports);
+  EXPECT_EQ(text.substr(text.size() - reports.size() - 47),
+            "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"a-18.2.m4s\"\n" + reports);
+  EXPECT_EQ(render_cmaf_playlist(p, CmafRender::Delta), plain_delta + reports);
+  // Not in the plain fMP4 rendering: an LL-HLS tag.
+  EXPECT_EQ(render_cmaf_playlist(p, CmafRender::PlainFmp4), plain_file);
+  // An ended playlist keeps them before EXT-X-ENDLIST.
+  p.has_open = false;
+  p.ended = true;
+  const std::string ended = render_cmaf_playlist(p);
+  const std::string tail = "a-17.m4s\n" + reports + "#EXT-X-ENDLIST\n";
+  EXPECT_EQ(ended.substr(ended.size() - tail.size()), tail);
+}
+
 TEST(CmafPlaylist, Iso8601) {
   EXPECT_EQ(iso8601_ms(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(iso8601_ms(951782400999), "2000-02-29T00:00:00.999Z");
