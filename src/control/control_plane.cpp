@@ -334,11 +334,12 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
 asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
   auto cfg = config();
   auto [ip, port] = split_peer(r.peer);
-  // HLS clients reload the playlist every few seconds: their decision is cached per address.
+  // HLS and DASH clients reload the playlist or MPD every few seconds: their decision is cached
+  // per address and protocol (so a webhook sees each protocol a viewer uses).
   std::string cache_key;
   auto now = std::chrono::steady_clock::now();
-  if (r.protocol == "hls") {
-    cache_key = ip + '\n' + r.app + '/' + r.stream + '\n' + r.query;
+  if (r.protocol == "hls" || r.protocol == "dash") {
+    cache_key = r.protocol + '\n' + ip + '\n' + r.app + '/' + r.stream + '\n' + r.query;
     std::lock_guard lock(play_cache_mutex_);
     auto it = play_cache_.find(cache_key);
     if (it != play_cache_.end() && it->second.first > now) {
@@ -428,9 +429,9 @@ void ControlPlane::play_started(const media::Stream& stream, const media::Client
 }
 
 void ControlPlane::hls_client_started(const media::Stream& stream, const std::string& client,
-                                      const std::string& query) {
+                                      const std::string& query, const char* protocol) {
   media::ClientInfo c;
-  c.protocol = "hls";
+  c.protocol = protocol;
   c.peer = client + ":0";
   c.query = query;
   play_started(stream, c);

@@ -77,10 +77,10 @@ class ControlPlane : public media::StreamEvents {
   // request's signed URL is missing, expired or wrong (counted as a refusal).
   bool play_token_refuses(const AccessRequest& request);
 
-  // HLS has no connection: a new client address fetching a stream's playlist or segments is
-  // reported as on_play (notification mode only).
+  // HLS and DASH have no connection: a new client address fetching a stream's playlist or
+  // segments is reported as on_play (notification mode only); `protocol` is "hls" or "dash".
   void hls_client_started(const media::Stream& stream, const std::string& client,
-                          const std::string& query);
+                          const std::string& query, const char* protocol = "hls");
   void hls_segment(const std::string& app, const std::string& stream,
                    const hls::HlsSegment& segment);
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "output/dash/dash_segmenter.hpp"
+
 namespace firstmile::media {
 
 namespace {
@@ -337,6 +339,10 @@ StreamInfo Stream::info() const {
   i.totals = totals_;
   i.totals.bytes_in = bytes_in_;
   if (auto hls = hls_bytes_.load(std::memory_order_relaxed)) i.totals.bytes_out["hls"] = hls;
+  if (dash_) {
+    i.viewers["dash"] = dash_->clients().viewers();
+    if (auto dash = dash_->clients().bytes()) i.totals.bytes_out["dash"] = dash;
+  }
   if (publisher_) {
     i.clients.push_back(publisher_client());
     if (i.clients.back().link) i.totals.links["publisher"].add(*i.clients.back().link);

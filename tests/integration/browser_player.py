@@ -1,5 +1,5 @@
 """Runs tests/browser/play.mjs (hls.js in the system's headless Chromium) and returns its report;
-run_script() serves play_dash.mjs too. Shared by the browser tests and bench/hls_latency.py."""
+run_script() serves play_dash.mjs (dash.js) and play_shaka.mjs (Shaka Player) too. Shared by the browser tests and bench/hls_latency.py."""
 import json
 import os
 import shutil
@@ -43,7 +43,7 @@ def play(source_dir, url, log_path, seconds=10, low_latency=False, start_timeout
 
 
 def run_script(source_dir, cmd, log_path, limit):
-    """Runs a browser script (play.mjs, play_dash.mjs) bounded by `limit` seconds and stopped by
+    """Runs a browser script (play.mjs, play_dash.mjs, play_shaka.mjs) bounded by `limit` seconds and stopped by
     PID; its last JSON line is the report. Returns (exit status, report dict or None, stderr)."""
     with open(log_path + ".stderr", "w") as err:
         proc = subprocess.Popen(cmd, cwd=browser_dir(source_dir), stdout=subprocess.PIPE, stderr=err,

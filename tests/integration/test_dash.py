@@ -1,12 +1,15 @@
 """MPEG-DASH output: ffmpeg publishes H.264/AAC over RTMP; the MPD is valid XML with the live
-attributes, ffprobe (the dash demuxer) finds both streams, the segment being produced is delivered
-chunk by chunk before it is complete, and a publisher that leaves ends the presentation (a reconnect
-starts a new Period)."""
+attributes, ffprobe (the dash demuxer) finds both streams, the segment being produced is listed last
+in the SegmentTimeline and delivered chunk by chunk before it is complete, DASH viewers and bytes are
+in /metrics, play webhooks see protocol "dash", and a publisher that leaves ends the presentation (a
+reconnect starts a new Period)."""
 import datetime
 import hashlib
 import hmac
 import http.client
 import os
+import shutil
+import subprocess
 import threading
 import time
 import unittest
@@ -14,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 import harness
 from harness import Server, ffprobe_json, publish
+from webhook_receiver import WebhookReceiver
 
 NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 MPD = "/live/dash/index.mpd"
@@ -37,12 +41,27 @@ def adaptation_sets(root):
 
 
 def next_number(aset):
-    """The $Number$ after the last segment the SegmentTimeline lists: the one being produced."""
+    """The $Number$ after the last segment the SegmentTimeline lists. In low-latency mode the last
+    one listed is the segment being produced (open_number)."""
     tmpl = aset.find("d:SegmentTemplate", NS)
     n = int(tmpl.get("startNumber"))
     for s in tmpl.find("d:SegmentTimeline", NS).findall("d:S", NS):
         n += 1 + int(s.get("r", "0"))
     return n
+
+
+def open_number(aset):
+    """Low latency: the segment in progress, listed last with its expected duration."""
+    return next_number(aset) - 1
+
+
+def metric(text, name, labels):
+    """The value of one sample in a Prometheus text exposition (None when absent)."""
+    prefix = name + "{" + labels + "} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    return None
 
 
 def media_url(aset, number, rep_id):
@@ -152,12 +171,13 @@ class Dash(unittest.TestCase):
         self.assertEqual(streams["audio"]["codec_name"], "aac")
         self.assertEqual(int(streams["audio"]["sample_rate"]), 48000)
 
-        # Chunked delivery: as soon as a new segment is listed, ask for the next one (being made).
+        # Chunked delivery: as soon as a new segment is listed, ask for it: the last one listed is
+        # the one being made.
         _, root = self.wait_mpd(srv)
         listed = next_number(adaptation_sets(root)["video"])
         _, root = self.wait_mpd(srv, lambda r: next_number(adaptation_sets(r)["video"]) > listed, what="a new segment")
         sets = adaptation_sets(root)
-        n = next_number(sets["video"])
+        n = open_number(sets["video"])
         path = media_url(sets["video"], n, "v")
         status, h, body, first, last = timed_get(srv.http_port, path)
         print(f"\nchunked segment {n}: first byte after {first:.3f} s, last after {last:.3f} s, {len(body)} bytes",
@@ -174,6 +194,19 @@ class Dash(unittest.TestCase):
         self.assertEqual(complete, body)
         # A segment not produced yet (two ahead) is not available.
         self.assertEqual(srv.http_get(media_url(sets["video"], n + 3, "v"))[0], 404)
+
+        # Metrics: this client is a DASH viewer (distinct recent address) and the segment bytes it
+        # got are counted (the init segments, the chunked segment and the complete one at least).
+        status, _, body = srv.http_get("/metrics")
+        self.assertEqual(status, 200)
+        text = body.decode()
+        self.assertEqual(metric(text, "firstmile_viewers", 'protocol="dash"'), 1, text[-3000:])
+        sent = metric(text, "firstmile_bytes_out_total", 'protocol="dash"')
+        self.assertGreaterEqual(sent, 2 * len(complete), text[-3000:])
+        self.assertEqual(metric(text, "firstmile_bytes_out_total", 'protocol="hls"'), 0)
+        if shutil.which("promtool"):
+            check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30)
+            self.assertEqual(check.returncode, 0, check.stdout.decode() + check.stderr.decode())
         self.assertTrue(pub.proc.poll() is None, pub.output()[-1000:])
 
     def test_publisher_leaving_ends_and_reconnect_starts_a_period(self):
@@ -185,7 +218,7 @@ class Dash(unittest.TestCase):
 
         # A request waiting for chunks of the open segment ends when the publisher leaves.
         sets = adaptation_sets(root)
-        path = media_url(sets["audio"], next_number(sets["audio"]), "a")
+        path = media_url(sets["audio"], open_number(sets["audio"]), "a")
         result = {}
         t = threading.Thread(target=lambda: result.update(r=timed_get(srv.http_port, path, timeout=15)))
         t.start()
@@ -235,6 +268,26 @@ class Dash(unittest.TestCase):
         self.assertEqual(srv.http_get(media_url(sets["video"], number, "v"))[0], 200)
         bare = media_url(sets["video"], number, "v").split("?")[0]
         self.assertIn(srv.http_get(bare)[0], (401, 403))
+
+    def test_play_webhook_sees_protocol_dash(self):
+        with WebhookReceiver() as rx:
+            rx.respond("/hooks/on_play", 204)
+            srv = self.start("dash-webhook", f"auth:\n  play: webhook\nwebhooks:\n  on_play: [\"{rx.url('/hooks/on_play')}\"]\n"
+                                             "  timeout: 2s\n")
+            pub = publish(srv, "live/dash", self.clip, os.path.join(srv.dir, "publish.log"), timeout=70)
+            self.addCleanup(pub.stop)
+            _, root = self.wait_mpd(srv, lambda r: len(adaptation_sets(r)) == 2, timeout=30)
+            # The MPD and its segments: one decision for this address and protocol (cached).
+            tmpl = adaptation_sets(root)["video"].find("d:SegmentTemplate", NS)
+            self.assertEqual(srv.http_get("/live/dash/" + tmpl.get("initialization"))[0], 200)
+            self.assertEqual(srv.http_get(media_url(adaptation_sets(root)["video"], int(tmpl.get("startNumber")), "v"))[0], 200)
+            play = rx.wait_for("on_play", timeout=10).json
+            self.assertEqual((play["app"], play["stream"], play["protocol"]), ("live", "dash", "dash"))
+            # HLS from the same address asks again, as protocol "hls": one cache per protocol.
+            self.assertEqual(srv.http_get("/live/dash/index.m3u8")[0], 200)
+            rx.wait_count("on_play", 2, timeout=10)
+            protocols = sorted(r.json["protocol"] for r in rx.requests(event="on_play"))
+            self.assertEqual(protocols, ["dash", "hls"], protocols)
 
 
 if __name__ == "__main__":

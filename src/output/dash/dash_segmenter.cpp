@@ -38,7 +38,12 @@ DashSegmenter::DashSegmenter(DashConfig config)
       max_ticks_(
           seconds_to_ticks(std::max(config_.max_segment_duration, config_.segment_duration))),
       chunk_ticks_(std::max<int64_t>(1, seconds_to_ticks(config_.chunk_duration))),
-      waiters_(std::make_shared<DashWaiters>(config_.max_waiters)) {}
+      waiters_(std::make_shared<DashWaiters>(config_.max_waiters)),
+      // A player fetches a segment every segment_duration; allow three missed fetches (as HLS).
+      clients_(std::make_unique<DashClients>(std::max<DashClients::Clock::duration>(
+          std::chrono::duration_cast<DashClients::Clock::duration>(
+              std::chrono::duration<double>(3 * config_.segment_duration)),
+          std::chrono::seconds(6)))) {}
 
 DashSegmenter::~DashSegmenter() = default;
 
@@ -326,6 +331,45 @@ void DashSegmenter::evict() {
   }
 }
 
+int64_t DashSegmenter::expected_duration(const TrackState& t) const {
+  if (!t.open || !t.has_last || periods_.empty()) return 0;
+  const auto& p = periods_.back();
+  const bool video = t.id == "v";
+  const int64_t start = format::rescale_from_90k(t.first_dts, t.timescale);
+  const int64_t last = format::rescale_from_90k(t.last_dts, t.timescale);
+  int64_t step = t.has_prev ? last - format::rescale_from_90k(t.prev_dts, t.timescale) : 0;
+  if (step <= 0) step = video ? std::max<int64_t>(1, t.timescale / 25) : 1024;
+  int64_t end;
+  if (video) {
+    // The next keyframe past the target: one GOP when the last segment was one GOP long.
+    const int64_t nominal = t.segments.empty()
+                                ? format::rescale_from_90k(target_ticks_, t.timescale)
+                                : t.segments.back().duration;
+    end = start + nominal;
+  } else {
+    // Audio ends at the first audio frame at or past its cut: the next video cut when video
+    // has made it already, else where the open video segment is expected to end.
+    std::optional<int64_t> cut90;
+    if (p.video) {
+      if (!audio_cuts_.empty()) {
+        cut90 = audio_cuts_.front();
+      } else if (p.video->open && p.video->number == t.number) {
+        const int64_t vd = expected_duration(*p.video);
+        if (vd > 0) cut90 = p.video->first_dts + vd * media::kTimeBase / p.video->timescale;
+      }
+      if (!cut90) return 0;
+    } else {
+      cut90 = t.first_dts + target_ticks_;
+    }
+    const int64_t cut = format::rescale_from_90k(*cut90, t.timescale);
+    const int64_t frames = std::max<int64_t>(1, (cut - last + step - 1) / step);
+    end = last + frames * step;
+  }
+  // Never shorter than what the segment already holds.
+  end = std::max(end, last + step);
+  return end - start;
+}
+
 void DashSegmenter::publish() {
   auto snap = std::make_shared<DashSnapshot>();
   snap->name_prefix = config_.name_prefix;
@@ -352,9 +396,10 @@ void DashSegmenter::publish() {
       r.init_name = t.init_name;
       r.init = t.init;
       r.segments.assign(t.segments.begin(), t.segments.end());
-      if (t.open)
-        r.open =
-            DashOpenSegment{t.number, format::rescale_from_90k(t.first_dts, t.timescale), t.chunks};
+      if (t.open) {
+        r.open = DashOpenSegment{t.number, format::rescale_from_90k(t.first_dts, t.timescale),
+                                 t.chunks, p.closed ? 0 : expected_duration(t)};
+      }
       uint64_t bytes = 0;
       int64_t duration = 0;
       for (const auto& s : t.segments) {

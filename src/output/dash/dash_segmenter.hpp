@@ -30,6 +30,7 @@
 
 #include "format/fmp4/fmp4_muxer.hpp"
 #include "media/sink.hpp"
+#include "output/dash/dash_clients.hpp"
 #include "output/dash/dash_snapshot.hpp"
 #include "output/snapshot_waiters.hpp"
 
@@ -41,7 +42,7 @@ struct DashConfig {
   double chunk_duration = 0.5;         // seconds
   size_t window = 6;                   // segments listed per representation
   size_t keep_extra = 2;               // kept in memory after leaving the MPD
-  bool low_latency = true;             // announce chunked delivery (availabilityTimeComplete)
+  bool low_latency = true;             // chunked delivery; the open segment is listed too
   size_t max_waiters = 5000;           // chunked requests waiting on this stream
   std::string name_prefix;             // unique per stream instance
 };
@@ -67,6 +68,8 @@ class DashSegmenter : public media::Sink {
   // Any thread.
   std::shared_ptr<const DashSnapshot> snapshot() const;
   DashWaiters& waiters() const { return *waiters_; }
+  // Viewers and bytes sent (HTTP threads), for the metrics and on_play.
+  DashClients& clients() const { return *clients_; }
   DashStats stats() const;
   const DashConfig& config() const { return config_; }
   // Wall clock (Unix ms) for availabilityStartTime, Period@start and publishTime; tests pin it.
@@ -114,6 +117,10 @@ class DashSegmenter : public media::Sink {
   void close_segment(TrackState& t, std::optional<int64_t> end_dts);
   void open_segment(TrackState& t, const media::Frame& frame, uint64_t number);
   void evict();
+  // The S@d the open segment of `t` is expected to end with (track timescale), from how this
+  // segmenter cuts: video at the first keyframe past the target, with the cadence of the last
+  // segment; audio at the first frame at or past video's cut. Exact when keyframes are regular.
+  int64_t expected_duration(const TrackState& t) const;
   void publish();
   int64_t now_ms() const;
 
@@ -139,6 +146,7 @@ class DashSegmenter : public media::Sink {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const DashSnapshot> snapshot_;
   std::shared_ptr<DashWaiters> waiters_;
+  std::unique_ptr<DashClients> clients_;
 
   DashStats stats_;            // stream thread
   DashStats published_stats_;  // copy of stats_ at the last publish(), under snapshot_mutex_

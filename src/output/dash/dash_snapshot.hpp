@@ -23,11 +23,14 @@ struct DashSegment {
 };
 
 // The segment being produced: its chunks so far (low-latency chunked delivery sends them as
-// they come).
+// they come) and the duration it is expected to end with, which the low-latency MPD lists as its
+// S@d so players request it while it is made (DASH-IF IOP low-latency modes: the segment in
+// progress is announced).
 struct DashOpenSegment {
   uint64_t number = 0;
   int64_t start = 0;
   std::vector<Buffer> chunks;
+  int64_t expected_duration = 0;  // track timescale; 0: unknown (not listed)
 };
 
 // One Representation (one track: DASH-IF IOP 3.2.x, dash.js does not play multiplexed ones).

@@ -60,9 +60,17 @@ std::string frame_rate_text(double fps) {
   return std::to_string(static_cast<int>(std::round(fps * 1000))) + "/1000";
 }
 
+// One S element's worth: a complete segment, or the open one with its expected duration.
+struct Entry {
+  uint64_t number = 0;
+  int64_t start = 0;
+  int64_t duration = 0;
+};
+
 struct Listed {
   const DashRepresentation* rep = nullptr;
-  std::vector<const DashSegment*> segments;
+  std::vector<Entry> segments;
+  size_t complete = 0;  // the first `complete` entries are complete segments
 };
 
 // The `window` newest complete segments of one representation kind, across Periods: the
@@ -79,22 +87,22 @@ uint64_t window_start(const DashSnapshot& snap, bool video) {
   return first;
 }
 
-void render_timeline(std::string& out, const std::vector<const DashSegment*>& segs) {
+void render_timeline(std::string& out, const std::vector<Entry>& segs) {
   out += "        <SegmentTimeline>\n";
   // 5.3.9.6: S@t is given where the timeline starts or jumps; S@r repeats equal durations.
   int64_t expected = -1;
   for (size_t i = 0; i < segs.size();) {
     size_t j = i + 1;
-    while (j < segs.size() && segs[j]->duration == segs[i]->duration &&
-           segs[j]->start == segs[j - 1]->start + segs[j - 1]->duration) {
+    while (j < segs.size() && segs[j].duration == segs[i].duration &&
+           segs[j].start == segs[j - 1].start + segs[j - 1].duration) {
       ++j;
     }
     out += "          <S";
-    if (segs[i]->start != expected) out += " t=\"" + std::to_string(segs[i]->start) + "\"";
-    out += " d=\"" + std::to_string(segs[i]->duration) + "\"";
+    if (segs[i].start != expected) out += " t=\"" + std::to_string(segs[i].start) + "\"";
+    out += " d=\"" + std::to_string(segs[i].duration) + "\"";
     if (j - i > 1) out += " r=\"" + std::to_string(j - i - 1) + "\"";
     out += "/>\n";
-    expected = segs[j - 1]->start + segs[j - 1]->duration;
+    expected = segs[j - 1].start + segs[j - 1].duration;
     i = j;
   }
   out += "        </SegmentTimeline>\n";
@@ -113,11 +121,13 @@ void render_adaptation_set(std::string& out, const DashSnapshot& snap, const Lis
          "\" presentationTimeOffset=\"" + std::to_string(r.presentation_time_offset) +
          "\" initialization=\"dash/" + xml_escape(r.init_name) + q + "\" media=\"dash/" +
          xml_escape(snap.name_prefix) + "$RepresentationID$-$Number$.m4s" + q +
-         "\" startNumber=\"" + std::to_string(l.segments.front()->number) + "\"";
+         "\" startNumber=\"" + std::to_string(l.segments.front().number) + "\"";
   if (snap.low_latency) {
     // DASH-IF IOP LL-DASH (Low-latency Modes for DASH, 9.X.4.3): a segment's first chunk is
     // available availabilityTimeOffset = segment duration - chunk duration before its end, and
-    // availabilityTimeComplete="false" says the segment is delivered chunk by chunk.
+    // availabilityTimeComplete="false" says the segment is delivered chunk by chunk. The last S
+    // element is the segment in progress (below), so the offset makes it requestable one chunk
+    // after it starts.
     const int64_t ato_ms =
         std::max<int64_t>(0, std::llround((snap.segment_duration - snap.chunk_duration) * 1000));
     out +=
@@ -181,11 +191,25 @@ std::string render_mpd(const DashSnapshot& snap, const MpdUrls& urls) {
     auto pick = [&](const std::optional<DashRepresentation>& rep, uint64_t first, Listed& l) {
       if (!rep) return;
       l.rep = &*rep;
-      for (const auto& s : rep->segments) {
-        if (s.number < first) continue;
-        l.segments.push_back(&s);
-        max_segment_ms = std::max<int64_t>(
-            max_segment_ms, (s.duration * 1000 + rep->timescale - 1) / rep->timescale);
+      auto add = [&](uint64_t number, int64_t start, int64_t duration) {
+        l.segments.push_back(Entry{number, start, duration});
+        max_segment_ms = std::max<int64_t>(max_segment_ms,
+                                           (duration * 1000 + rep->timescale - 1) / rep->timescale);
+      };
+      for (const auto& s : rep->segments)
+        if (s.number >= first) add(s.number, s.start, s.duration);
+      l.complete = l.segments.size();
+      // Low latency: the segment in progress is listed too, with the duration it is expected to
+      // end with (DASH-IF IOP low-latency modes, SegmentTimeline: the MPD announces a segment
+      // once its first chunk can be requested). Players that fetch only what the timeline lists
+      // (dash.js, Shaka) then request it while it is made and get its chunks as they come,
+      // instead of starting a whole segment behind. It must continue the listed timeline.
+      const auto& open = rep->open;
+      if (snap.low_latency && !p.closed && open && open->expected_duration > 0 &&
+          (l.segments.empty() ||
+           (l.segments.back().number + 1 == open->number &&
+            l.segments.back().start + l.segments.back().duration == open->start))) {
+        add(open->number, open->start, open->expected_duration);
       }
     };
     pick(p.video, first_video, po.video);
@@ -193,20 +217,22 @@ std::string render_mpd(const DashSnapshot& snap, const MpdUrls& urls) {
     // An open Period is listed once every representation has a segment (the other one follows
     // within a frame), so players never see it without audio or video.
     const bool complete =
-        (!p.video || !po.video.segments.empty()) && (!p.audio || !po.audio.segments.empty());
-    const bool any = !po.video.segments.empty() || !po.audio.segments.empty();
+        (!p.video || po.video.complete > 0) && (!p.audio || po.audio.complete > 0);
+    const bool any = po.video.complete > 0 || po.audio.complete > 0;
     if (any && (complete || p.closed)) periods.push_back(std::move(po));
   }
   if (periods.empty()) return {};
 
   const int64_t seg_ms = std::llround(snap.segment_duration * 1000);
   const int64_t chunk_ms = std::llround(snap.chunk_duration * 1000);
-  // How far behind the live edge players should play. Only complete segments are listed (an
-  // S element's duration is final), so a player that fetches listed segments only (dash.js does
-  // so with a SegmentTimeline) has, just before a segment completes, up to one segment plus an
-  // MPD reload less in hand: two segments and a chunk keep it fed. The chunked delivery of the
-  // open segment lowers the latency of players that address it ahead of the timeline.
-  const int64_t delay_ms = snap.low_latency ? 2 * seg_ms + chunk_ms : 3 * seg_ms;
+  // How far behind the live edge players should play. Low latency: the segment in progress is
+  // listed and streamed chunk by chunk, so what a player lacks at worst is the chunk being made
+  // (its frames leave the server when it closes, one chunk after its first frame) plus an MPD
+  // reload (every chunk) when a segment starts: three chunks and a quarter second of network and
+  // decoding keep it fed, never more than the two segments a player of complete segments needs.
+  // Otherwise whole segments only: three.
+  const int64_t delay_ms =
+      snap.low_latency ? std::min(3 * chunk_ms + 250, 2 * seg_ms + chunk_ms) : 3 * seg_ms;
 
   std::string out;
   out.reserve(4096);
@@ -234,9 +260,10 @@ std::string render_mpd(const DashSnapshot& snap, const MpdUrls& urls) {
   out += " minBufferTime=\"" + iso_duration(seg_ms) + "\">\n";
   if (snap.low_latency) {
     // 23009-1 K.4 ServiceDescription: the latency target dash.js's catch-up aims for.
+    // min: a chunk and a half (less starves the player at every chunk boundary).
     out += "  <ServiceDescription id=\"0\">\n    <Latency target=\"" + std::to_string(delay_ms) +
            "\" max=\"" + std::to_string(delay_ms + 2 * seg_ms) + "\" min=\"" +
-           std::to_string(seg_ms) + "\"/>\n  </ServiceDescription>\n";
+           std::to_string(std::min(delay_ms, chunk_ms * 3 / 2)) + "\"/>\n  </ServiceDescription>\n";
   }
   for (const auto& po : periods) {
     const auto& p = *po.period;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "control/control_plane.hpp"
 #include "media/stream.hpp"
 #include "media/stream_name.hpp"
 #include "output/dash/dash_segmenter.hpp"
@@ -117,8 +118,10 @@ asio::awaitable<bool> stream_open_segment(beast::tcp_stream& stream, const Reque
   for (;;) {
     const auto* rep = snap->find_representation(id, number);
     if (const auto* done = rep ? rep->find(number) : nullptr) {
-      auto task = write_chunk(stream, done->data.slice(sent_bytes).span());
+      auto rest = done->data.slice(sent_bytes);
+      auto task = write_chunk(stream, rest.span());
       if (!co_await std::move(task)) co_return false;
+      segmenter.clients().add_bytes(rest.size());
       stream.expires_after(kWriteTimeout);
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), kAsTuple);
       co_return !ec && h.keep_alive();
@@ -129,6 +132,7 @@ asio::awaitable<bool> stream_open_segment(beast::tcp_stream& stream, const Reque
       auto task = write_chunk(stream, chunks[sent_chunks].span());
       if (!co_await std::move(task)) co_return false;
       sent_bytes += chunks[sent_chunks].size();
+      segmenter.clients().add_bytes(chunks[sent_chunks].size());
     }
     const size_t have = sent_chunks;
     dash::DashWaiters::Predicate ready = [id, number, have](const dash::DashSnapshot& s) {
@@ -208,6 +212,7 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
       co_return co_await std::move(task);
     }
     auto h = media_header(req, rep->id == "v" ? "video/mp4" : "audio/mp4", dash, cfg);
+    if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(rep->init.size());
     auto task = write_buffer(stream, req, std::move(h), rep->init);
     co_return co_await std::move(task);
   }
@@ -219,9 +224,13 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
   }
   const auto& [id, number] = *parsed;
   const auto* rep = snap->find_representation(id, number);
+  // A viewer is counted at its first media fetch (as for HLS), and announced as on_play.
+  if (rep && segmenter->clients().note(dash.client))
+    ctx.control.hls_client_started(*s, dash.client, dash.query, "dash");
   if (rep) {
     if (const auto* seg = rep->find(number)) {
       auto h = media_header(req, id == "v" ? "video/mp4" : "audio/mp4", dash, cfg);
+      if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(seg->data.size());
       auto task = write_buffer(stream, req, std::move(h), seg->data);
       co_return co_await std::move(task);
     }

@@ -43,6 +43,7 @@ struct DashRequest {
   std::string host;            // the Host header, for the absolute UTCTiming URL
   std::string forward_query;   // appended to segment URLs in the MPD (signed URLs)
   bool private_cache = false;  // play auth is on: a shared cache must not keep the answer
+  std::string query;           // the request's query, for the on_play notification
 };
 
 // GET/HEAD /{app}/{stream}/index.mpd and /{app}/{stream}/dash/{init or segment}, once play auth

@@ -82,13 +82,14 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }  // namespace
 
 asio::awaitable<std::optional<Response>> HttpServer::authorize_http_play(
-    const Request& req, std::string app, std::string name, std::string query, std::string peer) {
-  // HLS and DASH (protocol "hls" for both: one per-address decision cache covers every
-  // playlist, segment and chunk request). Invalid names are left to the handlers' 404.
+    const Request& req, std::string app, std::string name, std::string query, std::string peer,
+    std::string protocol) {
+  // HLS or DASH: one per-address decision cache per protocol covers every playlist (or MPD),
+  // segment and chunk request. Invalid names are left to the handlers' 404.
   auto max = ctx_.config.stream.max_name_length;
   if (!media::valid_name(app, max) || !media::valid_name(name, max)) co_return std::nullopt;
-  control::AccessRequest request{"hls", std::move(app), std::move(name), std::move(query),
-                                 std::move(peer)};
+  control::AccessRequest request{std::move(protocol), std::move(app), std::move(name),
+                                 std::move(query), std::move(peer)};
   auto task = ctx_.control.authorize_play(std::move(request));
   auto decision = co_await std::move(task);
   if (decision.allowed) co_return std::nullopt;
@@ -200,8 +201,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       const auto& app = (*segments)[0];
       const auto& name = (*segments)[1];
       auto query = query_of(req.target());
-      // Same per-address decision cache as HLS: players fetch every chunk and MPD reload.
-      auto auth = authorize_http_play(req, app, name, query, peer);
+      // A per-address decision cache as HLS has: players fetch every chunk and MPD reload.
+      auto auth = authorize_http_play(req, app, name, query, peer, "dash");
       response = co_await std::move(auth);
       if (!response) {
         bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
@@ -211,7 +212,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
                        client,
                        std::string(req[bhttp::field::host]),
                        signed_urls ? forwarded_query(query) : std::string(),
-                       ctx_.control.config()->auth.play != PlayAuth::Off};
+                       ctx_.control.config()->auth.play != PlayAuth::Off,
+                       query};
         auto task = serve_dash(ctx_, stream, req, dr);
         bool keep = co_await std::move(task);
         if (!keep) break;
@@ -221,7 +223,7 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       const auto& app = (*segments)[0];
       const auto& name = (*segments)[1];
       auto query = query_of(req.target());
-      auto auth = authorize_http_play(req, app, name, query, peer);
+      auto auth = authorize_http_play(req, app, name, query, peer, "hls");
       response = co_await std::move(auth);
       if (!response) {
         bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;

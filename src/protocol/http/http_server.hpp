@@ -25,10 +25,12 @@ class HttpServer {
 
  private:
   asio::awaitable<void> session(asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot);
-  // Play auth of an HLS or DASH request: the refusal to send, or nullopt when allowed.
+  // Play auth of an HLS or DASH request (`protocol` "hls" or "dash", as webhooks see it): the
+  // refusal to send, or nullopt when allowed.
   asio::awaitable<std::optional<Response>> authorize_http_play(const Request& req, std::string app,
                                                                std::string name, std::string query,
-                                                               std::string peer);
+                                                               std::string peer,
+                                                               std::string protocol);
 
   ServerContext& ctx_;
   Listener listener_;

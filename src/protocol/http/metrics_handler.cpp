@@ -64,7 +64,8 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
   auto infos = co_await all_stream_info(ctx);
 
   std::map<std::string, double> publishers{{"rtmp", 0}, {"srt", 0}, {"udp", 0}};
-  std::map<std::string, double> viewers{{"rtmp", 0}, {"flv", 0}, {"hls", 0}, {"srt", 0}};
+  std::map<std::string, double> viewers{
+      {"rtmp", 0}, {"flv", 0}, {"hls", 0}, {"dash", 0}, {"srt", 0}};
   double live = 0;
   for (const auto& i : infos) {
     if (i.live) ++live;
@@ -97,7 +98,7 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
     out.gauge("firstmile_publishers", "Connected publishers by protocol.", n,
               {{"protocol", protocol}});
   for (const auto& [protocol, n] : viewers)
-    out.gauge("firstmile_viewers", "Viewers by protocol (HLS: distinct recent addresses).", n,
+    out.gauge("firstmile_viewers", "Viewers by protocol (HLS, DASH: distinct recent addresses).", n,
               {{"protocol", protocol}});
   out.gauge("firstmile_connections", "Open connections, all protocols.",
             static_cast<double>(ctx.connections.count()));
@@ -106,10 +107,10 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
               static_cast<double>(ctx.connections.refused()));
   out.counter("firstmile_bytes_in_total", "Media payload bytes received from publishers.",
               static_cast<double>(totals.bytes_in));
-  for (const char* protocol : {"rtmp", "flv", "hls", "srt"}) {
+  for (const char* protocol : {"rtmp", "flv", "hls", "dash", "srt"}) {
     auto it = totals.bytes_out.find(protocol);
     out.counter("firstmile_bytes_out_total",
-                "Bytes sent to viewers by protocol (HLS: segment bodies).",
+                "Bytes sent to viewers by protocol (HLS, DASH: segment bodies).",
                 it == totals.bytes_out.end() ? 0 : static_cast<double>(it->second),
                 {{"protocol", protocol}});
   }

@@ -143,6 +143,59 @@ TEST(DashSegmenter, SegmentsAreChunksAndOpenChunksArePrefixes) {
   EXPECT_EQ(test::bmff::be_at(last_tfdt.body, 4, last_tfdt.body[0] == 1 ? 8 : 4), 72000u);
 }
 
+// The open segment's expected duration (the S@d the low-latency MPD lists for it) is the
+// duration it ends up with when keyframes are regular, for video and for audio (which follows
+// video's cut to its next frame).
+TEST(DashSegmenter, ExpectedDurationOfTheOpenSegmentIsWhatItEndsWith) {
+  DashSegmenter seg(config(1.0, 0.25));
+  seg.on_tracks(tracks(true, true));
+  Feeder f{seg};
+  f.run(0, 95);  // segment 4 open in both (video from 3 s, audio from frame 141)
+  auto open = seg.snapshot();
+  const auto& v4 = *open->periods[0].video->open;
+  const auto& a4 = *open->periods[0].audio->open;
+  ASSERT_EQ(v4.number, 4u);
+  ASSERT_EQ(a4.number, 4u);
+  EXPECT_EQ(a4.start, 141 * 1024);
+  // Video opened segment 5 at 4 s, audio has not reached 4 s yet: audio's end is known exactly.
+  f.run(95, 121);
+  auto between = seg.snapshot();
+  const auto& a4_late = *between->periods[0].audio->open;
+  ASSERT_EQ(a4_late.number, 4u);
+  f.run(121, 130);
+  auto done = seg.snapshot();
+  const auto* v = done->periods[0].video->find(4);
+  const auto* a = done->periods[0].audio->find(4);
+  ASSERT_TRUE(v && a);
+  EXPECT_EQ(v->duration, 90000);
+  EXPECT_EQ(a->duration, (188 - 141) * 1024);  // 4 s = 360000 / 1920 = 187.5 -> frame 188
+  EXPECT_EQ(v4.expected_duration, v->duration);
+  EXPECT_EQ(a4.expected_duration, a->duration);
+  EXPECT_EQ(a4_late.expected_duration, a->duration);
+}
+
+TEST(DashSegmenter, ExpectedDurationFollowsTheKeyframeCadence) {
+  // Keyframes every 2 s, target 1 s: the first segment is expected at the target (no cadence
+  // seen yet) and runs long; from then on the last segment's length is expected.
+  DashSegmenter seg(config(1.0, 0.25));
+  seg.on_tracks(tracks(true, false));
+  Feeder f{seg};
+  f.with_audio = false;
+  f.gop = 60;
+  f.run(0, 10);
+  EXPECT_EQ(seg.snapshot()->periods[0].video->open->expected_duration, 90000);
+  // Past the target without a keyframe: never shorter than what it holds (published at frame 40,
+  // when a chunk closed).
+  f.run(10, 41);
+  EXPECT_EQ(seg.snapshot()->periods[0].video->open->expected_duration, 41 * 3000);
+  f.run(41, 70);
+  auto snap = seg.snapshot();
+  EXPECT_EQ(snap->periods[0].video->segments.at(0).duration, 180000);
+  EXPECT_EQ(snap->periods[0].video->open->expected_duration, 180000);
+  f.run(70, 121);
+  EXPECT_EQ(seg.snapshot()->periods[0].video->find(2)->duration, 180000);
+}
+
 TEST(DashSegmenter, AudioOnlyCutsOnAudio) {
   DashSegmenter seg(config(1.0, 0.25));
   seg.on_tracks(tracks(false, true));

@@ -55,9 +55,9 @@ TEST(Mpd, LiveLowLatencyByteExact) {
       render_mpd(live_snapshot(), MpdUrls{"expires=1&token=a", "http://127.0.0.1:8080/time"});
   const std::string expected =
       R"(<?xml version="1.0" encoding="UTF-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="dynamic" availabilityStartTime="2023-11-14T22:13:20.000Z" publishTime="2023-11-14T22:13:30.500Z" minimumUpdatePeriod="PT0.5S" timeShiftBufferDepth="PT6S" suggestedPresentationDelay="PT4.5S" maxSegmentDuration="PT2.006S" minBufferTime="PT2S">
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="dynamic" availabilityStartTime="2023-11-14T22:13:20.000Z" publishTime="2023-11-14T22:13:30.500Z" minimumUpdatePeriod="PT0.5S" timeShiftBufferDepth="PT6S" suggestedPresentationDelay="PT1.75S" maxSegmentDuration="PT2.006S" minBufferTime="PT2S">
   <ServiceDescription id="0">
-    <Latency target="4500" max="8500" min="2000"/>
+    <Latency target="1750" max="5750" min="750"/>
   </ServiceDescription>
   <Period id="p0" start="PT0S">
     <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">
@@ -138,6 +138,49 @@ TEST(Mpd, NotPlayableUntilEveryRepresentationHasASegment) {
   auto text = render_mpd(t, MpdUrls{});
   EXPECT_NE(text.find("<Period id=\"p0\""), std::string::npos);
   EXPECT_EQ(text.find("<Period id=\"p1\""), std::string::npos);
+}
+
+TEST(Mpd, LowLatencyListsTheSegmentInProgress) {
+  auto s = live_snapshot();
+  // Segment 5 is being made: listed last with its expected duration (DASH-IF low-latency modes),
+  // continuing the timeline (the complete ones end at 711000 and 383488).
+  s.periods[0].video->open = DashOpenSegment{5, 711000, {}, 180000};
+  s.periods[0].audio->open = DashOpenSegment{5, 382976, {}, 96256};
+  auto text = render_mpd(s, MpdUrls{});
+  EXPECT_NE(text.find("          <S t=\"180000\" d=\"180000\" r=\"1\"/>\n"
+                      "          <S d=\"171000\"/>\n"
+                      "          <S d=\"180000\"/>\n"
+                      "        </SegmentTimeline>"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("          <S d=\"95232\"/>\n"
+                      "          <S d=\"96256\"/>\n"
+                      "        </SegmentTimeline>"),
+            std::string::npos)
+      << text;
+  // The segment in progress counts toward maxSegmentDuration (players size their buffer by it).
+  EXPECT_NE(text.find("maxSegmentDuration=\"PT2.006S\""), std::string::npos);
+
+  // Not listed: without low latency (no chunked delivery), with an unknown duration, when it
+  // would not continue the listed timeline, or in a closed Period.
+  auto off = s;
+  off.low_latency = false;
+  EXPECT_EQ(render_mpd(off, MpdUrls{}).find("<S d=\"180000\"/>"), std::string::npos);
+  auto unknown = s;
+  unknown.periods[0].video->open->expected_duration = 0;
+  EXPECT_EQ(render_mpd(unknown, MpdUrls{}).find("<S d=\"180000\"/>"), std::string::npos);
+  auto gap = s;
+  gap.periods[0].video->open->start = 720000;
+  EXPECT_EQ(render_mpd(gap, MpdUrls{}).find("<S d=\"180000\"/>"), std::string::npos);
+  auto closed = s;
+  closed.periods[0].closed = true;
+  EXPECT_EQ(render_mpd(closed, MpdUrls{}).find("<S d=\"180000\"/>"), std::string::npos);
+
+  // An open segment alone does not make a Period playable.
+  auto first = live_snapshot();
+  first.periods[0].audio->segments.clear();
+  first.periods[0].audio->open = DashOpenSegment{1, 0, {}, 96256};
+  EXPECT_EQ(render_mpd(first, MpdUrls{}), "");
 }
 
 TEST(Mpd, TimeFormats) {
