@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # RTMP fan-out benchmark: one publisher and N players (bench/rtmp_load.cpp, one process) against
-# firstmile (low-latency default, then throughput mode with fanout.coalesce) and against nginx
+# firstmile (its default, then throughput mode with fanout.coalesce=COALESCE_MS) and against nginx
 # with Debian's libnginx-mod-rtmp. The server runs alone on core 0, the load generator on core 1.
 # Prints a markdown table; the JSON of each run is kept in RESULTS_DIR.
 #
 # Usage: bench/run.sh BUILD_DIR
 # Environment (defaults): PLAYERS=1000 VIDEO_KBPS=500 AUDIO_KBPS=64 DURATION=30 RAMP_RATE=200
 #   COALESCE_MS=100 SERVERS="nginx firstmile firstmile-throughput" RESULTS_DIR=(new /tmp dir)
+#   (SERVERS may also name firstmile-coalesce-N: firstmile with fanout.coalesce N ms)
 #   REPEAT=1 (runs of each server, interleaved; the table shows each server's median run)
 #   NICE=-10 (as root, server and load generator run at this nice level so that other work on a
 #   shared machine does not take their core away mid-measurement; NICE=0 disables it)
@@ -145,7 +146,7 @@ EOF
   start_server "$server_log" nginx -p "$dir" -e stderr -c "$dir/nginx.conf"
 }
 
-firstmile_config() {  # port coalesce-ms
+firstmile_config() {  # port [coalesce-ms; default: the server's own default]
   cat <<EOF
 workers: 1
 log:
@@ -156,13 +157,12 @@ http:
   enabled: false
 hls:
   enabled: false
-fanout:
-  coalesce: $2ms
 EOF
+  [[ -z ${2:-} ]] || printf 'fanout:\n  coalesce: %sms\n' "$2"
 }
 
 start_firstmile() {
-  firstmile_config "$1" 0 >"$tmp/firstmile.yaml"
+  firstmile_config "$1" >"$tmp/firstmile.yaml"
   start_server "$server_log" "$firstmile" --config "$tmp/firstmile.yaml"
 }
 
@@ -171,15 +171,23 @@ start_firstmile_throughput() {
   start_server "$server_log" "$firstmile" --config "$tmp/firstmile-throughput.yaml"
 }
 
+start_firstmile_coalesce() {  # port; coalesce from $coalesce_this
+  firstmile_config "$1" "$coalesce_this" >"$tmp/firstmile-$coalesce_this.yaml"
+  start_server "$server_log" "$firstmile" --config "$tmp/firstmile-$coalesce_this.yaml"
+}
+
 for r in $(seq "$repeat"); do
   for s in $servers; do
     case $s in
       nginx)
         [[ -f $nginx_module ]] || { echo "run.sh: $nginx_module missing (scripts/setup.sh bench)" >&2; continue; }
         run_one "nginx.$r" "nginx-rtmp 1.2.2, live on" start_nginx ;;
-      firstmile) run_one "firstmile.$r" "default (low latency)" start_firstmile ;;
+      firstmile) run_one "firstmile.$r" "default (coalesce 10 ms)" start_firstmile ;;
       firstmile-throughput)
         run_one "firstmile-throughput.$r" "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
+      firstmile-coalesce-*)
+        coalesce_this=${s#firstmile-coalesce-}
+        run_one "$s.$r" "coalesce ${coalesce_this} ms" start_firstmile_coalesce ;;
       *) echo "run.sh: unknown server '$s'" >&2; exit 2 ;;
     esac
   done

@@ -92,7 +92,9 @@ struct FanoutConfig {
   Duration max_lag{5000};              // queued media older than this also triggers a skip
   uint32_t max_skips = 3;              // skips within skip_window before disconnecting
   Duration skip_window{30000};
-  Duration coalesce{0};  // 0 = write at once (low latency); >0 = throughput mode
+  // The stream flushes its viewers' held packets on one timer this often, several packets per
+  // send (the kernel's per-send work dominates fan-out CPU); 0 = one send per packet at once.
+  Duration coalesce{10};
   // SO_SNDBUF of viewer sockets; 0 keeps the kernel's autotuning (which may buffer megabytes
   // per viewer on its own before the queue above ever fills).
   uint64_t send_buffer = 0;

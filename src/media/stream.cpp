@@ -247,7 +247,7 @@ std::shared_ptr<output::FanoutOutput> Stream::fanout(
     const std::string& format, const std::function<std::unique_ptr<output::Packager>()>& make) {
   auto it = fanouts_.find(format);
   if (it != fanouts_.end()) return it->second;
-  auto out = std::make_shared<output::FanoutOutput>(format, make(), config_.fanout);
+  auto out = std::make_shared<output::FanoutOutput>(format, make(), config_.fanout, executor_);
   if (tracks_ready_) out->seed(tracks_, gop_);
   fanouts_.emplace(format, out);
   return out;

@@ -5,8 +5,34 @@
 namespace firstmile::output {
 
 FanoutOutput::FanoutOutput(std::string format, std::unique_ptr<Packager> packager,
-                           const FanoutConfig& config)
-    : format_(std::move(format)), packager_(std::move(packager)), config_(config) {}
+                           const FanoutConfig& config, boost::asio::any_io_executor executor)
+    : format_(std::move(format)), packager_(std::move(packager)), config_(config) {
+  if (executor && config_.coalesce.count() > 0) {
+    tick_ = std::make_shared<FlushTick>(std::move(executor));
+  }
+}
+
+FanoutOutput::~FanoutOutput() {
+  if (tick_) {
+    tick_->owner = nullptr;
+    tick_->timer.cancel();
+  }
+}
+
+void FanoutOutput::arm_flush() {
+  if (!tick_ || tick_->armed) return;
+  tick_->owner = this;  // (set here rather than in the constructor: the output may have moved)
+  tick_->armed = true;
+  tick_->timer.expires_after(config_.coalesce);
+  tick_->timer.async_wait([tick = tick_](const boost::system::error_code&) {
+    tick->armed = false;
+    if (tick->owner == nullptr) return;
+    // A copy: a flush may close a viewer whose session then removes it from viewers_.
+    auto viewers = tick->owner->viewers_;
+    for (auto& v : viewers)
+      v->flush();
+  });
+}
 
 void FanoutOutput::seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop) {
   headers_ = packager_->headers(tracks);
@@ -27,6 +53,7 @@ void FanoutOutput::on_tracks(const media::Tracks& tracks) {
     for (const auto& h : headers_)
       v->push(h);
   }
+  arm_flush();
 }
 
 void FanoutOutput::cache(const Packet& packet) {
@@ -59,14 +86,18 @@ void FanoutOutput::on_frame(const media::FramePtr& frame) {
   cache(*packet);
   for (auto& v : viewers_)
     v->push(*packet);
+  if (!viewers_.empty()) arm_flush();
 }
 
 void FanoutOutput::on_end() {
+  // end_of_stream() finishes a viewer (its writer sends what is held) or, for RTMP players that
+  // stay, queues end-of-stream messages: flush those too.
   for (auto& v : viewers_)
     v->end_of_stream();
   gop_.clear();
   gop_bytes_ = 0;
   gop_has_keyframe_ = false;
+  arm_flush();
 }
 
 void FanoutOutput::add(const std::shared_ptr<Subscriber>& viewer) {

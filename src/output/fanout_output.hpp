@@ -2,6 +2,14 @@
 // A fan-out output: packages each frame once for one format (Packager) and hands the same
 // Buffer to every viewer's queue. Keeps the packaged packets since the last keyframe, so that
 // a new viewer starts at once with a decodable picture.
+//
+// With fanout.coalesce > 0 (and an executor), viewers hold packets back and the output flushes
+// them all on one timer: the first frame after a flush arms it, so no byte waits longer than
+// the interval, and every viewer's packets of that interval leave in one send. One timer per
+// stream, not per viewer.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,7 +24,12 @@ namespace firstmile::output {
 
 class FanoutOutput : public media::Sink {
  public:
-  FanoutOutput(std::string format, std::unique_ptr<Packager> packager, const FanoutConfig& config);
+  // `executor` (the stream's) runs the flush tick; without one, coalescing viewers are only
+  // flushed by their own thresholds.
+  FanoutOutput(std::string format, std::unique_ptr<Packager> packager, const FanoutConfig& config,
+               boost::asio::any_io_executor executor = {});
+  ~FanoutOutput() override;
+  FanoutOutput(FanoutOutput&&) = default;
 
   // media::Sink (stream executor).
   void on_tracks(const media::Tracks& tracks) override;
@@ -35,6 +48,15 @@ class FanoutOutput : public media::Sink {
 
  private:
   void cache(const Packet& packet);
+  void arm_flush();
+
+  // Shared with the pending timer handler, which must not touch an output that is gone.
+  struct FlushTick {
+    explicit FlushTick(boost::asio::any_io_executor executor) : timer(std::move(executor)) {}
+    boost::asio::steady_timer timer;
+    FanoutOutput* owner = nullptr;
+    bool armed = false;
+  };
 
   std::string format_;
   std::unique_ptr<Packager> packager_;
@@ -44,6 +66,7 @@ class FanoutOutput : public media::Sink {
   uint64_t gop_bytes_ = 0;
   bool gop_has_keyframe_ = false;
   std::vector<std::shared_ptr<Subscriber>> viewers_;
+  std::shared_ptr<FlushTick> tick_;  // null unless coalescing with an executor
 };
 
 }  // namespace firstmile::output

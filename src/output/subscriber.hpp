@@ -19,6 +19,9 @@ class Subscriber {
   virtual void end_of_stream() = 0;
   // Stop at once (kick, slow viewer, shutdown).
   virtual void close(std::string reason) = 0;
+  // The fan-out's flush tick (fanout.coalesce > 0): hand what push() held back to the
+  // transport now. Subscribers that never hold packets back ignore it.
+  virtual void flush() {}
 };
 
 }  // namespace firstmile::output

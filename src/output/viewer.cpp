@@ -1,5 +1,8 @@
 #include "output/viewer.hpp"
 
+#include <array>
+#include <span>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -9,6 +12,10 @@ namespace firstmile::output {
 namespace {
 // Packets per write: enough to drain a GOP burst in a few system calls, well under IOV_MAX.
 constexpr size_t kMaxBuffersPerWrite = 64;
+// Coalescing mode: held bytes that are written at once rather than at the next flush tick.
+constexpr uint64_t kFlushBytes = 64 * 1024;
+// Capacity of the writer's gather lists kept between writes.
+constexpr size_t kKeptBuffers = 8;
 }  // namespace
 
 Viewer::Viewer(asio::any_io_executor executor, const FanoutConfig& config)
@@ -43,13 +50,64 @@ void Viewer::push(const Packet& packet) {
     // Only a keyframe ends the wait; a configuration packet is queued but does not.
     if (packet.keyframe) need_keyframe_ = false;
   }
-  if (queue_.empty() && waiting_ && socket_ != nullptr && config_.coalesce.count() == 0) {
+  const bool idle = waiting_ && socket_ != nullptr;
+  const bool coalescing = config_.coalesce.count() > 0;
+  // (Coalescing never delays a viewer's first write: a new viewer gets its picture at once.)
+  if (queue_.empty() && idle && (!coalescing || stats_.packets_sent == 0)) {
     write_now(packet);
     return;
   }
   queued_bytes_ += packet.data.size();
   queue_.push_back(packet);
-  wake();
+  if (!coalescing) {
+    wake();
+  } else if (idle && queued_bytes_ >= kFlushBytes) {
+    // Enough to fill a large send: no point in holding it until the tick.
+    write_queued_now();
+  }
+  // Otherwise held for the fan-out's flush tick (or, when a write is in flight, taken by the
+  // writer when it ends).
+}
+
+void Viewer::flush() {
+  if (closed_ || queue_.empty() || !waiting_ || socket_ == nullptr) return;
+  write_queued_now();
+}
+
+void Viewer::write_queued_now() {
+  std::array<asio::const_buffer, kMaxBuffersPerWrite> buffers;
+  size_t count = 0;
+  for (const auto& p : queue_) {
+    if (count == buffers.size()) break;
+    buffers[count++] = asio::buffer(p.data.data(), p.data.size());
+  }
+  boost::system::error_code ec;
+  size_t n = socket_->write_some(std::span<const asio::const_buffer>(buffers.data(), count), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    close("write: " + ec.message());
+    if (on_close) on_close(close_reason_);
+    return;
+  }
+  consume(n);
+  if (!queue_.empty()) wake();  // the rest waits for the socket in the writer coroutine
+}
+
+void Viewer::consume(size_t n) {
+  stats_.bytes_sent += n;
+  queued_bytes_ -= n;
+  while (n > 0 && !queue_.empty()) {
+    Packet& front = queue_.front();
+    if (n < front.data.size()) {
+      front.data = front.data.slice(n);
+      // Part of this packet is already on the wire: the rest must follow whatever happens,
+      // so it is never dropped by a skip.
+      front.config = true;
+      return;
+    }
+    n -= front.data.size();
+    ++stats_.packets_sent;
+    queue_.pop_front();
+  }
 }
 
 void Viewer::write_now(const Packet& packet) {
@@ -80,9 +138,7 @@ void Viewer::write_now(const Packet& packet) {
 
 void Viewer::skip_to_keyframe() {
   auto now = std::chrono::steady_clock::now();
-  while (!recent_skips_.empty() && now - recent_skips_.front() > config_.skip_window) {
-    recent_skips_.pop_front();
-  }
+  std::erase_if(recent_skips_, [&](auto t) { return now - t > config_.skip_window; });
   recent_skips_.push_back(now);
   ++stats_.skips;
   if (recent_skips_.size() > config_.max_skips) {
@@ -110,7 +166,6 @@ void Viewer::skip_to_keyframe() {
 void Viewer::finish() {
   finished_ = true;
   wake();
-  if (coalescing_) wake_timer_.cancel();
 }
 
 void Viewer::end_of_stream() {
@@ -127,7 +182,6 @@ void Viewer::close(std::string reason) {
   queue_.clear();
   queued_bytes_ = 0;
   wake();
-  if (coalescing_) wake_timer_.cancel();
   // A write may be stuck on a peer that stopped reading: cancelling makes it (and the
   // session's reads on the same socket) return, so the connection ends now.
   if (socket_ != nullptr) {
@@ -164,16 +218,6 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
       waiting_ = false;
       continue;
     }
-    if (config_.coalesce.count() > 0 && !finished_ && queued_bytes_ < 64 * 1024 &&
-        stats_.packets_sent > 0) {
-      // (Never before the first write: a new viewer gets its first picture at once.)
-      // Throughput mode: let more packets gather so one system call carries several.
-      coalescing_ = true;
-      wake_timer_.expires_after(config_.coalesce);
-      co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-      coalescing_ = false;
-      if (closed_) break;
-    }
     buffers.clear();
     in_flight_.clear();
     while (!queue_.empty() && buffers.size() < kMaxBuffersPerWrite) {
@@ -194,6 +238,12 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
     }
     stats_.bytes_sent += n;
     stats_.packets_sent += buffers.size();
+    if (buffers.capacity() > kKeptBuffers) {
+      // A burst (a join's GOP, a slow patch) grew these; most viewers then write straight from
+      // push() for a long while, so keeping 64 entries each would cost kilobytes per viewer.
+      std::vector<asio::const_buffer>().swap(buffers);
+      std::vector<Packet>().swap(in_flight_);
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // One viewer of a fan-out output (an RTMP player, an HTTP-FLV client). The stream's executor
-// pushes shared packets into a queue bounded in bytes and in time; a writer coroutine drains
-// it with scatter/gather writes, several packets per write. A viewer that falls behind skips
-// to the next keyframe; one that keeps falling behind is disconnected. It never slows the
-// publisher or other viewers.
+// pushes shared packets; an idle viewer's bytes go to the kernel at once with one non-blocking
+// send (or, with fanout.coalesce, at the fan-out's next flush tick, several packets per send).
+// What the kernel does not take waits in a queue bounded in bytes and in time, drained by a
+// writer coroutine with scatter/gather writes. A viewer that falls behind skips to the next
+// keyframe; one that keeps falling behind is disconnected. It never slows the publisher or
+// other viewers.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "output/packet.hpp"
@@ -44,6 +47,8 @@ class Viewer final : public Subscriber {
   void finish();
   // Stop at once (kick, slow viewer, shutdown); write_loop() returns promptly.
   void close(std::string reason) override;
+  // Coalescing mode: one non-blocking gather write of what push() held back.
+  void flush() override;
 
   // Connection side: drains the queue into the socket until finish()/close() or a write error.
   asio::awaitable<void> write_loop(asio::ip::tcp::socket& socket);
@@ -62,6 +67,9 @@ class Viewer final : public Subscriber {
  private:
   void skip_to_keyframe();
   void write_now(const Packet& packet);
+  void write_queued_now();
+  // The queue's front `n` bytes reached the kernel (a non-blocking write took them).
+  void consume(size_t n);
   void wake();
 
   const FanoutConfig& config_;
@@ -71,12 +79,12 @@ class Viewer final : public Subscriber {
   std::vector<Packet> in_flight_;
   uint64_t queued_bytes_ = 0;
   bool need_keyframe_ = false;
-  bool waiting_ = false;     // idle: any push wakes the writer
-  bool coalescing_ = false;  // gathering: only finish/close cut it short
+  bool waiting_ = false;  // the writer coroutine is idle: a write from push()/flush() is safe
   bool finished_ = false;
   bool closed_ = false;
   std::string close_reason_;
-  std::deque<std::chrono::steady_clock::time_point> recent_skips_;
+  // A vector, not a deque: nothing allocated until the first skip (most viewers never skip).
+  std::vector<std::chrono::steady_clock::time_point> recent_skips_;
   ViewerStats stats_;
 };
 

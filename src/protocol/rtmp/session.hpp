@@ -49,6 +49,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // `self` keeps the session alive: the coroutine may start after its spawner has returned.
   asio::awaitable<void> continue_on_stream(std::shared_ptr<Session> self, Attach attach);
   asio::awaitable<void> watchdog();
+  // A player's writer, spawned beside serve(): `self` and `viewer` keep both alive until it
+  // returns. Cancels the socket when it ends first (slow viewer, write error) so serve() ends.
+  asio::awaitable<void> write_media(std::shared_ptr<Session> self,
+                                    std::shared_ptr<output::Viewer> viewer);
   asio::awaitable<Status> read_messages();
   Status handle(const Message& m);
   Status on_command(const Message& m, ByteSpan body);

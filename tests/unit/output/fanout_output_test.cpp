@@ -85,6 +85,44 @@ class FanoutOutputTest : public LoopbackFixture {
   int package_calls_ = 0;
 };
 
+TEST_F(FanoutOutputTest, CoalescingFlushesEveryViewerOnOneTick) {
+  config_.coalesce = 30ms;
+  FanoutOutput out("test", std::make_unique<FakePackager>(package_calls_), config_,
+                   ioc_.get_executor());
+  out.on_tracks(tracks("avc1.64001f"));
+  out.on_frame(frame("K0", 0, true));
+  auto v = make_viewer();
+  out.add(v);
+  start_loop(v);
+  expect_received({"V:avc1.64001f", "K0"});  // a new viewer's first bytes are not held
+  const auto sent_before = v->stats().packets_sent;
+  auto t0 = std::chrono::steady_clock::now();
+  out.on_frame(frame("P1", 40));
+  out.on_frame(frame("P2", 80));
+  EXPECT_EQ(v->stats().packets_sent, sent_before) << "held until the tick";
+  run_for(5ms);
+  EXPECT_TRUE(read_available().empty());
+  expect_received({"P1", "P2"});
+  auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, 25ms);
+  EXPECT_LT(waited, 500ms);
+  EXPECT_EQ(v->stats().packets_sent, sent_before + 2);
+}
+
+TEST_F(FanoutOutputTest, PendingFlushTickOutlivingTheOutputIsHarmless) {
+  config_.coalesce = 5ms;
+  auto v = make_viewer();
+  {
+    FanoutOutput out("test", std::make_unique<FakePackager>(package_calls_), config_,
+                     ioc_.get_executor());
+    out.on_tracks(tracks("avc1.64001f"));
+    out.add(v);
+    out.on_frame(frame("K0", 0, true));
+  }
+  run_for(20ms);  // the tick's handler runs after the output is gone
+  SUCCEED();
+}
+
 TEST_F(FanoutOutputTest, JoiningViewerGetsHeadersThenTheGopFromTheLastKeyframe) {
   auto out = make_output();
   out.on_tracks(tracks("avc1.64001f", "mp4a.40.2"));

@@ -149,7 +149,13 @@ class LoopbackFixture : public ::testing::Test {
   asio::io_context ioc_;
   tcp::socket server_{ioc_};
   tcp::socket client_{ioc_};
-  FanoutConfig config_;
+  // Immediate writes (coalesce 0) unless a test sets an interval: the coalescing tests drive
+  // flush() or the fan-out's tick themselves.
+  FanoutConfig config_ = [] {
+    FanoutConfig c;
+    c.coalesce = Duration(0);
+    return c;
+  }();
   std::vector<std::shared_ptr<Viewer>> viewers_;
   int running_ = 0;
   int loops_returned_ = 0;
