@@ -345,7 +345,8 @@ export async function runPlayer(opts, { name, scripts, setup, setupArg, fields }
   const finish = async (result, code) => {
     if (finishing) return;
     finishing = true;
-    if (result) process.stdout.write(JSON.stringify(result) + '\n');
+    // Written in full before exiting (a long report outgrows the pipe's buffer).
+    if (result) await new Promise((done) => process.stdout.write(JSON.stringify(result) + '\n', done));
     await stopChromium();
     cleanup();
     process.exit(code);

@@ -77,8 +77,12 @@ def brief(report):
     """The report without its long lists, for assertion messages."""
     if not report:
         return "(no report)"
-    skip = {"events", "current_time_samples", "console"}
+    skip = {"events", "current_time_samples", "console", "trace", "log"}
     short = {k: v for k, v in report.items() if k not in skip}
     short["errors"] = (report.get("errors") or [])[:5]
     short["console"] = (report.get("console") or [])[:5]
+    # The player's load trace (hls.js) from 2 s before the first stall to 1 s after it.
+    waits = [t for ev, t in report.get("events") or [] if ev == "waiting"]
+    if report.get("trace") and waits:
+        short["trace_near_first_stall"] = [" ".join(map(str, e)) for e in report["trace"] if waits[0] - 2 <= e[0] <= waits[0] + 1]
     return json.dumps(short, indent=1)
