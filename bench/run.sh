@@ -7,7 +7,9 @@
 # Usage: bench/run.sh BUILD_DIR
 # Environment (defaults): PLAYERS=1000 VIDEO_KBPS=500 AUDIO_KBPS=64 DURATION=30 RAMP_RATE=200
 #   COALESCE_MS=100 SERVERS="nginx firstmile firstmile-throughput" RESULTS_DIR=(new /tmp dir)
-#   (SERVERS may also name firstmile-coalesce-N: firstmile with fanout.coalesce N ms)
+#   (SERVERS may also name firstmile-coalesce-N: firstmile with fanout.coalesce N ms, and
+#   firstmile-baseline: the firstmile binary BASELINE names, default config, to compare a change
+#   against the build before it in the same run)
 #   REPEAT=1 (runs of each server, interleaved; the table shows each server's median run)
 #   NICE=-10 (as root, server and load generator run at this nice level so that other work on a
 #   shared machine does not take their core away mid-measurement; NICE=0 disables it)
@@ -171,6 +173,11 @@ start_firstmile_throughput() {
   start_server "$server_log" "$firstmile" --config "$tmp/firstmile-throughput.yaml"
 }
 
+start_firstmile_baseline() {
+  firstmile_config "$1" >"$tmp/firstmile-baseline.yaml"
+  start_server "$server_log" "$baseline" --config "$tmp/firstmile-baseline.yaml"
+}
+
 start_firstmile_coalesce() {  # port; coalesce from $coalesce_this
   firstmile_config "$1" "$coalesce_this" >"$tmp/firstmile-$coalesce_this.yaml"
   start_server "$server_log" "$firstmile" --config "$tmp/firstmile-$coalesce_this.yaml"
@@ -185,6 +192,10 @@ for r in $(seq "$repeat"); do
       firstmile) run_one "firstmile.$r" "default (coalesce 10 ms)" start_firstmile ;;
       firstmile-throughput)
         run_one "firstmile-throughput.$r" "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
+      firstmile-baseline)
+        baseline=$(realpath "${BASELINE:?firstmile-baseline needs BASELINE=path/to/firstmile}")
+        [[ -x $baseline ]] || { echo "run.sh: BASELINE $baseline is not executable" >&2; exit 2; }
+        run_one "firstmile-baseline.$r" "$baseline, default" start_firstmile_baseline ;;
       firstmile-coalesce-*)
         coalesce_this=${s#firstmile-coalesce-}
         run_one "$s.$r" "coalesce ${coalesce_this} ms" start_firstmile_coalesce ;;

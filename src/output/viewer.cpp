@@ -90,6 +90,7 @@ void Viewer::write_queued_now() {
   }
   consume(n);
   if (!queue_.empty()) wake();  // the rest waits for the socket in the writer coroutine
+  queue_.shrink_if_empty(kKeptBuffers);
 }
 
 void Viewer::consume(size_t n) {
@@ -148,7 +149,7 @@ void Viewer::skip_to_keyframe() {
   }
   // Drop queued media but keep configuration packets: the viewer resumes at the next keyframe
   // with the decoder set-up it needs.
-  std::deque<Packet> kept;
+  RingQueue<Packet> kept;
   uint64_t kept_bytes = 0;
   for (auto& p : queue_) {
     if (p.config) {
@@ -179,7 +180,7 @@ void Viewer::close(std::string reason) {
   if (closed_) return;
   closed_ = true;
   close_reason_ = std::move(reason);
-  queue_.clear();
+  queue_.clear(/*release=*/true);
   queued_bytes_ = 0;
   wake();
   // A write may be stuck on a peer that stopped reading: cancelling makes it (and the
@@ -244,6 +245,7 @@ asio::awaitable<void> Viewer::write_loop(asio::ip::tcp::socket& socket) {
       std::vector<asio::const_buffer>().swap(buffers);
       std::vector<Packet>().swap(in_flight_);
     }
+    queue_.shrink_if_empty(kKeptBuffers);
   }
 }
 

@@ -10,13 +10,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/ring_queue.hpp"
 #include "output/packet.hpp"
 #include "output/subscriber.hpp"
 
@@ -75,7 +75,7 @@ class Viewer final : public Subscriber {
   const FanoutConfig& config_;
   asio::ip::tcp::socket* socket_ = nullptr;  // set while write_loop() runs
   asio::steady_timer wake_timer_;
-  std::deque<Packet> queue_;
+  RingQueue<Packet> queue_;
   std::vector<Packet> in_flight_;
   uint64_t queued_bytes_ = 0;
   bool need_keyframe_ = false;

@@ -7,13 +7,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "app/context.hpp"
 #include "control/control_plane.hpp"
+#include "core/ring_queue.hpp"
 #include "format/amf0.hpp"
 #include "media/stream.hpp"
 #include "output/fanout_output.hpp"
@@ -87,7 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ChunkReader reader_;
   ChunkWriter writer_;
   Bytes read_buffer_;
-  std::deque<Message> pending_;
+  RingQueue<Message> pending_;  // empty for nearly every session: owns no memory then
   Bytes out_;
   uint64_t last_ack_ = 0;
   uint32_t peer_window_ = 0;
@@ -107,7 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<media::Stream> stream_;
   uint64_t publisher_id_ = 0;
-  FlvIngest ingest_;
+  std::unique_ptr<FlvIngest> ingest_;  // publishers only (a player would carry it unused)
   std::shared_ptr<output::Viewer> viewer_;
   std::shared_ptr<output::FanoutOutput> fanout_;
   uint64_t viewer_id_ = 0;

@@ -86,6 +86,7 @@ Status Session::complete_publish(const Attach& a) {
     return id.error();
   }
   publisher_id_ = *id;
+  ingest_ = std::make_unique<FlvIngest>();
   mode_ = Mode::Publishing;
   last_activity_ = std::chrono::steady_clock::now();
   read_buffer_.resize(kPublishReadBuffer);
@@ -175,7 +176,7 @@ Status Session::complete_play(const Attach& a) {
 void Session::stop_media(const std::string& reason) {
   if (mode_ == Mode::Publishing && stream_) {
     stream_->detach_publisher(publisher_id_, reason);
-    const auto& st = ingest_.stats();
+    const auto& st = ingest_->stats();
     ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(),
                    peer_, st.frames, st.errors, reason);
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
@@ -190,10 +191,10 @@ void Session::stop_media(const std::string& reason) {
 }
 
 Status Session::on_media(const Message& m) {
-  if (mode_ != Mode::Publishing) return Status{};
+  if (mode_ != Mode::Publishing || !ingest_) return Status{};
   last_activity_ = std::chrono::steady_clock::now();
-  auto r = m.type == msg_type::kVideo ? ingest_.video(m.timestamp, m.payload)
-                                      : ingest_.audio(m.timestamp, m.payload);
+  auto r = m.type == msg_type::kVideo ? ingest_->video(m.timestamp, m.payload)
+                                      : ingest_->audio(m.timestamp, m.payload);
   if (!r) {
     // A malformed frame is dropped and counted; the session goes on (MediaMTX's rule).
     if (++media_errors_ <= kMaxMediaErrorLogs) {
