@@ -53,16 +53,24 @@ class BrowserHls(unittest.TestCase):
         pub = publish(srv, "live/browser", self.clip, os.path.join(srv.dir, "publish.log"), timeout=CLIP_SECONDS + 30)
         self.addCleanup(pub.stop)
         ready = ready or playlist
-        os.environ["FM_HLS_LOG_FILE"] = os.path.join(srv.dir, "hls.log")
         srv.wait_for(lambda: srv.http_get(f"/live/browser/{ready}")[0] == 200, timeout=15, what=ready)
         status, report, stderr = browser_player.play(
             harness.ARGS.source_dir, srv.http_url(f"/live/browser/{playlist}"),
             os.path.join(srv.dir, "play.json"), seconds=PLAY_SECONDS, low_latency=low_latency,
-            hls_config={"debug": "capture"} if os.environ.get("FM_HLS_LOG") else None)
+            hls_config=self.hls_log_config(srv))
         self.assertIsNotNone(report, f"play.mjs exit {status}, no report: {stderr[-2000:]}")
         self.assertEqual(status, 0, f"play.mjs exit {status}: {browser_player.brief(report)}\n{stderr[-1000:]}")
         self.assertTrue(pub.proc.poll() is None, "publisher ended before playback did: " + pub.output()[-1000:])
         return report
+
+    @staticmethod
+    def hls_log_config(srv):
+        """FM_HLS_LOG=1 (diagnosis only: it changes hls.js's timing): hls.js's own log goes to
+        hls.log in the server's directory."""
+        if not os.environ.get("FM_HLS_LOG"):
+            return None
+        os.environ["FM_HLS_LOG_FILE"] = os.path.join(srv.dir, "hls.log")
+        return {"debug": "capture"}
 
     def check_playback(self, r, max_stall):
         msg = browser_player.brief(r)
