@@ -139,7 +139,7 @@ class Bench {
   std::thread pub_thread_;
   Publisher pub_;
   std::vector<std::unique_ptr<Player>> players_;
-  std::vector<double> added_delay_ms_, keyframe_delay_ms_, read_delay_ms_;
+  std::vector<double> added_delay_ms_, keyframe_delay_ms_, read_delay_ms_, audio_delay_ms_;
   Bytes read_buf_;  // shared by all players: one thread, each read is parsed before the next
   json::object result_;
   int exit_code_ = 0;
@@ -319,8 +319,10 @@ void Bench::on_media(Player& p, const rtmp::Message& m, int64_t kernel_ns, int64
   if (stamp->seq < pub_.window_first) return;
   ++p.window_msgs;
   p.window_bytes += m.payload.size();
-  if (video) {
-    double added = static_cast<double>(arrived - stamp->sent_ns) / 1e6;
+  double added = static_cast<double>(arrived - stamp->sent_ns) / 1e6;
+  if (!video) {
+    audio_delay_ms_.push_back(added);
+  } else {
     added_delay_ms_.push_back(added);
     if ((m.payload[0] >> 4) == 1) keyframe_delay_ms_.push_back(added);
     read_delay_ms_.push_back(static_cast<double>(app_ns - stamp->sent_ns) / 1e6);
@@ -500,6 +502,7 @@ json::object Bench::report(const json::object& phase) {
   o["first_media_ms"] = summary(first_media);
   o["added_delay_ms"] = summary(added_delay_ms_);
   o["keyframe_added_delay_ms"] = summary(keyframe_delay_ms_);
+  o["audio_added_delay_ms"] = summary(audio_delay_ms_);
   o["read_delay_ms"] = summary(read_delay_ms_);
   if (opt_.server_pid != 0 && phase.contains("server_cpu_us_window")) {
     double cpu = phase.at("server_cpu_us_window").to_number<double>();

@@ -224,8 +224,8 @@ median_run = {n: sorted(rs, key=cpu)[(len(rs) - 1) // 2] for n, rs in runs.items
 base = cpu(median_run["nginx"]) if "nginx" in median_run else None
 
 print("| server | mode | players (got a keyframe) | CPU µs per delivered MB | RSS KB per player "
-      "| first frame ms, median / p99 | added delay ms, median / p99 | delivered / sent bytes "
-      "| players with every frame | CPU/MB vs nginx-rtmp |")
+      "| first frame ms, median / p99 | added delay ms, median / p99 (video; audio) "
+      "| delivered / sent bytes | players with every frame | CPU/MB vs nginx-rtmp |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for n in names:
     r = median_run.get(n)
@@ -241,10 +241,12 @@ for n in names:
         if paired:
             ratio += f" ({min(paired):.2f}–{max(paired):.2f})"
     ff, d, dl = r["first_keyframe_ms"], r["added_delay_ms"], r["delivery"]
+    a = r.get("audio_added_delay_ms")
+    audio = f"; {a['median']:.1f} / {a['p99']:.1f}" if a else ""
     note = f" ({r['error']})" if "error" in r else ""
     print(f"| {n} | {r['_mode']}{note} | {r['players_requested']} ({r['players_with_keyframe']}) | {c} "
           f"| {r.get('server_rss_kb_per_player', 0):.1f} | {ff['median']:.0f} / {ff['p99']:.0f} "
-          f"| {d['median']:.1f} / {d['p99']:.1f} | {dl['media_bytes_ratio']:.4f} "
+          f"| {d['median']:.1f} / {d['p99']:.1f}{audio} | {dl['media_bytes_ratio']:.4f} "
           f"| {dl['players_every_frame']} | {ratio} |")
 loads = [x["_load"][0] for rs in runs.values() for x in rs]
 print(f"\n{sum(map(len, runs.values()))} runs; median run per server shown"
