@@ -6,6 +6,7 @@ import unittest
 
 import harness
 from harness import Proc, Server, ffprobe_json, publish
+from rtmp_client import RtmpClient, amf_null, chunk
 
 
 def probe_frames(path):
@@ -69,6 +70,50 @@ class Play(unittest.TestCase):
             streams = probe_frames(out)
             self.assertGreaterEqual(int(streams["video"]["nb_read_frames"]), 100)
             self.assertIn("rtmp publish stop", srv.log_text())
+
+    def test_player_messages_while_playing(self):
+        """What a player sends after play: a ping is answered behind the media, closeStream and a
+        broken chunk stream end that player only, each with a log line."""
+        clip = harness.make_clip(seconds=20)
+        with Server("playmsgs") as srv:
+            with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log")):
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
+                pinger = RtmpClient(srv.rtmp_port)
+                pinger.handshake()
+                pinger.connect()
+                pinger.play("cam")
+                pinger.recv_exact(4096)  # playing: media arrives
+                # User control PingRequest (6) with a value; the answer is PingResponse (7).
+                pinger.sock.sendall(chunk(2, 4, bytes.fromhex("00061234abcd")))
+                got, deadline = b"", time.time() + 5
+                while bytes.fromhex("00071234abcd") not in got and time.time() < deadline:
+                    got = got[-8:] + pinger.sock.recv(65536)
+                self.assertIn(bytes.fromhex("00071234abcd"), got, "no ping response")
+                pinger.command("closeStream", 0, amf_null(), stream_id=1)
+                self.assertTrue(pinger.closed_within(5), "closeStream did not end the player")
+                srv.wait_for(lambda: "play stopped by client" in srv.log_text(), timeout=5,
+                             what="log of the stopped player")
+
+                broken = RtmpClient(srv.rtmp_port)
+                broken.handshake()
+                broken.connect()
+                broken.play("cam")
+                broken.recv_exact(4096)
+                broken.sock.sendall(bytes([0xC0 | 9]) + b"\x00" * 64)  # type-3 chunk, no header before
+                self.assertTrue(broken.closed_within(5), "a broken chunk stream did not end the player")
+                srv.wait_for(lambda: "rtmp protocol error" in srv.log_text(), timeout=5,
+                             what="log of the protocol error")
+                pinger.close()
+                broken.close()
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1]["viewers"]["rtmp"] == 0,
+                             timeout=5, what="both players gone")
+                # The stream carries on for the next player.
+                out = os.path.join(srv.dir, "after.flv")
+                after = Proc(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", srv.rtmp_url("live/cam"),
+                              "-t", "2", "-c", "copy", out], os.path.join(srv.dir, "after.log"), 20)
+                self.assertEqual(after.wait(timeout=25), 0, after.output())
+                self.assertGreaterEqual(int(probe_frames(out)["video"]["nb_read_frames"]), 55)
+            self.assertTrue(srv.alive())
 
     def test_http_flv_of_unknown_stream_is_404(self):
         with Server("flv404") as srv:

@@ -1,9 +1,12 @@
 #include "protocol/rtmp/session.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +24,8 @@ constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 constexpr size_t kIdleReadBuffer = 4 * 1024;
+// What a playing session reads at once, into its worker thread's buffer.
+constexpr size_t kPlayerReadBuffer = 4 * 1024;
 // Splits "name?query" (RTMP URLs keep their query string in the app or stream name).
 std::pair<std::string, std::string> split_query(std::string_view s) {
   auto q = s.find('?');
@@ -63,18 +68,30 @@ asio::awaitable<void> Session::start() {
     auto attach = std::move(*attach_);
     attach_.reset();
     const auto& ex = attach.stream->executor();
-    if (ex == socket_.get_executor()) {
-      co_await continue_on_stream(self, std::move(attach));
-      co_return;
+    if (ex != socket_.get_executor()) {
+      auto moved = move_socket(socket_, ex);
+      if (!moved) {
+        ctx_.log->warn("rtmp session peer={} error=\"{}\"", peer_, moved.error().message);
+        co_return;
+      }
+      socket_ = std::move(*moved);
     }
-    auto moved = move_socket(socket_, ex);
-    if (!moved) {
-      ctx_.log->warn("rtmp session peer={} error=\"{}\"", peer_, moved.error().message);
-      co_return;
+    // This coroutine ends here even when the stream lives on this worker, and with it the
+    // frames of the handshake and command phase (a co_await of the next step would keep them
+    // for the whole connection: about 1 KB per player).
+    if (attach.publish) {
+      asio::co_spawn(ex, continue_on_stream(self, std::move(attach)),
+                     LogExceptions{ctx_.log, "rtmp session"});
+    } else {
+      asio::post(ex, [self, attach = std::move(attach)] {
+        try {
+          self->start_playing(self, attach);
+        } catch (const std::exception& e) {
+          self->ctx_.log->error("rtmp player peer={} error=\"{}\"", self->peer_, e.what());
+          self->end_on_stream();
+        }
+      });
     }
-    socket_ = std::move(*moved);
-    asio::co_spawn(ex, continue_on_stream(self, std::move(attach)),
-                   LogExceptions{ctx_.log, "rtmp session"});
     co_return;
   }
   ctx_.log->debug("rtmp close peer={} reason=\"{}\"", peer_,
@@ -82,24 +99,91 @@ asio::awaitable<void> Session::start() {
 }
 
 asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self, Attach attach) {
-  auto st = attach.publish ? complete_publish(attach) : complete_play(attach);
+  auto st = complete_publish(attach);
   if (auto flushed = co_await flush(); st && !flushed) st = flushed;
   if (st) {
-    if (mode_ == Mode::Playing) {
-      // Two coroutines, not `serve() || write_loop()`: an awaitable-operators group costs
-      // about 1.5 KB per player, a spawned writer a few hundred bytes.
-      asio::co_spawn(socket_.get_executor(), write_media(self, viewer_),
-                     LogExceptions{ctx_.log, "rtmp writer"});
-      co_await serve();
-      if (viewer_->closed() && !viewer_->close_reason().empty())
-        end_reason_ = viewer_->close_reason();
-      viewer_->close("");  // ends the writer (if it has not ended the session)
-    } else {
-      co_await (serve() || watchdog());
-    }
+    co_await (serve() || watchdog());
   } else if (end_reason_.empty()) {
     end_reason_ = st.error().message;
   }
+  end_on_stream();
+}
+
+void Session::start_playing(const std::shared_ptr<Session>& self, const Attach& attach) {
+  if (auto st = complete_play(attach); !st) {
+    if (end_reason_.empty()) end_reason_ = st.error().message;
+    end_on_stream();
+    return;
+  }
+  push_control();
+  // Both directions are non-blocking from here: the viewer's direct sends and the reads above.
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
+  asio::co_spawn(socket_.get_executor(), write_media(self, viewer_),
+                 LogExceptions{ctx_.log, "rtmp writer"});
+  read_as_player(self);
+}
+
+void Session::read_as_player(std::shared_ptr<Session> self) {
+  // A readiness wait and a plain completion handler, not a coroutine and not a pending read:
+  // a player only sends acknowledgements and the odd command, and neither an idle chain of
+  // coroutine frames nor a read buffer per player is worth keeping for that. The bytes are read
+  // into the worker thread's buffer and parsed before the handler returns.
+  auto& socket = socket_;
+  socket.async_wait(asio::socket_base::wait_read, [self = std::move(self)](
+                                                      const boost::system::error_code& ec) mutable {
+    Session& s = *self;
+    Status st;
+    if (ec) {
+      st = fail("read: ", ec.message());
+    } else {
+      thread_local std::array<uint8_t, kPlayerReadBuffer> buffer;
+      boost::system::error_code rec;
+      size_t n = s.socket_.read_some(asio::buffer(buffer), rec);
+      if (rec == asio::error::would_block || rec == asio::error::try_again) {
+        st = Status{};  // a spurious wake-up: wait again
+      } else if (rec == asio::error::eof) {
+        st = fail("closed by client");
+      } else if (rec) {
+        st = fail("read: ", rec.message());
+      } else {
+        try {
+          st = s.on_player_bytes(ByteSpan(buffer.data(), n));
+        } catch (const std::exception& e) {
+          st = fail("internal error: ", e.what());
+          s.ctx_.log->error("rtmp player peer={} error=\"{}\"", s.peer_, e.what());
+        }
+      }
+    }
+    if (st) {
+      s.read_as_player(std::move(self));
+      return;
+    }
+    if (s.end_reason_.empty()) s.end_reason_ = st.error().message;
+    // The writer ended first (slow viewer, write error) and cancelled the wait: its reason.
+    if (s.viewer_->closed() && !s.viewer_->close_reason().empty())
+      s.end_reason_ = s.viewer_->close_reason();
+    s.viewer_->close("");  // ends the writer (if it has not ended the session)
+    s.end_on_stream();
+  });
+}
+
+Status Session::on_player_bytes(ByteSpan bytes) {
+  if (auto st = take_bytes(bytes); !st) return st;
+  while (!pending_.empty()) {
+    Message m = std::move(pending_.front());
+    pending_.pop_front();
+    if (auto st = handle(m); !st) {
+      push_control();
+      return st;
+    }
+    // (play and publish are refused while playing: nothing here waits for the control plane.)
+  }
+  push_control();
+  return Status{};
+}
+
+void Session::end_on_stream() {
   stop_media(end_reason_.empty() ? "closed by client" : end_reason_);
   boost::system::error_code ignored;
   socket_.close(ignored);
@@ -165,7 +249,10 @@ asio::awaitable<void> Session::serve() {
       Message m = std::move(pending_.front());
       pending_.pop_front();
       auto st = handle(m);
-      if (st && auth_request_) st = co_await authorize();
+      if (st && auth_request_) {
+        auto deciding = authorize();  // a named local (GCC 12 and temporaries in co_await)
+        st = co_await std::move(deciding);
+      }
       if (!st) {
         if (end_reason_.empty()) end_reason_ = st.error().message;
         co_await flush();
@@ -193,14 +280,18 @@ asio::awaitable<Status> Session::read_messages() {
     if (ec == asio::error::eof) co_return fail("closed by client");
     co_return fail("read: ", ec.message());
   }
+  co_return take_bytes(ByteSpan(read_buffer_.data(), n));
+}
+
+Status Session::take_bytes(ByteSpan bytes) {
   std::vector<Message> messages;
-  auto fed = reader_.feed(ByteSpan(read_buffer_.data(), n), messages);
+  auto fed = reader_.feed(bytes, messages);
   for (auto& m : messages)
     pending_.push_back(std::move(m));
   if (!fed) {
     ctx_.log->warn("rtmp protocol error stream={} peer={} error=\"{}\"", label(), peer_,
                    fed.error().message);
-    co_return wrap("chunk stream", fed.error());
+    return wrap("chunk stream", fed.error());
   }
   // Spec 5.4.3: acknowledge every window's worth of bytes the peer asked for.
   if (peer_window_ > 0 && reader_.bytes_received() - last_ack_ >= peer_window_) {
@@ -208,7 +299,7 @@ asio::awaitable<Status> Session::read_messages() {
     send(msg_type::kAcknowledgement, kControlCsid, 0,
          encode_acknowledgement(static_cast<uint32_t>(reader_.bytes_received())));
   }
-  co_return Status{};
+  return Status{};
 }
 
 Status Session::handle(const Message& m) {
@@ -359,12 +450,7 @@ void Session::send_status(const std::string& level, const std::string& code,
 asio::awaitable<Status> Session::flush() {
   if (out_.empty()) co_return Status{};
   if (mode_ == Mode::Playing && viewer_) {
-    output::Packet p;
-    p.data = Buffer::adopt(std::move(out_));
-    p.config = true;
-    out_.clear();
-    viewer_->push(p);
-    viewer_->flush();  // control messages are not held for the fan-out's flush tick
+    push_control();
     co_return Status{};
   }
   Bytes data = std::move(out_);
@@ -372,6 +458,16 @@ asio::awaitable<Status> Session::flush() {
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data), kAwaitable);
   if (ec) co_return fail("write: ", ec.message());
   co_return Status{};
+}
+
+void Session::push_control() {
+  if (out_.empty() || !viewer_) return;
+  output::Packet p;
+  p.data = Buffer::adopt(std::move(out_));
+  p.config = true;
+  out_.clear();
+  viewer_->push(p);
+  viewer_->flush();  // control messages are not held for the fan-out's flush tick
 }
 
 void Session::refuse(const std::string& code, const std::string& reason) {

@@ -46,14 +46,23 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<Status> handshake();
   // Reads and handles messages until the connection ends or must move to another worker.
   asio::awaitable<void> serve();
-  // `self` keeps the session alive: the coroutine may start after its spawner has returned.
+  // A publisher, on the stream's worker. `self` keeps the session alive: the coroutine may
+  // start after its spawner has returned.
   asio::awaitable<void> continue_on_stream(std::shared_ptr<Session> self, Attach attach);
+  // A player, on the stream's worker: attaches the viewer, spawns its writer, then reads with
+  // read_as_player() until the connection ends.
+  void start_playing(const std::shared_ptr<Session>& self, const Attach& attach);
+  void read_as_player(std::shared_ptr<Session> self);
+  Status on_player_bytes(ByteSpan bytes);
+  void end_on_stream();
   asio::awaitable<void> watchdog();
   // A player's writer, spawned beside serve(): `self` and `viewer` keep both alive until it
   // returns. Cancels the socket when it ends first (slow viewer, write error) so serve() ends.
   asio::awaitable<void> write_media(std::shared_ptr<Session> self,
                                     std::shared_ptr<output::Viewer> viewer);
   asio::awaitable<Status> read_messages();
+  // Feeds bytes just read into the chunk reader (messages to pending_) and acknowledges.
+  Status take_bytes(ByteSpan bytes);
   Status handle(const Message& m);
   Status on_command(const Message& m, ByteSpan body);
   Status on_data(const Message& m, ByteSpan body);
@@ -76,6 +85,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_status(const std::string& level, const std::string& code,
                    const std::string& description);
   asio::awaitable<Status> flush();
+  // Playing: what send() serialized goes to the viewer's queue, behind the media queued.
+  void push_control();
   void refuse(const std::string& code, const std::string& reason);
 
   std::string label() const;
@@ -99,7 +110,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool connected_ = false;
   Mode mode_ = Mode::Idle;
   std::optional<Attach> attach_;  // set by publish/play when the stream lives on another worker
-  std::optional<control::AccessRequest> auth_request_;  // publish/play waiting for a decision
+  // publish/play waiting for a decision (a pointer: 160 bytes that a playing session never uses)
+  std::unique_ptr<control::AccessRequest> auth_request_;
   bool auth_publish_ = false;
   bool renamed_ = false;  // stream_name_ is the public name the control plane gave
   double auth_txn_ = 0;

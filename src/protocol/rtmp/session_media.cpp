@@ -16,7 +16,6 @@ std::pair<std::string, std::string> split_name(std::string_view s) {
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
 constexpr size_t kPublishReadBuffer = 64 * 1024;
-constexpr size_t kPlayReadBuffer = 512;
 // Log the first few malformed media messages of a session, then only count them.
 constexpr uint64_t kMaxMediaErrorLogs = 5;
 }  // namespace
@@ -31,7 +30,8 @@ Status Session::on_publish(double txn, const std::vector<Value>& args) {
     refuse("NetStream.Publish.BadName", "invalid stream name");
     return fail("invalid stream name");
   }
-  auth_request_ = control::AccessRequest{"rtmp", app_, name, query_, peer_};
+  auth_request_ = std::make_unique<control::AccessRequest>(
+      control::AccessRequest{"rtmp", app_, name, query_, peer_});
   auth_publish_ = true;
   auth_txn_ = txn;
   return Status{};
@@ -107,7 +107,8 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
     refuse("NetStream.Play.StreamNotFound", "invalid stream name");
     return fail("invalid stream name");
   }
-  auth_request_ = control::AccessRequest{"rtmp", app_, name, query_, peer_};
+  auth_request_ = std::make_unique<control::AccessRequest>(
+      control::AccessRequest{"rtmp", app_, name, query_, peer_});
   auth_publish_ = false;
   auth_txn_ = txn;
   return Status{};
@@ -116,9 +117,9 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
 Status Session::complete_play(const Attach& a) {
   stream_ = a.stream;
   mode_ = Mode::Playing;
-  // A player only sends small control messages from now on: keep its per-connection memory
-  // small (the chunk reader carries partial messages across reads).
-  Bytes(kPlayReadBuffer).swap(read_buffer_);
+  // A player reads into its worker thread's buffer from now on (read_as_player); the chunk
+  // reader carries partial messages across reads.
+  Bytes().swap(read_buffer_);
   viewer_ = std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.fanout);
   viewer_->on_close = [this](const std::string& reason) {
     slow_ = true;
@@ -130,11 +131,7 @@ Status Session::complete_play(const Attach& a) {
     send(msg_type::kUserControl, kControlCsid, 0,
          encode_user_control(UserControlEvent::kStreamEof, kPlayStreamId));
     send_status("status", "NetStream.Play.UnpublishNotify", stream_name_ + " is now unpublished.");
-    output::Packet p;
-    p.data = Buffer::adopt(std::move(out_));
-    p.config = true;
-    out_.clear();
-    viewer_->push(p);
+    push_control();
   };
   send(msg_type::kUserControl, kControlCsid, 0,
        encode_user_control(UserControlEvent::kStreamBegin, kPlayStreamId));
@@ -143,11 +140,7 @@ Status Session::complete_play(const Attach& a) {
   send(msg_type::kDataAmf0, kDataCsid, kPlayStreamId,
        amf0::encode_all(std::vector<Value>{"|RtmpSampleAccess", true, true}));
   // Into the viewer's queue, ahead of the media.
-  output::Packet start;
-  start.data = Buffer::adopt(std::move(out_));
-  start.config = true;
-  out_.clear();
-  viewer_->push(start);
+  push_control();
   fanout_ = stream_->fanout("rtmp", [chunk = ctx_.config.rtmp.chunk_size] {
     return std::make_unique<RtmpPackager>(chunk);
   });
