@@ -169,18 +169,15 @@ void Session::read_as_player(std::shared_ptr<Session> self) {
 }
 
 Status Session::on_player_bytes(ByteSpan bytes) {
-  if (auto st = take_bytes(bytes); !st) return st;
-  while (!pending_.empty()) {
+  // (play and publish are refused while playing: nothing here waits for the control plane.)
+  auto st = take_bytes(bytes);
+  while (st && !pending_.empty()) {
     Message m = std::move(pending_.front());
     pending_.pop_front();
-    if (auto st = handle(m); !st) {
-      push_control();
-      return st;
-    }
-    // (play and publish are refused while playing: nothing here waits for the control plane.)
+    st = handle(m);
   }
   push_control();
-  return Status{};
+  return st;
 }
 
 void Session::end_on_stream() {

@@ -56,8 +56,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Status on_player_bytes(ByteSpan bytes);
   void end_on_stream();
   asio::awaitable<void> watchdog();
-  // A player's writer, spawned beside serve(): `self` and `viewer` keep both alive until it
-  // returns. Cancels the socket when it ends first (slow viewer, write error) so serve() ends.
+  // A player's writer, spawned beside read_as_player(): `self` and `viewer` keep both alive
+  // until it returns. Cancels the socket when it ends first (slow viewer, write error), which
+  // ends the read wait and so the session.
   asio::awaitable<void> write_media(std::shared_ptr<Session> self,
                                     std::shared_ptr<output::Viewer> viewer);
   asio::awaitable<Status> read_messages();
