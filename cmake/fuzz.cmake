@@ -11,7 +11,8 @@ file(GLOB_RECURSE FUZZ_PURE_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/media/codec/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/wire/*.cpp
-  ${CMAKE_SOURCE_DIR}/src/protocol/http/wire/*.cpp)
+  ${CMAKE_SOURCE_DIR}/src/protocol/http/wire/*.cpp
+  ${CMAKE_SOURCE_DIR}/src/output/segment_names.cpp)
 add_library(fuzz_pure STATIC ${FUZZ_PURE_SOURCES})
 target_include_directories(fuzz_pure PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(fuzz_pure PUBLIC -fsanitize=fuzzer-no-link,address,undefined -g)

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <thread>
 
-#include "app/context.hpp"
 #include "app/server.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"

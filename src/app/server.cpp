@@ -12,6 +12,8 @@
 #include "output/hls/disk_writer.hpp"
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
+#include "output/http_clients.hpp"
+#include "protocol/http/http_context.hpp"
 #include "protocol/http/http_server.hpp"
 #include "protocol/rtmp/rtmp_server.hpp"
 #include "protocol/srt/srt_server.hpp"
@@ -61,8 +63,7 @@ Server::Server(Config config, std::string config_path)
       dc.max_waiters = config_.hls.max_blocking_requests;
       dc.name_prefix = instance_prefix(streams_created_++);
       auto dash = std::make_shared<dash::DashSegmenter>(dc);
-      stream.set_dash(dash);
-      stream.add_sink(dash);
+      stream.add_output("dash", dash);
     }
     if (!config_.hls.enabled) return;
     hls::HlsConfig hc;
@@ -104,16 +105,19 @@ Server::Server(Config config, std::string config_path)
       for (const auto& seg : snap->segments) {
         if (last && seg.sequence <= *last) continue;
         last = seg.sequence;
-        control->hls_segment(app, name, seg);
+        control->segment_finished(
+            control::SegmentNotice{app, name, seg.name, seg.sequence, seg.duration});
       }
     };
-    stream.set_hls(segmenter);
-    stream.add_sink(std::make_shared<hls::HlsOutput>(segmenter));
+    stream.add_output("hls", std::make_shared<hls::HlsOutput>(
+                                 segmenter, output::HttpClients::window_for(hc.segment_duration)));
   };
   registry_ = std::make_unique<media::StreamRegistry>(config_, log_, setup, control_.get());
-  ctx_ = std::make_unique<ServerContext>(ServerContext{
-      config_, log_, *workers_, *registry_, *connections_, *control_, [this] { return reload(); }});
-  if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*ctx_);
+  ctx_ = std::make_unique<ServerContext>(
+      ServerContext{config_, log_, *workers_, *registry_, *connections_, *control_});
+  http_ctx_ = std::make_unique<http::HttpContext>(
+      http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }});
+  if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*http_ctx_);
   if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
   if (config_.srt.enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
   if (!config_.udp.inputs.empty()) udp_ = std::make_unique<udp::UdpServer>(*ctx_);
@@ -162,7 +166,7 @@ int Server::run() {
   return 0;
 }
 
-Result<ReloadReport> Server::reload() {
+Result<control::ReloadReport> Server::reload() {
   std::lock_guard lock(reload_mutex_);
   Config next;
   try {
@@ -178,7 +182,7 @@ Result<ReloadReport> Server::reload() {
   static constexpr std::string_view kLive[] = {
       "auth.",    "webhooks.", "api.", "metrics.", "limits.max_connections", "stream.max_streams",
       "log.level"};
-  ReloadReport report;
+  control::ReloadReport report;
   for (const auto& key : changed_keys(config_, next)) {
     bool live = std::any_of(std::begin(kLive), std::end(kLive),
                             [&](std::string_view p) { return key.rfind(p, 0) == 0; });

@@ -4,17 +4,19 @@
 #include <memory>
 #include <mutex>
 
-#include "app/context.hpp"
+#include "control/control_plane.hpp"
 #include "core/config.hpp"
+#include "core/net.hpp"
+#include "core/workers.hpp"
+#include "media/registry.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile {
 
-namespace control {
-class ControlPlane;
-}
 namespace http {
 class HttpServer;
-}
+struct HttpContext;
+}  // namespace http
 namespace rtmp {
 class RtmpServer;
 }
@@ -37,7 +39,7 @@ class Server {
 
  private:
   void shutdown();
-  Result<ReloadReport> reload();
+  Result<control::ReloadReport> reload();
 
   Config config_;
   std::string config_path_;
@@ -48,6 +50,7 @@ class Server {
   std::unique_ptr<ConnectionLimiter> connections_;
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;
+  std::unique_ptr<http::HttpContext> http_ctx_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<srt::SrtServer> srt_;

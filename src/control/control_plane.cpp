@@ -7,9 +7,8 @@
 
 #include "control/crypto.hpp"
 #include "control/play_token.hpp"
+#include "core/stream_name.hpp"
 #include "format/query_string.hpp"
-#include "media/stream_name.hpp"
-#include "output/hls/segmenter.hpp"
 
 namespace firstmile::control {
 
@@ -227,7 +226,7 @@ AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResul
     if (ec || !v.is_object())
       return refuse(kind, "webhook_error", "authorization answer is not a JSON object");
     if (auto* s = v.as_object().if_contains("stream"); max_name > 0 && s && !s->is_null()) {
-      if (!s->is_string() || !media::valid_name(std::string_view(s->as_string()), max_name)) {
+      if (!s->is_string() || !valid_name(std::string_view(s->as_string()), max_name)) {
         return refuse(kind, "webhook_error", "authorization answer names an invalid stream");
       }
       allow.stream = std::string(s->as_string());
@@ -428,8 +427,8 @@ void ControlPlane::play_started(const media::Stream& stream, const media::Client
   notify("on_play", cfg->webhooks.on_play, std::move(body));
 }
 
-void ControlPlane::hls_client_started(const media::Stream& stream, const std::string& client,
-                                      const std::string& query, const char* protocol) {
+void ControlPlane::http_client_started(const media::Stream& stream, const std::string& client,
+                                       const std::string& query, const char* protocol) {
   media::ClientInfo c;
   c.protocol = protocol;
   c.peer = client + ":0";
@@ -448,16 +447,15 @@ void ControlPlane::play_stopped(const media::Stream& stream, const media::Client
   notify("on_stop", cfg->webhooks.on_stop, std::move(body));
 }
 
-void ControlPlane::hls_segment(const std::string& app, const std::string& stream,
-                               const hls::HlsSegment& segment) {
+void ControlPlane::segment_finished(const SegmentNotice& segment) {
   auto cfg = config();
   if (cfg->webhooks.on_hls_segment.empty()) return;
   notify("on_hls_segment", cfg->webhooks.on_hls_segment,
          json::object{{"event", "on_hls_segment"},
                       {"node_id", cfg->node_id},
-                      {"app", app},
-                      {"stream", stream},
-                      {"uri", segment.name},
+                      {"app", segment.app},
+                      {"stream", segment.stream},
+                      {"uri", segment.uri},
                       {"duration", std::round(segment.duration * 1000) / 1000},
                       {"sequence", segment.sequence}});
 }

@@ -18,7 +18,9 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
+#include "control/admission.hpp"
 #include "control/key_store.hpp"
 #include "control/metrics.hpp"
 #include "control/webhook_dispatcher.hpp"
@@ -26,32 +28,27 @@
 #include "core/log.hpp"
 #include "media/stream.hpp"
 
-namespace firstmile::hls {
-struct HlsSegment;
-}
-
 namespace firstmile::control {
 
-struct AccessRequest {
-  std::string protocol;  // publish: "rtmp"; play: "rtmp", "flv", "hls"
-  std::string app;
-  std::string stream;  // as the client named it (for a publisher: its stream key)
-  std::string query;   // the URL's query string, without '?'
-  std::string peer;    // "address:port"
-};
-
-struct AccessDecision {
-  bool allowed = false;
-  std::string stream;     // the name to use (a publish may be renamed)
-  std::string reason;     // why not (safe to show the client: never contains the key)
-  int http_status = 403;  // for HTTP players: 401 when a token is missing, else 403
+// What a reload did.
+struct ReloadReport {
+  std::string config_hash;
+  std::vector<std::string> restart_needed;  // changed keys that only a restart applies
 };
 
 // SHA-256 of the effective configuration (secrets included), as lowercase hex: tells an
 // operator which config a node runs without showing it.
 std::string config_hash(const Config& config);
 
-class ControlPlane : public media::StreamEvents {
+// A media segment an output finished (on_hls_segment).
+struct SegmentNotice {
+  std::string app, stream;
+  std::string uri;  // as the playlist lists it
+  uint64_t sequence = 0;
+  double duration = 0;  // seconds
+};
+
+class ControlPlane : public media::StreamEvents, public Admission {
  public:
   ControlPlane(std::shared_ptr<const Config> config, Logger log);
   ~ControlPlane() override;
@@ -64,25 +61,23 @@ class ControlPlane : public media::StreamEvents {
   // Hot reload: the new auth, webhook and API settings apply to later requests. A bad keys
   // file refuses the whole change and keeps the old settings.
   Status apply(std::shared_ptr<const Config> config);
-  std::shared_ptr<const Config> config() const;
+  std::shared_ptr<const Config> config() const override;
   // The control thread's executor (reloads and other slow control work run there).
   boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
 
-  boost::asio::awaitable<AccessDecision> authorize_publish(AccessRequest request);
-  // The quick part of publish auth, for protocols that can refuse during their handshake
-  // (SRT): true when the app has static keys and `key` is not one (counted as a refusal).
-  bool static_key_refuses(const std::string& app, const std::string& key);
-  boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request);
-  // The quick part of play auth, for SRT's handshake: true when auth.play is token and the
-  // request's signed URL is missing, expired or wrong (counted as a refusal).
-  bool play_token_refuses(const AccessRequest& request);
-
+  // Admission.
+  boost::asio::awaitable<AccessDecision> authorize_publish(AccessRequest request) override;
+  bool static_key_refuses(const std::string& app, const std::string& key) override;
+  boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request) override;
+  // auth.play is token: true when the request's signed URL is missing, expired or wrong.
+  bool play_token_refuses(const AccessRequest& request) override;
   // HLS and DASH have no connection: a new client address fetching a stream's playlist or
-  // segments is reported as on_play (notification mode only); `protocol` is "hls" or "dash".
-  void hls_client_started(const media::Stream& stream, const std::string& client,
-                          const std::string& query, const char* protocol = "hls");
-  void hls_segment(const std::string& app, const std::string& stream,
-                   const hls::HlsSegment& segment);
+  // segments is reported as on_play (notification mode only).
+  void http_client_started(const media::Stream& stream, const std::string& client,
+                           const std::string& query, const char* protocol) override;
+
+  // on_hls_segment: each finished segment once.
+  void segment_finished(const SegmentNotice& segment);
 
   // media::StreamEvents (stream executors).
   void publish_stopped(const media::Stream& stream, const media::ClientInfo& publisher,

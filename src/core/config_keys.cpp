@@ -9,7 +9,7 @@
 
 #include "core/log.hpp"
 #include "core/net.hpp"
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 
 namespace firstmile::config_keys {
 namespace {
@@ -264,8 +264,8 @@ std::map<std::string, std::string> parse_udp_inputs(const YAML::Node& n) {
   for (const auto& item : n) {
     std::string path = scalar(item.first), address = trim(scalar(item.second));
     auto slash = path.find('/');
-    if (slash == std::string::npos || !media::valid_name(std::string_view(path).substr(0, slash)) ||
-        !media::valid_name(std::string_view(path).substr(slash + 1))) {
+    if (slash == std::string::npos || !valid_name(std::string_view(path).substr(0, slash)) ||
+        !valid_name(std::string_view(path).substr(slash + 1))) {
       throw ConfigError("'" + path + "' is not app/stream ([A-Za-z0-9._~-] names)");
     }
     auto endpoint = parse_listen_address(address);

@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 
 namespace firstmile::media {
 

@@ -12,22 +12,23 @@
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "media/stream.hpp"
+#include "media/stream_directory.hpp"
 
 namespace firstmile::media {
 
-class StreamRegistry {
+class StreamRegistry final : public StreamDirectory {
  public:
   // Runs for each new stream before anyone else sees it (attaches HLS, later recorders).
   using Setup = std::function<void(Stream&)>;
 
   StreamRegistry(const Config& config, Logger log, Setup setup, StreamEvents* events = nullptr);
 
-  std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const;
+  std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const override;
   // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
   // and more than stream.max_streams streams.
   Result<std::shared_ptr<Stream>> acquire(const std::string& app, const std::string& name,
-                                          const asio::any_io_executor& executor);
-  std::vector<std::shared_ptr<Stream>> list() const;
+                                          const asio::any_io_executor& executor) override;
+  std::vector<std::shared_ptr<Stream>> list() const override;
   size_t size() const;
   // Hot reload of stream.max_streams (existing streams stay).
   void set_max_streams(uint32_t max) { max_streams_.store(max, std::memory_order_relaxed); }

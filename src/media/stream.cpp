@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include "output/dash/dash_segmenter.hpp"
-
 namespace firstmile::media {
 
 namespace {
@@ -77,8 +75,8 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
   if (tracks_ready_) {
     for (auto& s : sinks_)
       s->on_end();
-    for (auto& [_, f] : fanouts_)
-      f->on_end();
+    for (auto& [_, d] : demand_)
+      d->on_end();
   }
   tracks_ready_ = false;
   gop_.clear();
@@ -156,8 +154,8 @@ void Stream::set_tracks(Tracks tracks) {
   gop_bytes_ = 0;
   for (auto& s : sinks_)
     s->on_tracks(tracks_);
-  for (auto& [_, f] : fanouts_)
-    f->on_tracks(tracks_);
+  for (auto& [_, d] : demand_)
+    d->on_tracks(tracks_);
 }
 
 void Stream::update_stats(TrackStats& s, size_t bytes) {
@@ -226,16 +224,22 @@ void Stream::push(Frame frame) {
 
   for (auto& s : sinks_)
     s->on_frame(shared);
-  for (auto& [_, out] : fanouts_)
-    out->on_frame(shared);
+  for (auto& [_, d] : demand_)
+    d->on_frame(shared);
+}
+
+void Stream::add_output(std::string key, std::shared_ptr<Sink> sink) {
+  add_sink(sink);
+  outputs_.insert_or_assign(std::move(key), std::move(sink));
+}
+
+std::shared_ptr<Sink> Stream::output(std::string_view key) const {
+  auto it = outputs_.find(key);
+  return it == outputs_.end() ? nullptr : it->second;
 }
 
 void Stream::add_sink(std::shared_ptr<Sink> sink) {
-  if (tracks_ready_) {
-    sink->on_tracks(tracks_);
-    for (const auto& f : gop_)
-      sink->on_frame(f);
-  }
+  if (tracks_ready_) sink->seed(tracks_, gop_);
   sinks_.push_back(std::move(sink));
 }
 
@@ -243,19 +247,19 @@ void Stream::remove_sink(const Sink* sink) {
   std::erase_if(sinks_, [&](const auto& s) { return s.get() == sink; });
 }
 
-std::shared_ptr<output::FanoutOutput> Stream::fanout(
-    const std::string& format, const std::function<std::unique_ptr<output::Packager>()>& make) {
-  auto it = fanouts_.find(format);
-  if (it != fanouts_.end()) return it->second;
-  auto out = std::make_shared<output::FanoutOutput>(format, make(), config_.fanout, executor_);
-  if (tracks_ready_) out->seed(tracks_, gop_);
-  fanouts_.emplace(format, out);
-  return out;
+std::shared_ptr<Sink> Stream::demand_sink(std::string_view key,
+                                          const std::function<std::shared_ptr<Sink>()>& make) {
+  auto it = demand_.find(key);
+  if (it != demand_.end()) return it->second;
+  auto sink = make();
+  if (tracks_ready_) sink->seed(tracks_, gop_);
+  demand_.emplace(std::string(key), sink);
+  return sink;
 }
 
-void Stream::viewer_left(const std::string& format) {
-  auto it = fanouts_.find(format);
-  if (it != fanouts_.end() && it->second->viewer_count() == 0) fanouts_.erase(it);
+void Stream::release_sink(std::string_view key) {
+  auto it = demand_.find(key);
+  if (it != demand_.end() && !it->second->in_use()) demand_.erase(it);
   check_idle();
 }
 
@@ -272,49 +276,15 @@ void Stream::arm_linger() {
 
 void Stream::check_idle() {
   if (removed_ || publisher_ || !linger_expired_) return;
-  for (auto& [_, f] : fanouts_) {
-    if (f->viewer_count() > 0) return;
+  for (auto& [_, d] : demand_) {
+    if (d->in_use()) return;
+  }
+  for (auto& s : sinks_) {
+    if (s->in_use()) return;
   }
   removed_ = true;
   log_->debug("stream removed stream={}", path_);
   if (on_idle_) on_idle_(*this);
-}
-
-namespace {
-// Bounds on the HLS client table: entries older than the window are pruned once the table is
-// this large, and past the hard cap new addresses are not recorded.
-constexpr size_t kHlsPruneAt = 4096;
-constexpr size_t kHlsMaxClients = 100000;
-
-std::chrono::steady_clock::duration hls_viewer_window(const Config& config) {
-  // A player fetches a segment every segment_duration; allow three missed fetches.
-  auto three_segments = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(3 * config.hls.segment_duration));
-  return std::max<std::chrono::steady_clock::duration>(three_segments, std::chrono::seconds(6));
-}
-}  // namespace
-
-bool Stream::note_hls_client(const std::string& address) {
-  auto now = std::chrono::steady_clock::now();
-  auto window = hls_viewer_window(config_);
-  std::lock_guard lock(hls_clients_mutex_);
-  if (hls_clients_.size() >= kHlsPruneAt) {
-    std::erase_if(hls_clients_, [&](const auto& e) { return now - e.second > window; });
-  }
-  auto it = hls_clients_.find(address);
-  if (it == hls_clients_.end() && hls_clients_.size() >= kHlsMaxClients) return false;
-  bool fresh = it == hls_clients_.end() || now - it->second > window;
-  hls_clients_[address] = now;
-  return fresh;
-}
-
-size_t Stream::hls_viewers() const {
-  auto now = std::chrono::steady_clock::now();
-  auto window = hls_viewer_window(config_);
-  std::lock_guard lock(hls_clients_mutex_);
-  return static_cast<size_t>(
-      std::count_if(hls_clients_.begin(), hls_clients_.end(),
-                    [&](const auto& e) { return now - e.second <= window; }));
 }
 
 StreamInfo Stream::info() const {
@@ -330,19 +300,19 @@ StreamInfo Stream::info() const {
   i.tracks = tracks_;
   i.video_stats = video_stats_;
   i.audio_stats = audio_stats_;
-  for (auto& [format, f] : fanouts_)
-    i.viewers[format] = f->viewer_count();
-  if (hls_) i.viewers["hls"] = hls_viewers();
+  OutputReport outputs;
+  for (const auto& [_, d] : demand_)
+    d->report(outputs);
+  for (const auto& s : sinks_)
+    s->report(outputs);
+  i.viewers = std::move(outputs.viewers);
   i.created = created_;
   i.bytes_in = bytes_in_;
   i.publishes = publishes_;
   i.totals = totals_;
   i.totals.bytes_in = bytes_in_;
-  if (auto hls = hls_bytes_.load(std::memory_order_relaxed)) i.totals.bytes_out["hls"] = hls;
-  if (dash_) {
-    i.viewers["dash"] = dash_->clients().viewers();
-    if (auto dash = dash_->clients().bytes()) i.totals.bytes_out["dash"] = dash;
-  }
+  for (const auto& [format, bytes] : outputs.bytes_out)
+    i.totals.bytes_out[format] += bytes;
   if (publisher_) {
     i.clients.push_back(publisher_client());
     if (i.clients.back().link) i.totals.links["publisher"].add(*i.clients.back().link);
@@ -360,10 +330,10 @@ StreamInfo Stream::info() const {
 
 void Stream::shutdown() {
   if (publisher_) kick_publisher("server shutting down");
-  for (auto& [_, f] : fanouts_) {
-    for (auto& v : f->viewers())
-      v->close("server shutting down");
-  }
+  for (auto& [_, d] : demand_)
+    d->close_viewers("server shutting down");
+  for (auto& s : sinks_)
+    s->close_viewers("server shutting down");
   linger_timer_.cancel();
 }
 

@@ -11,66 +11,31 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "media/frame.hpp"
+#include "media/link_stats.hpp"
 #include "media/sink.hpp"
 #include "media/track.hpp"
-#include "output/fanout_output.hpp"
-
-namespace firstmile::hls {
-class HlsSegmenter;
-}
-namespace firstmile::dash {
-class DashSegmenter;
-}
 
 namespace firstmile::media {
 
 namespace asio = boost::asio;
 
-// Transport statistics of one client's link (SRT), sampled about once a second by its protocol
-// thread. Counters are the connection's totals; the receive side for a publisher, the send side
-// for a player.
-struct LinkStats {
-  double rtt_ms = 0;
-  double bandwidth_mbps = 0;  // the link capacity the protocol estimates
-  double send_rate_mbps = 0;
-  double receive_rate_mbps = 0;
-  uint64_t packets_lost = 0;
-  uint64_t packets_retransmitted = 0;
-  uint64_t packets_dropped = 0;  // too late to be played (receiver) or sent (sender)
-};
-// Link counters that only grow, by role ("publisher", "player"), for the metrics.
-struct LinkTotals {
-  uint64_t lost = 0, retransmitted = 0, dropped = 0;
-  void add(const LinkStats& s) {
-    lost += s.packets_lost;
-    retransmitted += s.packets_retransmitted;
-    dropped += s.packets_dropped;
-  }
-  void add(const LinkTotals& t) {
-    lost += t.lost;
-    retransmitted += t.retransmitted;
-    dropped += t.dropped;
-  }
-};
-
 struct PublisherInfo {
-  std::string protocol;  // "rtmp", later "srt", "rtsp", "whip"
+  std::string protocol;  // "rtmp", "srt", "udp", later "rtsp", "whip"
   std::string peer;      // "address:port"
   std::string query;     // the URL's query string, for auth (never logged)
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   // Ends the publisher's session (take-over, API kick, shutdown). Runs on the stream's executor.
   std::function<void(const std::string& reason)> kick;
-  // Link statistics (SRT); unset for protocols without them. Any thread.
+  // Link statistics, for protocols that measure their link (SRT); unset for the others. Any
+  // thread.
   std::function<std::optional<LinkStats>()> link_stats;
   uint64_t id = 0;  // client id, set by attach_publisher()
 };
@@ -81,7 +46,7 @@ struct ViewerCounters {
   uint64_t dropped = 0;  // packets dropped for being slow
   uint64_t skips = 0;    // skips to the next keyframe
   bool slow_disconnect = false;
-  std::optional<LinkStats> link;  // SRT players
+  std::optional<LinkStats> link;  // protocols that measure their link
 };
 struct ViewerEntry {
   std::string protocol;  // "rtmp", "flv", "srt"
@@ -169,20 +134,18 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const std::string& name() const { return name_; }
   const std::string& path() const { return path_; }
   const asio::any_io_executor& executor() const { return executor_; }
-  // Set once while the registry creates the stream, read from HTTP threads afterwards.
-  void set_hls(std::shared_ptr<hls::HlsSegmenter> hls) { hls_ = std::move(hls); }
-  const std::shared_ptr<hls::HlsSegmenter>& hls() const { return hls_; }
-  // The DASH output (dash.enabled), set like hls.
-  void set_dash(std::shared_ptr<dash::DashSegmenter> dash) { dash_ = std::move(dash); }
-  const std::shared_ptr<dash::DashSegmenter>& dash() const { return dash_; }
-  // An HLS segment request from `address` (the client's IP). HLS viewers are the distinct
-  // addresses that fetched a segment recently (HTTP is stateless; this is what a CDN log
-  // would count too).
-  // Returns true when the address is new (or came back after the window).
-  bool note_hls_client(const std::string& address);
-  size_t hls_viewers() const;
-  // Bytes of HLS segments served (HTTP threads), for the metrics.
-  void add_hls_bytes(uint64_t n) { hls_bytes_.fetch_add(n, std::memory_order_relaxed); }
+  // The configuration the server started with (outputs read their settings from it).
+  const Config& config() const { return config_; }
+
+  // Outputs for the stream's whole life (HLS, DASH, later a recorder), attached by the
+  // registry's setup before anyone else sees the stream; from then on the table is read-only, so
+  // any thread (an HTTP request) may look one up by its key.
+  void add_output(std::string key, std::shared_ptr<Sink> sink);
+  std::shared_ptr<Sink> output(std::string_view key) const;
+  template <class T>
+  std::shared_ptr<T> output_as(std::string_view key) const {
+    return std::dynamic_pointer_cast<T>(output(key));
+  }
 
   // Stream executor only.
   Result<uint64_t> attach_publisher(PublisherInfo info);
@@ -203,14 +166,17 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool tracks_ready() const { return tracks_ready_; }
   void push(Frame frame);
 
+  // An unkeyed sink, attached and detached at any time (tests, taps).
   void add_sink(std::shared_ptr<Sink> sink);
   void remove_sink(const Sink* sink);
 
-  // The fan-out output of one format, created on first use (seeded with the cached GOP).
-  std::shared_ptr<output::FanoutOutput> fanout(
-      const std::string& format, const std::function<std::unique_ptr<output::Packager>()>& make);
-  // A viewer of `format` left: drops the output when it has no viewers; may end an idle stream.
-  void viewer_left(const std::string& format);
+  // On-demand outputs by key (the RTMP, FLV and TS fan-outs): the first viewer of a format
+  // makes it (seeded from the cached GOP), later viewers share it. release_sink() is what a
+  // viewer calls as it leaves: the sink is dropped once it is no longer in use, and a stream
+  // nobody publishes to may then end.
+  std::shared_ptr<Sink> demand_sink(std::string_view key,
+                                    const std::function<std::shared_ptr<Sink>()>& make);
+  void release_sink(std::string_view key);
 
   // Starts the linger timer: a stream nobody publishes to is removed when it expires and no
   // viewer waits on it. Called at creation and when the publisher leaves.
@@ -237,11 +203,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::map<uint64_t, ViewerEntry> viewers_;
   StreamTotals totals_;  // departed clients only; info() adds the connected ones
   uint64_t publisher_bytes_at_start_ = 0;
-  std::shared_ptr<hls::HlsSegmenter> hls_;
-  std::shared_ptr<dash::DashSegmenter> dash_;
-  mutable std::mutex hls_clients_mutex_;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> hls_clients_;
-  std::atomic<uint64_t> hls_bytes_{0};
+  // Keyed outputs for the stream's life: written by the registry's setup, then read-only.
+  std::map<std::string, std::shared_ptr<Sink>, std::less<>> outputs_;
 
   std::optional<PublisherInfo> publisher_;
   uint64_t publisher_id_ = 0;
@@ -256,8 +219,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   std::vector<FramePtr> gop_;
   uint64_t gop_bytes_ = 0;
-  std::vector<std::shared_ptr<Sink>> sinks_;
-  std::map<std::string, std::shared_ptr<output::FanoutOutput>, std::less<>> fanouts_;
+  std::vector<std::shared_ptr<Sink>> sinks_;  // every output, in attach order, on-demand ones aside
+  std::map<std::string, std::shared_ptr<Sink>, std::less<>> demand_;
 
   TrackStats video_stats_, audio_stats_;
   uint64_t bytes_in_ = 0;

@@ -53,7 +53,9 @@ void FanoutOutput::on_tracks(const media::Tracks& tracks) {
     for (const auto& h : headers_)
       v->push(h);
   }
-  arm_flush();
+  // Only viewers hold packets back: with none, a tick would flush nothing (and would fire early
+  // for the first frame a viewer then holds).
+  if (!viewers_.empty()) arm_flush();
 }
 
 void FanoutOutput::cache(const Packet& packet) {
@@ -97,7 +99,7 @@ void FanoutOutput::on_end() {
   gop_.clear();
   gop_bytes_ = 0;
   gop_has_keyframe_ = false;
-  arm_flush();
+  if (!viewers_.empty()) arm_flush();
 }
 
 void FanoutOutput::add(const std::shared_ptr<Subscriber>& viewer) {
@@ -111,6 +113,27 @@ void FanoutOutput::add(const std::shared_ptr<Subscriber>& viewer) {
 
 void FanoutOutput::remove(const Subscriber* viewer) {
   std::erase_if(viewers_, [&](const auto& v) { return v.get() == viewer; });
+}
+
+}  // namespace firstmile::output
+
+namespace firstmile::output {
+
+void FanoutOutput::close_viewers(const std::string& reason) {
+  // A copy: a closing viewer's session may remove it from viewers_.
+  auto viewers = viewers_;
+  for (auto& v : viewers)
+    v->close(reason);
+}
+
+std::shared_ptr<FanoutOutput> fanout(media::Stream& stream, const std::string& format,
+                                     const std::function<std::unique_ptr<Packager>()>& make) {
+  auto sink = stream.demand_sink(format, [&]() -> std::shared_ptr<media::Sink> {
+    return std::make_shared<FanoutOutput>(format, make(), stream.config().fanout,
+                                          stream.executor());
+  });
+  // The key belongs to the fan-outs: nothing else registers "rtmp", "flv" or "ts".
+  return std::dynamic_pointer_cast<FanoutOutput>(sink);
 }
 
 }  // namespace firstmile::output

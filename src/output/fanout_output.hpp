@@ -10,12 +10,14 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
 #include "media/sink.hpp"
+#include "media/stream.hpp"
 #include "output/packet.hpp"
 #include "output/subscriber.hpp"
 #include "output/viewer.hpp"
@@ -35,6 +37,11 @@ class FanoutOutput : public media::Sink {
   void on_tracks(const media::Tracks& tracks) override;
   void on_frame(const media::FramePtr& frame) override;
   void on_end() override;
+  // Caught up from the stream's GOP when the first viewer of this format arrives.
+  void seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop) override;
+  bool in_use() const override { return !viewers_.empty(); }
+  void report(media::OutputReport& out) const override { out.viewers[format_] += viewers_.size(); }
+  void close_viewers(const std::string& reason) override;
 
   // Attaches a viewer: it receives the headers and the cached GOP at once.
   void add(const std::shared_ptr<Subscriber>& viewer);
@@ -42,9 +49,6 @@ class FanoutOutput : public media::Sink {
   size_t viewer_count() const { return viewers_.size(); }
   const std::string& format() const { return format_; }
   const std::vector<std::shared_ptr<Subscriber>>& viewers() const { return viewers_; }
-
-  // Seeds the cache from the stream's current tracks and GOP (first viewer of this format).
-  void seed(const media::Tracks& tracks, const std::vector<media::FramePtr>& gop);
 
  private:
   void cache(const Packet& packet);
@@ -68,5 +72,10 @@ class FanoutOutput : public media::Sink {
   std::vector<std::shared_ptr<Subscriber>> viewers_;
   std::shared_ptr<FlushTick> tick_;  // null unless coalescing with an executor
 };
+
+// The stream's fan-out of `format` ("rtmp", "flv", "ts"), made with `make`'s packager by its
+// first viewer and shared by the others (Stream::demand_sink). Stream executor only.
+std::shared_ptr<FanoutOutput> fanout(media::Stream& stream, const std::string& format,
+                                     const std::function<std::unique_ptr<Packager>()>& make);
 
 }  // namespace firstmile::output

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "output/segment_names.hpp"
 #include "protocol/http/wire/media_request.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,10 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 1:
-      (void)firstmile::http::parse_part_name(input, "k3x9-");
+      (void)firstmile::output::parse_part_name(input, "k3x9-");
       break;
     default:
-      (void)firstmile::http::parse_dash_media_name(input, "k3x9-");
+      (void)firstmile::output::parse_dash_media_name(input, "k3x9-");
       break;
   }
   return 0;

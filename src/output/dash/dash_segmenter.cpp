@@ -39,13 +39,15 @@ DashSegmenter::DashSegmenter(DashConfig config)
           seconds_to_ticks(std::max(config_.max_segment_duration, config_.segment_duration))),
       chunk_ticks_(std::max<int64_t>(1, seconds_to_ticks(config_.chunk_duration))),
       waiters_(std::make_shared<DashWaiters>(config_.max_waiters)),
-      // A player fetches a segment every segment_duration; allow three missed fetches (as HLS).
-      clients_(std::make_unique<DashClients>(std::max<DashClients::Clock::duration>(
-          std::chrono::duration_cast<DashClients::Clock::duration>(
-              std::chrono::duration<double>(3 * config_.segment_duration)),
-          std::chrono::seconds(6)))) {}
+      clients_(std::make_unique<output::HttpClients>(
+          output::HttpClients::window_for(config_.segment_duration))) {}
 
 DashSegmenter::~DashSegmenter() = default;
+
+void DashSegmenter::report(media::OutputReport& out) const {
+  out.viewers["dash"] = clients_->viewers();
+  if (auto bytes = clients_->bytes()) out.bytes_out["dash"] += bytes;
+}
 
 int64_t DashSegmenter::now_ms() const {
   if (clock_) return clock_();

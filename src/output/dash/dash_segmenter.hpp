@@ -30,8 +30,8 @@
 
 #include "format/fmp4/fmp4_muxer.hpp"
 #include "media/sink.hpp"
-#include "output/dash/dash_clients.hpp"
 #include "output/dash/dash_snapshot.hpp"
+#include "output/http_clients.hpp"
 #include "output/snapshot_waiters.hpp"
 
 namespace firstmile::dash {
@@ -64,12 +64,14 @@ class DashSegmenter : public media::Sink {
   void on_tracks(const media::Tracks& tracks) override;
   void on_frame(const media::FramePtr& frame) override;
   void on_end() override;
+  // Its viewers ("dash"): the addresses that fetched a segment recently, and the bytes sent.
+  void report(media::OutputReport& out) const override;
 
   // Any thread.
   std::shared_ptr<const DashSnapshot> snapshot() const;
   DashWaiters& waiters() const { return *waiters_; }
   // Viewers and bytes sent (HTTP threads), for the metrics and on_play.
-  DashClients& clients() const { return *clients_; }
+  output::HttpClients& clients() const { return *clients_; }
   DashStats stats() const;
   const DashConfig& config() const { return config_; }
   // Wall clock (Unix ms) for availabilityStartTime, Period@start and publishTime; tests pin it.
@@ -146,7 +148,7 @@ class DashSegmenter : public media::Sink {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const DashSnapshot> snapshot_;
   std::shared_ptr<DashWaiters> waiters_;
-  std::unique_ptr<DashClients> clients_;
+  std::unique_ptr<output::HttpClients> clients_;
 
   DashStats stats_;            // stream thread
   DashStats published_stats_;  // copy of stats_ at the last publish(), under snapshot_mutex_

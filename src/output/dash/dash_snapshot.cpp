@@ -1,6 +1,6 @@
 #include "output/dash/dash_snapshot.hpp"
 
-#include "protocol/http/wire/media_request.hpp"
+#include "output/segment_names.hpp"
 
 namespace firstmile::dash {
 
@@ -34,7 +34,7 @@ const DashRepresentation* DashSnapshot::find_init(std::string_view name) const {
 
 std::optional<std::pair<std::string, uint64_t>> DashSnapshot::parse_media_name(
     std::string_view name) const {
-  auto parsed = http::parse_dash_media_name(name, name_prefix);
+  auto parsed = output::parse_dash_media_name(name, name_prefix);
   if (!parsed) return std::nullopt;
   return std::make_pair(std::string(1, parsed->kind), parsed->number);
 }

@@ -7,7 +7,7 @@
 #include "output/hls/cmaf_segmenter.hpp"
 #include "output/hls/demuxed_renditions.hpp"
 #include "output/hls/playlist_waiters.hpp"
-#include "protocol/http/wire/media_request.hpp"
+#include "output/segment_names.hpp"
 
 namespace firstmile::hls {
 
@@ -57,7 +57,7 @@ const HlsPart* HlsSnapshot::find_part(uint64_t sequence, uint32_t index) const {
 }
 
 std::optional<HlsPartId> HlsSnapshot::parse_part_name(std::string_view name) const {
-  auto id = http::parse_part_name(name, name_prefix);
+  auto id = output::parse_part_name(name, name_prefix);
   if (!id) return std::nullopt;
   return HlsPartId{id->sequence, id->index};
 }

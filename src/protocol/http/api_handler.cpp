@@ -7,7 +7,7 @@
 
 #include "control/control_plane.hpp"
 #include "control/crypto.hpp"
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 
 namespace firstmile::http {
@@ -189,7 +189,7 @@ Response json_response(const Request& req, const HttpConfig& cfg, const json::va
 
 }  // namespace
 
-std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
+std::optional<Response> check_api_access(HttpContext& ctx, const Request& req,
                                          const std::string& client) {
   const auto& cfg = ctx.config.http;
   auto token = ctx.control.config()->api.token;
@@ -210,7 +210,7 @@ std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
   return res;
 }
 
-asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(ServerContext& ctx) {
+asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(HttpContext& ctx) {
   std::vector<media::StreamInfo> out;
   for (auto& s : ctx.registry.list()) {
     // (Kept as a statement of its own: GCC 12 mishandles temporaries around co_await.)
@@ -220,7 +220,7 @@ asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(ServerContext& c
   co_return out;
 }
 
-asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
+asio::awaitable<Response> handle_api(HttpContext& ctx, const Request& req,
                                      const std::vector<std::string>& segments,
                                      const std::string& client) {
   const auto& cfg = ctx.config.http;
@@ -246,7 +246,7 @@ asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
   if (segments.size() == 5 && segments[2] == "streams") {
     if (!get && method != bhttp::verb::delete_) co_return not_allowed("GET, HEAD, DELETE");
     auto max = ctx.config.stream.max_name_length;
-    if (!media::valid_name(segments[3], max) || !media::valid_name(segments[4], max)) {
+    if (!valid_name(segments[3], max) || !valid_name(segments[4], max)) {
       co_return make_error(req, bhttp::status::bad_request, "invalid app or stream name", cfg);
     }
     auto s = ctx.registry.find(segments[3], segments[4]);

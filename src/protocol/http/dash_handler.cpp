@@ -10,9 +10,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
+#include "core/stream_name.hpp"
 #include "media/stream.hpp"
-#include "media/stream_name.hpp"
 #include "output/dash/dash_segmenter.hpp"
 #include "output/dash/mpd.hpp"
 #include "protocol/http/handlers.hpp"
@@ -163,19 +163,18 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
     return write_response(stream, req, make_error(req, status, reason, cfg));
   };
   auto max = ctx.config.stream.max_name_length;
-  if (!media::valid_name(dash.app, max) || !media::valid_name(dash.name, max) ||
-      !media::valid_name(dash.file, max)) {
+  if (!valid_name(dash.app, max) || !valid_name(dash.name, max) || !valid_name(dash.file, max)) {
     {
       auto task = error(bhttp::status::not_found, "invalid stream or file name");
       co_return co_await std::move(task);
     }
   }
-  auto s = ctx.registry.find(dash.app, dash.name);
+  auto s = ctx.streams.find(dash.app, dash.name);
   if (!s) {
     auto task = error(bhttp::status::not_found, "stream not found");
     co_return co_await std::move(task);
   }
-  auto segmenter = s->dash();
+  auto segmenter = s->output_as<dash::DashSegmenter>("dash");
   if (!segmenter) {
     auto task = error(bhttp::status::not_found, "DASH is disabled");
     co_return co_await std::move(task);
@@ -226,7 +225,7 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
   const auto* rep = snap->find_representation(id, number);
   // A viewer is counted at its first media fetch (as for HLS), and announced as on_play.
   if (rep && segmenter->clients().note(dash.client))
-    ctx.control.hls_client_started(*s, dash.client, dash.query, "dash");
+    ctx.admission.http_client_started(*s, dash.client, dash.query, "dash");
   if (rep) {
     if (const auto* seg = rep->find(number)) {
       auto h = media_header(req, id == "v" ? "video/mp4" : "audio/mp4", dash, cfg);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "format/flv.hpp"
+#include "output/fanout_output.hpp"
 #include "output/flv/flv_packager.hpp"
 #include "protocol/http/handlers.hpp"
 
@@ -69,7 +70,7 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
                   reason);
   };
 
-  auto out = stream->fanout("flv", [] { return std::make_unique<output::FlvPackager>(); });
+  auto out = output::fanout(*stream, "flv", [] { return std::make_unique<output::FlvPackager>(); });
   out->add(viewer);
   media::ViewerEntry entry;
   entry.protocol = "flv";
@@ -96,7 +97,7 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   out->remove(viewer.get());
   stream->remove_viewer(viewer_id,
                         viewer->close_reason().empty() ? "ended" : viewer->close_reason());
-  stream->viewer_left("flv");
+  stream->release_sink("flv");
   const auto& st = viewer->stats();
   ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
                 stream->path(), peer, st.bytes_sent, st.packets_dropped, st.skips,

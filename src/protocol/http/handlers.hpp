@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "app/context.hpp"
 #include "core/buffer.hpp"
+#include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
 
 namespace firstmile::http {
@@ -61,21 +61,21 @@ std::string with_query(const std::string& playlist, const std::string& query);
 
 // /api/v1/... ; runs on the caller's worker, visiting streams on their own executors.
 // `client` is the requester's address (for the loopback rule when no API token is set).
-boost::asio::awaitable<Response> handle_api(ServerContext& ctx, const Request& req,
+boost::asio::awaitable<Response> handle_api(HttpContext& ctx, const Request& req,
                                             const std::vector<std::string>& segments,
                                             const std::string& client);
 
 // GET /metrics in the Prometheus text format; same access rule as the API.
-boost::asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
+boost::asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req,
                                                 const std::string& client);
 
 // The API's access rule: with api.token set, a matching "Authorization: Bearer" header (401
 // otherwise); without one, loopback clients only (403). nullopt = allowed.
-std::optional<Response> check_api_access(ServerContext& ctx, const Request& req,
+std::optional<Response> check_api_access(HttpContext& ctx, const Request& req,
                                          const std::string& client);
 
 // The state of every stream, each read on its own executor.
-boost::asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(ServerContext& ctx);
+boost::asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(HttpContext& ctx);
 
 // GET /{app}/{stream}.flv once the socket has moved to the stream's executor: answers 404 if
 // the stream is not live, else streams FLV until the publisher leaves or the client goes away.

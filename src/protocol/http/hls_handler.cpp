@@ -1,8 +1,9 @@
 #include <boost/asio/this_coro.hpp>
 
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
+#include "core/stream_name.hpp"
 #include "format/query_string.hpp"
-#include "media/stream_name.hpp"
+#include "output/hls/hls_output.hpp"
 #include "output/hls/multivariant.hpp"
 #include "output/hls/playlist_waiters.hpp"
 #include "output/hls/segmenter.hpp"
@@ -89,8 +90,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   const auto& file = hls.file;
   const auto& cfg = ctx.config.http;
   auto max = ctx.config.stream.max_name_length;
-  if (!media::valid_name(app, max) || !media::valid_name(name, max) ||
-      !media::valid_name(file, max)) {
+  if (!valid_name(app, max) || !valid_name(name, max) || !valid_name(file, max)) {
     co_return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
   }
   // hls.audio_rendition adds video.m3u8 and audio.m3u8 (demuxed renditions).
@@ -102,10 +102,11 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   if (!playlist && !master && !ts_segment && !m4s && !init)
     co_return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 
-  auto stream = ctx.registry.find(app, name);
+  auto stream = ctx.streams.find(app, name);
   if (!stream) co_return make_error(req, bhttp::status::not_found, "stream not found", cfg);
-  auto segmenter = stream->hls();
-  if (!segmenter) co_return make_error(req, bhttp::status::not_found, "HLS is disabled", cfg);
+  auto hls_output = stream->output_as<hls::HlsOutput>("hls");
+  if (!hls_output) co_return make_error(req, bhttp::status::not_found, "HLS is disabled", cfg);
+  auto segmenter = hls_output->segmenter();
   auto snap = segmenter->snapshot();
   if (!snap || snap->playlist.empty()) {
     co_return make_error(req, bhttp::status::not_found, "stream has no HLS segment yet", cfg);
@@ -245,8 +246,8 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
     }
   }
   // A viewer is counted at its first media fetch (LL-HLS players may fetch parts only).
-  if (data && stream->note_hls_client(hls.client))
-    ctx.control.hls_client_started(*stream, hls.client, hls.query);
+  if (data && hls_output->clients().note(hls.client))
+    ctx.admission.http_client_started(*stream, hls.client, hls.query, "hls");
   if (!data) {
     co_return make_error(req, bhttp::status::not_found,
                          m4s ? "segment or part not found (evicted, or not made yet)"
@@ -254,7 +255,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
                          cfg);
   }
   auto out = media_response(req, *data, ts_segment ? "video/mp2t" : "video/mp4", visibility, cfg);
-  if (req.method() != bhttp::verb::head) stream->add_hls_bytes(data->size());
+  if (req.method() != bhttp::verb::head) hls_output->clients().add_bytes(data->size());
   co_return out;
 }
 

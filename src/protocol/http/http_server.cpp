@@ -11,9 +11,9 @@
 
 #include <sstream>
 
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
+#include "core/stream_name.hpp"
 #include "format/query_string.hpp"
-#include "media/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 
 namespace firstmile::http {
@@ -22,7 +22,7 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-HttpServer::HttpServer(ServerContext& ctx)
+HttpServer::HttpServer(HttpContext& ctx)
     : ctx_(ctx),
       listener_("http", ctx.workers, ctx.connections, ctx.log,
                 [this](tcp::socket s, ConnectionLimiter::Slot slot) {
@@ -87,10 +87,10 @@ asio::awaitable<std::optional<Response>> HttpServer::authorize_http_play(
   // HLS or DASH: one per-address decision cache per protocol covers every playlist (or MPD),
   // segment and chunk request. Invalid names are left to the handlers' 404.
   auto max = ctx_.config.stream.max_name_length;
-  if (!media::valid_name(app, max) || !media::valid_name(name, max)) co_return std::nullopt;
+  if (!valid_name(app, max) || !valid_name(name, max)) co_return std::nullopt;
   control::AccessRequest request{std::move(protocol), std::move(app), std::move(name),
                                  std::move(query), std::move(peer)};
-  auto task = ctx_.control.authorize_play(std::move(request));
+  auto task = ctx_.admission.authorize_play(std::move(request));
   auto decision = co_await std::move(task);
   if (decision.allowed) co_return std::nullopt;
   Response refused = make_error(req, static_cast<bhttp::status>(decision.http_status),
@@ -162,12 +162,12 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       auto name = (*segments)[1].substr(0, (*segments)[1].size() - 4);
       std::shared_ptr<media::Stream> s;
       std::optional<control::AccessDecision> decision;
-      if (media::valid_name(app, ctx_.config.stream.max_name_length) &&
-          media::valid_name(name, ctx_.config.stream.max_name_length)) {
-        auto task = ctx_.control.authorize_play(
+      if (valid_name(app, ctx_.config.stream.max_name_length) &&
+          valid_name(name, ctx_.config.stream.max_name_length)) {
+        auto task = ctx_.admission.authorize_play(
             control::AccessRequest{"flv", app, name, query_of(req.target()), peer});
         decision = co_await std::move(task);
-        if (decision->allowed) s = ctx_.registry.find(app, name);
+        if (decision->allowed) s = ctx_.streams.find(app, name);
       }
       if (decision && !decision->allowed) {
         ctx_.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, name, peer,
@@ -205,14 +205,14 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       auto auth = authorize_http_play(req, app, name, query, peer, "dash");
       response = co_await std::move(auth);
       if (!response) {
-        bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
+        bool signed_urls = ctx_.admission.config()->auth.play == PlayAuth::Token;
         DashRequest dr{app,
                        name,
                        segments->back(),
                        client,
                        std::string(req[bhttp::field::host]),
                        signed_urls ? forwarded_query(query) : std::string(),
-                       ctx_.control.config()->auth.play != PlayAuth::Off,
+                       ctx_.admission.config()->auth.play != PlayAuth::Off,
                        query};
         auto task = serve_dash(ctx_, stream, req, dr);
         bool keep = co_await std::move(task);
@@ -226,14 +226,14 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
       auto auth = authorize_http_play(req, app, name, query, peer, "hls");
       response = co_await std::move(auth);
       if (!response) {
-        bool signed_urls = ctx_.control.config()->auth.play == PlayAuth::Token;
+        bool signed_urls = ctx_.admission.config()->auth.play == PlayAuth::Token;
         HlsRequest hr{app,
                       name,
                       (*segments)[2],
                       client,
                       query,
                       signed_urls ? forwarded_query(query) : std::string(),
-                      ctx_.control.config()->auth.play != PlayAuth::Off};
+                      ctx_.admission.config()->auth.play != PlayAuth::Off};
         auto task = handle_hls(ctx_, req, hr);
         auto result = co_await std::move(task);
         if (auto* r = std::get_if<Response>(&result))

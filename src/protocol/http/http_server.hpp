@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "app/context.hpp"
 #include "core/listener.hpp"
+#include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
 
 namespace firstmile::http {
@@ -17,7 +17,7 @@ namespace asio = boost::asio;
 
 class HttpServer {
  public:
-  explicit HttpServer(ServerContext& ctx);
+  explicit HttpServer(HttpContext& ctx);
   // Binds the listener (throws std::runtime_error on failure: start-up code).
   void start();
   void stop();
@@ -32,7 +32,7 @@ class HttpServer {
                                                                std::string peer,
                                                                std::string protocol);
 
-  ServerContext& ctx_;
+  HttpContext& ctx_;
   Listener listener_;
 };
 

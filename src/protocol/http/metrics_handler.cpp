@@ -6,7 +6,7 @@
 #include "control/control_plane.hpp"
 #include "control/metrics.hpp"
 #include "media/stream.hpp"
-#include "output/hls/segmenter.hpp"
+#include "output/hls/hls_output.hpp"
 #include "protocol/http/handlers.hpp"
 
 namespace firstmile::http {
@@ -49,7 +49,7 @@ void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::Str
 
 }  // namespace
 
-asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
+asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req,
                                          const std::string& client) {
   const auto& cfg = ctx.config.http;
   if (auto denied = check_api_access(ctx, req, client)) co_return std::move(*denied);
@@ -126,7 +126,8 @@ asio::awaitable<Response> handle_metrics(ServerContext& ctx, const Request& req,
     // Per stream instance (it starts at 0 with the stream), LL-HLS outputs only: a part longer
     // than PART-TARGET breaks RFC 8216bis 4.4.4.9 and tells of irregular publisher timestamps.
     auto stream = ctx.registry.find(i.app, i.name);
-    const auto* segmenter = stream ? stream->hls().get() : nullptr;
+    auto hls_output = stream ? stream->output_as<hls::HlsOutput>("hls") : nullptr;
+    const auto* segmenter = hls_output ? hls_output->segmenter().get() : nullptr;
     if (!segmenter || segmenter->variant() != hls::HlsVariant::LowLatency) continue;
     out.counter("firstmile_hls_parts_over_target_total",
                 "LL-HLS parts longer than the part target (irregular frame timing).",

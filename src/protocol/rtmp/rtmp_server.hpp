@@ -1,6 +1,6 @@
 #pragma once
-#include "app/context.hpp"
 #include "core/listener.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile::rtmp {
 

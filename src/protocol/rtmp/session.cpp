@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/wire/handshake.hpp"
 
@@ -398,7 +398,7 @@ Status Session::on_connect(double txn, const Value& cmd) {
   app_ = app;
   query_ = query;
   tc_url_ = std::string(cmd.get_string("tcUrl"));
-  if (!media::valid_name(app_, ctx_.config.stream.max_name_length)) {
+  if (!valid_name(app_, ctx_.config.stream.max_name_length)) {
     send_command(0, {"_error", txn, nullptr,
                      Value::object({{"level", "error"},
                                     {"code", "NetConnection.Connect.Rejected"},

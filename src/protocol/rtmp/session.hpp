@@ -11,8 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "app/context.hpp"
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
 #include "core/ring_queue.hpp"
 #include "format/amf0.hpp"
 #include "media/stream.hpp"
@@ -21,6 +20,7 @@
 #include "protocol/rtmp/flv_ingest.hpp"
 #include "protocol/rtmp/wire/chunk_reader.hpp"
 #include "protocol/rtmp/wire/chunk_writer.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile::rtmp {
 

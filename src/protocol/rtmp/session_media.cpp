@@ -1,6 +1,6 @@
 // The media half of an RTMP session: publish (ingest into the hub) and play (a viewer of the
 // stream's RTMP fan-out).
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
 
@@ -26,7 +26,7 @@ Status Session::on_publish(double txn, const std::vector<Value>& args) {
   auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
   stream_name_ = name;
   if (!query.empty()) query_ = query;
-  if (!media::valid_name(name, ctx_.config.stream.max_name_length)) {
+  if (!valid_name(name, ctx_.config.stream.max_name_length)) {
     refuse("NetStream.Publish.BadName", "invalid stream name");
     return fail("invalid stream name");
   }
@@ -42,8 +42,8 @@ asio::awaitable<Status> Session::authorize() {
   auth_request_.reset();
   bool publish = auth_publish_;
   // The task is a named local: GCC 12 mishandles temporaries inside co_await expressions.
-  auto task = publish ? ctx_.control.authorize_publish(std::move(request))
-                      : ctx_.control.authorize_play(std::move(request));
+  auto task = publish ? ctx_.admission.authorize_publish(std::move(request))
+                      : ctx_.admission.authorize_play(std::move(request));
   auto decision = co_await std::move(task);
   if (!decision.allowed) {
     refuse(publish ? "NetStream.Publish.Unauthorized" : "NetStream.Play.Failed", decision.reason);
@@ -56,7 +56,7 @@ asio::awaitable<Status> Session::authorize() {
     renamed_ = true;
   }
   // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
-  auto stream = ctx_.registry.acquire(app_, stream_name_, socket_.get_executor());
+  auto stream = ctx_.streams.acquire(app_, stream_name_, socket_.get_executor());
   if (!stream) {
     refuse(publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
            stream.error().message);
@@ -103,7 +103,7 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
   auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
   stream_name_ = name;
   if (!query.empty()) query_ = query;
-  if (!media::valid_name(name, ctx_.config.stream.max_name_length)) {
+  if (!valid_name(name, ctx_.config.stream.max_name_length)) {
     refuse("NetStream.Play.StreamNotFound", "invalid stream name");
     return fail("invalid stream name");
   }
@@ -141,7 +141,7 @@ Status Session::complete_play(const Attach& a) {
        amf0::encode_all(std::vector<Value>{"|RtmpSampleAccess", true, true}));
   // Into the viewer's queue, ahead of the media.
   push_control();
-  fanout_ = stream_->fanout("rtmp", [chunk = ctx_.config.rtmp.chunk_size] {
+  fanout_ = output::fanout(*stream_, "rtmp", [chunk = ctx_.config.rtmp.chunk_size] {
     return std::make_unique<RtmpPackager>(chunk);
   });
   fanout_->add(viewer_);
@@ -175,7 +175,7 @@ void Session::stop_media(const std::string& reason) {
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
     fanout_->remove(viewer_.get());
     stream_->remove_viewer(viewer_id_, reason);
-    stream_->viewer_left("rtmp");
+    stream_->release_sink("rtmp");
     const auto& st = viewer_->stats();
     ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
                    label(), peer_, st.bytes_sent, st.packets_dropped, st.skips, reason);

@@ -100,7 +100,7 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
     return;
   }
   p->stream_ = s;
-  p->fanout_ = s->fanout("ts", [] { return std::make_unique<output::TsPackager>(); });
+  p->fanout_ = output::fanout(*s, "ts", [] { return std::make_unique<output::TsPackager>(); });
   // Sends the tables and the cached GOP at once: the player gets a picture without waiting.
   p->fanout_->add(p);
   media::ViewerEntry entry;
@@ -132,7 +132,7 @@ void SrtPlayer::detach(const std::string& reason, const Logger& log) {
   if (!attached_ || detached_.exchange(true)) return;
   fanout_->remove(this);
   stream_->remove_viewer(viewer_id_, reason);
-  stream_->viewer_left("ts");
+  stream_->release_sink("ts");
   log->info(
       "srt play stop stream={} peer={} bytes={} messages={} dropped={} skips={} reason=\"{}\"",
       label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skips_, reason);

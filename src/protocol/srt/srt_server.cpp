@@ -12,7 +12,7 @@
 
 #include <stdexcept>
 
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
 #include "protocol/ts_ingest/publish_auth.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
 
@@ -174,20 +174,20 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
   if (id->mode == SrtMode::Request) {
     // The registry is shared between threads behind its own lock. A stream that exists but
     // has no publisher (lingering) is refused after the handshake instead.
-    if (!ctx_.registry.find(id->app, id->stream)) {
+    if (!ctx_.streams.find(id->app, id->stream)) {
       ctx_.log->info("srt play refused peer={} stream={}/{} reason=\"no such stream\"", who,
                      id->app, id->stream);
       srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
       return -1;
     }
     control::AccessRequest request{"srt", id->app, id->stream, id->query, who};
-    if (ctx_.control.play_token_refuses(request)) {
+    if (ctx_.admission.play_token_refuses(request)) {
       ctx_.log->warn("srt play refused peer={} stream={}/{} reason=\"invalid play token\"", who,
                      id->app, id->stream);
       srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
       return -1;
     }
-  } else if (ctx_.control.static_key_refuses(id->app, id->stream)) {
+  } else if (ctx_.admission.static_key_refuses(id->app, id->stream)) {
     ctx_.log->warn("srt refused peer={} stream={}/{} reason=\"unknown stream key\"", who, id->app,
                    redact(id->stream));
     srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
@@ -452,7 +452,7 @@ void SrtServer::finish_player(std::shared_ptr<SrtPlayer> p, const std::string& r
 
 asio::awaitable<void> SrtServer::authorize_player(std::shared_ptr<SrtPlayer> p) {
   control::AccessRequest request{"srt", p->id().app, p->id().stream, p->id().query, p->peer()};
-  auto task = ctx_.control.authorize_play(std::move(request));
+  auto task = ctx_.admission.authorize_play(std::move(request));
   auto decision = co_await std::move(task);
   if (!decision.allowed) {
     ctx_.log->warn("srt play refused stream={} peer={} reason=\"{}\"", p->label(), p->peer(),
@@ -461,7 +461,7 @@ asio::awaitable<void> SrtServer::authorize_player(std::shared_ptr<SrtPlayer> p) 
     co_return;
   }
   if (p->closed()) co_return;
-  auto stream = ctx_.registry.find(p->id().app, p->id().stream);
+  auto stream = ctx_.streams.find(p->id().app, p->id().stream);
   if (!stream) {
     ctx_.log->info("srt play refused stream={} peer={} reason=\"no such stream\"", p->label(),
                    p->peer());

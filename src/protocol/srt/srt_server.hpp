@@ -24,7 +24,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "app/context.hpp"
+#include "protocol/server_context.hpp"
 #include "protocol/srt/srt_player.hpp"
 #include "protocol/srt/wire/stream_id.hpp"
 

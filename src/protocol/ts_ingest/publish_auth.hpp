@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
-#include "app/context.hpp"
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
 #include "core/result.hpp"
 #include "media/stream.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile::ts_ingest {
 

@@ -12,7 +12,7 @@
 #include <atomic>
 #include <stdexcept>
 
-#include "control/control_plane.hpp"
+#include "control/admission.hpp"
 #include "protocol/ts_ingest/publish_auth.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
 

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "app/context.hpp"
 #include "core/bytes.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile::udp {
 

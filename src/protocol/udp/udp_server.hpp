@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "app/context.hpp"
+#include "protocol/server_context.hpp"
 
 namespace firstmile::udp {
 

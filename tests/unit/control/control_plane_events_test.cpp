@@ -191,7 +191,7 @@ TEST_F(ControlPlaneEventsTest, HlsClientAndSegmentNotifications) {
   cfg_.webhooks.on_hls_segment = {server.url("/segment")};
   auto cp = start(cfg_);
 
-  cp->hls_client_started(*stream_, "10.1.2.3", "t=9");
+  cp->http_client_started(*stream_, "10.1.2.3", "t=9", "hls");
   ASSERT_TRUE(run_until([&] { return server.requests().size() == 1; }));
   auto play_body = body_of(server.requests()[0]);
   EXPECT_EQ(str(play_body, "event"), "on_play");
@@ -200,11 +200,13 @@ TEST_F(ControlPlaneEventsTest, HlsClientAndSegmentNotifications) {
   EXPECT_EQ(num(play_body, "client_port"), 0);
   EXPECT_EQ(str(play_body, "query"), "t=9");
 
-  hls::HlsSegment seg;
-  seg.name = "cam-17.ts";
+  control::SegmentNotice seg;
+  seg.app = "live";
+  seg.stream = "cam";
+  seg.uri = "cam-17.ts";
   seg.sequence = 17;
   seg.duration = 2.0021;
-  cp->hls_segment("live", "cam", seg);
+  cp->segment_finished(seg);
   ASSERT_TRUE(run_until([&] { return server.requests().size() == 2; }));
   const auto& req = server.requests()[1];
   EXPECT_EQ(req.target, "/segment");
@@ -232,8 +234,8 @@ TEST_F(ControlPlaneEventsTest, NoUrlsNoRequestsAndNoOnPlayNotificationInWebhookM
 
   cp->publish_stopped(*stream_, client("rtmp", 1, 10ms), "gone");  // no on_unpublish URL
   cp->play_started(*stream_, client("rtmp", 0, 0ms));
-  cp->hls_client_started(*stream_, "10.1.2.3", "");
-  cp->hls_segment("live", "cam", hls::HlsSegment{});  // no on_hls_segment URL
+  cp->http_client_started(*stream_, "10.1.2.3", "", "hls");
+  cp->segment_finished(control::SegmentNotice{"live", "cam", "", 0, 0});  // no on_hls_segment URL
   // Nothing was queued (the receiver cannot have answered yet: its io_context is not running).
   EXPECT_TRUE(has_line(metrics_text(*cp), "firstmile_webhook_queue 0")) << metrics_text(*cp);
   cp->play_stopped(*stream_, client("rtmp", 10, 10ms), "bye");
@@ -253,8 +255,8 @@ TEST_F(ControlPlaneEventsTest, NothingConfiguredNothingSent) {
   cp->publish_stopped(*stream_, client("rtmp", 1, 10ms), "gone");
   cp->play_started(*stream_, client("rtmp", 0, 0ms));
   cp->play_stopped(*stream_, client("rtmp", 10, 10ms), "bye");
-  cp->hls_client_started(*stream_, "10.1.2.3", "");
-  cp->hls_segment("live", "cam", hls::HlsSegment{});
+  cp->http_client_started(*stream_, "10.1.2.3", "", "hls");
+  cp->segment_finished(control::SegmentNotice{"live", "cam", "", 0, 0});
   auto text = metrics_text(*cp);
   EXPECT_TRUE(has_line(text, "firstmile_webhook_queue 0")) << text;
   EXPECT_TRUE(has_line(text, R"(firstmile_webhook_notifications_total{result="dropped"} 0)"));

@@ -1,4 +1,4 @@
-#include "media/stream_name.hpp"
+#include "core/stream_name.hpp"
 
 #include <gtest/gtest.h>
 

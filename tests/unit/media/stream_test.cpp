@@ -1,4 +1,5 @@
 #include "media/stream.hpp"
+#include "output/fanout_output.hpp"
 
 #include <gtest/gtest.h>
 
@@ -371,11 +372,11 @@ TEST_F(StreamHubTest, FanoutIsSeededFromTheCacheAndSharedPerFormat) {
     ++made;
     return std::make_unique<CountingPackager>(packaged);
   };
-  auto out = s->fanout("flv", make);
+  auto out = output::fanout(*s, "flv", make);
   ASSERT_TRUE(out);
   EXPECT_EQ(made, 1);
   EXPECT_EQ(packaged, 2);  // the cached GOP, packaged once for the output's cache
-  EXPECT_EQ(s->fanout("flv", make), out);
+  EXPECT_EQ(output::fanout(*s, "flv", make), out);
   EXPECT_EQ(made, 1);
   auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
   out->add(viewer);
@@ -386,16 +387,16 @@ TEST_F(StreamHubTest, FanoutIsSeededFromTheCacheAndSharedPerFormat) {
   auto info = s->info();
   EXPECT_EQ(info.viewers.at("flv"), 1u);
   // A second format has its own output.
-  s->fanout("rtmp", make);
+  output::fanout(*s, "rtmp", make);
   EXPECT_EQ(made, 2);
   EXPECT_EQ(s->info().viewers.at("rtmp"), 0u);
-  // viewer_left drops an output once it has no viewers.
-  s->viewer_left("rtmp");
+  // release_sink drops an output once it has no viewers.
+  s->release_sink("rtmp");
   EXPECT_EQ(s->info().viewers.count("rtmp"), 0u);
-  s->viewer_left("flv");  // still one viewer: kept
+  s->release_sink("flv");  // still one viewer: kept
   EXPECT_EQ(s->info().viewers.at("flv"), 1u);
   out->remove(viewer.get());
-  s->viewer_left("flv");
+  s->release_sink("flv");
   EXPECT_EQ(s->info().viewers.count("flv"), 0u);
 }
 
@@ -433,7 +434,7 @@ TEST_F(StreamHubTest, LingerFiresTheIdleCallbackOnce) {
   EXPECT_EQ(idle_calls_, 0);
   run_for(100ms);
   EXPECT_EQ(idle_calls_, 1);
-  s->viewer_left("flv");  // a late check must not fire it again
+  s->release_sink("flv");  // a late check must not fire it again
   run_for(50ms);
   EXPECT_EQ(idle_calls_, 1);
 }
@@ -452,14 +453,15 @@ TEST_F(StreamHubTest, LingerWaitsForTheLastViewer) {
   auto s = make_stream();
   auto id = go_live(*s, "a:1");
   int packaged = 0;
-  auto out = s->fanout("flv", [&] { return std::make_unique<CountingPackager>(packaged); });
+  auto out =
+      output::fanout(*s, "flv", [&] { return std::make_unique<CountingPackager>(packaged); });
   auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
   out->add(viewer);
   s->detach_publisher(id, "gone");
   run_for(100ms);
   EXPECT_EQ(idle_calls_, 0) << "a viewer still waits on the stream";
   out->remove(viewer.get());
-  s->viewer_left("flv");
+  s->release_sink("flv");
   EXPECT_EQ(idle_calls_, 1);
 }
 
@@ -476,7 +478,8 @@ TEST_F(StreamHubTest, ShutdownKicksThePublisherAndClosesViewers) {
   ASSERT_TRUE(s->attach_publisher(publisher("a:1", &kicks)).ok());
   s->set_tracks(av_tracks());
   int packaged = 0;
-  auto out = s->fanout("flv", [&] { return std::make_unique<CountingPackager>(packaged); });
+  auto out =
+      output::fanout(*s, "flv", [&] { return std::make_unique<CountingPackager>(packaged); });
   auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
   out->add(viewer);
   s->shutdown();

@@ -1,7 +1,7 @@
 #include "protocol/srt/wire/stream_id.hpp"
 
+#include "core/stream_name.hpp"
 #include "format/query_string.hpp"
-#include "media/stream_name.hpp"
 
 namespace firstmile::srt {
 
@@ -22,8 +22,8 @@ Status split_resource(std::string_view resource, size_t max, SrtStreamId& out) {
     app = resource.substr(0, slash);
     stream = resource.substr(slash + 1);
   }
-  if (!media::valid_name(app, max)) return fail("invalid application name in the stream id");
-  if (!media::valid_name(stream, max)) return fail("invalid stream name in the stream id");
+  if (!valid_name(app, max)) return fail("invalid application name in the stream id");
+  if (!valid_name(stream, max)) return fail("invalid stream name in the stream id");
   out.app = std::string(app);
   out.stream = std::string(stream);
   return Status{};

@@ -1,7 +1,7 @@
 #pragma once
 #include <string_view>
 
-namespace firstmile::media {
+namespace firstmile {
 
 // An app or stream name as it may appear in a URL path and a file name: 1..max_length bytes of
 // [A-Za-z0-9._~-], not "." or "..". Anything else (slashes, %, NUL, spaces) is refused, so a
@@ -16,4 +16,4 @@ constexpr bool valid_name(std::string_view s, size_t max_length = 256) {
   return true;
 }
 
-}  // namespace firstmile::media
+}  // namespace firstmile

@@ -1,8 +1,8 @@
 #pragma once
-// Who watches the DASH output of one stream, for the metrics and the on_play notification. HTTP
-// is stateless: as for HLS, a viewer is an address that fetched a media segment recently (what a
-// CDN log would count too), and the bytes are those of the init and media segments sent. Any
-// thread.
+// Who watches a stream over plain HTTP requests (HLS, DASH), for the API, the metrics and the
+// on_play notification. HTTP is stateless: a viewer is an address that fetched a media segment
+// recently (what a CDN log would count too), and the bytes are those of the segments sent. One
+// table per output and stream. Any thread.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -10,14 +10,14 @@
 #include <string>
 #include <unordered_map>
 
-namespace firstmile::dash {
+namespace firstmile::output {
 
-class DashClients {
+class HttpClients {
  public:
   using Clock = std::chrono::steady_clock;
 
   // An address counts as a viewer for `window` after its last segment request.
-  explicit DashClients(Clock::duration window) : window_(window) {}
+  explicit HttpClients(Clock::duration window) : window_(window) {}
 
   // A segment request from `address`; true when the address is new or came back after the
   // window (a new viewer).
@@ -32,6 +32,10 @@ class DashClients {
   static constexpr size_t kPruneAt = 4096;
   static constexpr size_t kMaxClients = 100000;
 
+  // The window for an output whose players fetch a segment every `segment_duration` seconds:
+  // three missed fetches, and at least 6 s.
+  static Clock::duration window_for(double segment_duration);
+
  private:
   const Clock::duration window_;
   mutable std::mutex mutex_;
@@ -41,4 +45,4 @@ class DashClients {
   std::atomic<uint64_t> bytes_{0};
 };
 
-}  // namespace firstmile::dash
+}  // namespace firstmile::output

@@ -1,10 +1,16 @@
-#include "output/dash/dash_clients.hpp"
+#include "output/http_clients.hpp"
 
 #include <algorithm>
 
-namespace firstmile::dash {
+namespace firstmile::output {
 
-bool DashClients::note(const std::string& address, Clock::time_point now) {
+HttpClients::Clock::duration HttpClients::window_for(double segment_duration) {
+  return std::max<Clock::duration>(std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(3 * segment_duration)),
+                                   std::chrono::seconds(6));
+}
+
+bool HttpClients::note(const std::string& address, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   // Sweep when the table has doubled since the last sweep (amortized O(1) per request even when
   // most entries are recent: a sweep per request would be quadratic in the viewers), and when it
@@ -22,11 +28,11 @@ bool DashClients::note(const std::string& address, Clock::time_point now) {
   return fresh;
 }
 
-size_t DashClients::viewers(Clock::time_point now) const {
+size_t HttpClients::viewers(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(
       std::count_if(last_seen_.begin(), last_seen_.end(),
                     [&](const auto& e) { return now - e.second <= window_; }));
 }
 
-}  // namespace firstmile::dash
+}  // namespace firstmile::output

@@ -1,0 +1,29 @@
+#pragma once
+// What a protocol needs of the server's streams: find one by name, or find-or-create it for a
+// publisher (or a player that waits for one). The StreamRegistry implements it; a cluster later
+// wraps it ("here, or pulled from the node that owns it") without the protocols noticing.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace firstmile::media {
+
+class Stream;
+
+class StreamDirectory {
+ public:
+  virtual ~StreamDirectory() = default;
+  // Any thread.
+  virtual std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const = 0;
+  // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
+  // and more streams than the server allows.
+  virtual Result<std::shared_ptr<Stream>> acquire(const std::string& app, const std::string& name,
+                                                  const boost::asio::any_io_executor& executor) = 0;
+  virtual std::vector<std::shared_ptr<Stream>> list() const = 0;
+};
+
+}  // namespace firstmile::media

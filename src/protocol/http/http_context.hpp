@@ -1,0 +1,22 @@
+#pragma once
+// The HTTP server also serves the operator's side (/api/v1, /metrics): beside what every
+// protocol gets, it sees the control plane and the registry whole, and how to reload.
+#include <chrono>
+#include <functional>
+
+#include "control/control_plane.hpp"
+#include "media/registry.hpp"
+#include "protocol/server_context.hpp"
+
+namespace firstmile::http {
+
+struct HttpContext : ServerContext {
+  control::ControlPlane& control;
+  media::StreamRegistry& registry;
+  // Re-reads the config file and applies what can change live (SIGHUP, POST /api/v1/reload).
+  // Any thread.
+  std::function<Result<control::ReloadReport>()> reload;
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+};
+
+}  // namespace firstmile::http
