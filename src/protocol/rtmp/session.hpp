@@ -17,6 +17,7 @@
 #include "media/stream.hpp"
 #include "output/fanout_output.hpp"
 #include "output/viewer.hpp"
+#include "protocol/publish/publication.hpp"
 #include "protocol/rtmp/flv_ingest.hpp"
 #include "protocol/rtmp/wire/chunk_reader.hpp"
 #include "protocol/rtmp/wire/chunk_writer.hpp"
@@ -119,8 +120,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string end_reason_;
 
   std::shared_ptr<media::Stream> stream_;
-  uint64_t publisher_id_ = 0;
-  std::unique_ptr<FlvIngest> ingest_;  // publishers only (a player would carry it unused)
+  // Publishers only (a player would carry them unused).
+  std::unique_ptr<publish::Publication> publication_;
+  std::unique_ptr<FlvIngest> ingest_;
   std::shared_ptr<output::Viewer> viewer_;
   std::shared_ptr<output::FanoutOutput> fanout_;
   uint64_t viewer_id_ = 0;

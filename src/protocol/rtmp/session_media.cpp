@@ -1,6 +1,7 @@
 // The media half of an RTMP session: publish (ingest into the hub) and play (a viewer of the
 // stream's RTMP fan-out).
 #include "core/stream_name.hpp"
+#include "protocol/publish/admit.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
 
@@ -41,28 +42,41 @@ asio::awaitable<Status> Session::authorize() {
   auto request = std::move(*auth_request_);
   auth_request_.reset();
   bool publish = auth_publish_;
+  if (publish) {
+    // The one publish path (protocol/publish): admission, then the stream; the hop to the
+    // stream's worker and the attach follow in start() and complete_publish().
+    auto task = publish::admit(ctx_, std::move(request));
+    auto admitted = co_await std::move(task);
+    if (!admitted.admitted()) {
+      refuse(admitted.outcome == publish::AdmitResult::Outcome::Refused
+                 ? "NetStream.Publish.Unauthorized"
+                 : "NetStream.Publish.BadName",
+             admitted.reason);
+      co_return fail(admitted.reason);
+    }
+    if (admitted.renamed(stream_name_)) {
+      ctx_.log->info("rtmp publish renamed peer={} app={} key={} stream={}", peer_, app_,
+                     redact(stream_name_), admitted.name);
+      stream_name_ = admitted.name;
+      renamed_ = true;
+    }
+    attach_ = Attach{true, std::move(admitted.stream), auth_txn_};
+    co_return Status{};
+  }
   // The task is a named local: GCC 12 mishandles temporaries inside co_await expressions.
-  auto task = publish ? ctx_.admission.authorize_publish(std::move(request))
-                      : ctx_.admission.authorize_play(std::move(request));
+  auto task = ctx_.admission.authorize_play(std::move(request));
   auto decision = co_await std::move(task);
   if (!decision.allowed) {
-    refuse(publish ? "NetStream.Publish.Unauthorized" : "NetStream.Play.Failed", decision.reason);
+    refuse("NetStream.Play.Failed", decision.reason);
     co_return fail(decision.reason);
-  }
-  if (publish && decision.stream != stream_name_) {
-    ctx_.log->info("rtmp publish renamed peer={} app={} key={} stream={}", peer_, app_,
-                   redact(stream_name_), decision.stream);
-    stream_name_ = decision.stream;
-    renamed_ = true;
   }
   // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
   auto stream = ctx_.streams.acquire(app_, stream_name_, socket_.get_executor());
   if (!stream) {
-    refuse(publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
-           stream.error().message);
+    refuse("NetStream.Play.StreamNotFound", stream.error().message);
     co_return stream.error();
   }
-  attach_ = Attach{publish, std::move(*stream), auth_txn_};
+  attach_ = Attach{false, std::move(*stream), auth_txn_};
   co_return Status{};
 }
 
@@ -79,13 +93,13 @@ Status Session::complete_publish(const Attach& a) {
       self->socket_.close(ignored);
     }
   };
-  auto id = a.stream->attach_publisher(std::move(info));
+  auto publication = publish::Publication::attach(a.stream, std::move(info));
   stream_ = a.stream;
-  if (!id) {
-    refuse("NetStream.Publish.BadName", id.error().message);
-    return id.error();
+  if (!publication) {
+    refuse("NetStream.Publish.BadName", publication.error().message);
+    return publication.error();
   }
-  publisher_id_ = *id;
+  publication_ = std::move(*publication);
   ingest_ = std::make_unique<FlvIngest>();
   mode_ = Mode::Publishing;
   last_activity_ = std::chrono::steady_clock::now();
@@ -167,8 +181,8 @@ Status Session::complete_play(const Attach& a) {
 }
 
 void Session::stop_media(const std::string& reason) {
-  if (mode_ == Mode::Publishing && stream_) {
-    stream_->detach_publisher(publisher_id_, reason);
+  if (mode_ == Mode::Publishing && publication_) {
+    publication_->end(reason);
     const auto& st = ingest_->stats();
     ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(),
                    peer_, st.frames, st.errors, reason);
@@ -184,7 +198,7 @@ void Session::stop_media(const std::string& reason) {
 }
 
 Status Session::on_media(const Message& m) {
-  if (mode_ != Mode::Publishing || !ingest_) return Status{};
+  if (mode_ != Mode::Publishing || !ingest_ || !publication_) return Status{};
   last_activity_ = std::chrono::steady_clock::now();
   auto r = m.type == msg_type::kVideo ? ingest_->video(m.timestamp, m.payload)
                                       : ingest_->audio(m.timestamp, m.payload);
@@ -207,9 +221,9 @@ Status Session::on_media(const Message& m) {
       ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(),
                      t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
     }
-    stream_->set_tracks(t);
+    publication_->set_tracks(t);
   }
-  if (r->frame) stream_->push(std::move(*r->frame));
+  if (r->frame) publication_->push(std::move(*r->frame));
   return Status{};
 }
 

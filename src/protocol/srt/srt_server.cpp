@@ -13,7 +13,8 @@
 #include <stdexcept>
 
 #include "control/admission.hpp"
-#include "protocol/ts_ingest/publish_auth.hpp"
+#include "protocol/publish/admit.hpp"
+#include "protocol/publish/publish_gate.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
 
 namespace firstmile::srt {
@@ -68,11 +69,12 @@ struct SrtServer::Publisher {
   SrtStreamId id;
   std::string label;  // "app/stream" with the key shortened, for logs
   ConnectionLimiter::Slot slot;
-  std::atomic<bool> attached{false};
-  std::atomic<bool> closed{false};  // set by a kick or a refusal; the SRT thread finishes it
+  // Closed by a kick, a refusal or the SRT thread (which then finishes it); attached on the
+  // stream's worker. Whichever comes second ends the publish.
+  publish::PublishGate gate;
   std::mutex reason_mutex;
   std::string close_reason;
-  // Stream executor only, but for its stream(), written before `attached`, then read-only.
+  // Stream executor only, but for its stream(), written before the gate opens, then read-only.
   ts_ingest::TsIngest ingest{"srt"};
   uint64_t discarded_bytes = 0;  // SRT thread: data before the publish was allowed
   std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();  // SRT thread
@@ -83,7 +85,7 @@ struct SrtServer::Publisher {
       std::lock_guard lock(reason_mutex);
       if (close_reason.empty()) close_reason = reason;
     }
-    closed = true;
+    gate.close();
     srt_close(sock);  // thread-safe in libsrt; wakes nobody, the sweep notices
   }
   std::string reason() {
@@ -248,16 +250,16 @@ void SrtServer::sweep() {
   auto now = std::chrono::steady_clock::now();
   for (auto& [sock, p] : publishers_) {
     auto state = srt_getsockstate(sock);
-    if (!p->closed && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
+    if (!p->gate.closed() && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
       p->close("publisher sent nothing for " +
                std::to_string(ctx_.config.srt.peer_idle_timeout.count()) + " ms");
     }
-    if (p->closed || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
+    if (p->gate.closed() || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
       done.push_back(p);
   }
   for (auto& p : done) {
     auto state = srt_getsockstate(p->sock);
-    finish(p, p->closed              ? p->reason()
+    finish(p, p->gate.closed()       ? p->reason()
               : state == SRTS_BROKEN ? "publisher went silent (srt.peer_idle_timeout)"
                                      : "closed by client");
   }
@@ -340,7 +342,7 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
       int code = srt_getlasterror(nullptr);
       if (code == SRT_EASYNCRCV) break;
       // A caller that closes cleanly shows up as a lost connection too.
-      finish(p, p->closed               ? p->reason()
+      finish(p, p->gate.closed()        ? p->reason()
                 : code == SRT_ECONNLOST ? "closed by client"
                                         : "connection lost: " + srt_error());
       return;
@@ -350,7 +352,7 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
     p->last_data = std::chrono::steady_clock::now();
   }
   if (batch->empty()) return;
-  if (!p->attached.load(std::memory_order_acquire)) {
+  if (!p->gate.attached()) {
     // Before the publish is allowed nothing reaches a stream; TS repeats its tables and the
     // demuxer starts at the next keyframe anyway.
     p->discarded_bytes += batch->size();
@@ -365,10 +367,8 @@ void SrtServer::finish(std::shared_ptr<Publisher> p, const std::string& reason) 
   p->link.sample(p->sock, SrtRole::Publisher);  // final counters, while libsrt still has them
   srt_close(p->sock);
   publishers_.erase(p->sock);
-  p->closed = true;
-  if (!p->attached.load(std::memory_order_acquire)) {
-    // attach() re-checks the socket after setting `attached`, so a publish allowed just now
-    // is still detached.
+  if (!p->gate.close()) {
+    // Not attached: an attach still to come sees the gate closed and ends at once.
     ctx_.log->info("srt close peer={} stream={} reason=\"{}\"", p->peer, p->label, reason);
     return;
   }
@@ -385,28 +385,28 @@ void SrtServer::authorize(std::shared_ptr<Publisher> p) {
 
 asio::awaitable<void> SrtServer::authorize_task(std::shared_ptr<Publisher> p) {
   control::AccessRequest request{"srt", p->id.app, p->id.stream, p->id.query, p->peer};
-  std::function<bool(const std::string&)> proceed = [p](const std::string& name) {
-    if (p->closed) return false;
+  std::function<bool(const std::string&)> still_wanted = [p](const std::string& name) {
+    if (p->gate.closed()) return false;
     if (name != p->id.stream) p->label = p->id.app + "/" + name;
     return true;
   };
-  auto task = ts_ingest::authorize_and_acquire(ctx_, std::move(request), std::move(proceed));
-  auto stream = co_await std::move(task);
-  if (!stream) {
+  auto task = publish::admit(ctx_, std::move(request), std::move(still_wanted));
+  auto admitted = co_await std::move(task);
+  if (admitted.outcome == publish::AdmitResult::Outcome::Withdrawn) co_return;  // closed meanwhile
+  if (!admitted.admitted()) {
     ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
-                   stream.error().message);
-    p->close(stream.error().message);
+                   admitted.reason);
+    p->close(admitted.reason);
     co_return;
   }
-  if (!*stream) co_return;  // closed meanwhile
-  auto s = std::move(*stream);
+  auto s = std::move(admitted.stream);
   auto log = ctx_.log;
   asio::post(s->executor(), [p, s, log] { attach(p, s, log); });
 }
 
 void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_ptr<media::Stream>& s,
                        const Logger& log) {
-  if (p->closed) return;
+  if (p->gate.closed()) return;
   media::PublisherInfo info;
   info.peer = p->peer;
   info.query = p->id.query;
@@ -427,9 +427,9 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
     p->close(attached.error().message);
     return;
   }
-  p->attached.store(true, std::memory_order_release);
-  // The SRT thread may have finished the connection meanwhile without seeing `attached`.
-  if (srt_getsockstate(p->sock) >= SRTS_BROKEN) p->ingest.end("connection lost", log);
+  // The SRT thread may have finished the connection meanwhile without seeing the attach.
+  if (!p->gate.open() || srt_getsockstate(p->sock) >= SRTS_BROKEN)
+    p->ingest.end("connection lost", log);
 }
 
 void SrtServer::finish_player(std::shared_ptr<SrtPlayer> p, const std::string& reason) {

@@ -9,12 +9,12 @@ Status TsIngest::attach(const std::shared_ptr<media::Stream>& stream, media::Pub
   if (stream_ || ended_) return fail("publish already attached or ended");
   info.protocol = protocol_;
   peer_ = info.peer;
-  auto id = stream->attach_publisher(std::move(info));
-  if (!id) return id.error();
-  publisher_id_ = *id;
+  auto publication = publish::Publication::attach(stream, std::move(info));
+  if (!publication) return publication.error();
+  publication_ = std::move(*publication);
   stream_ = stream;
   label_ = std::move(label);
-  demuxer_.on_tracks = [s = stream, log, protocol = protocol_,
+  demuxer_.on_tracks = [pub = publication_.get(), log, protocol = protocol_,
                         label = label_](const media::Tracks& t) {
     if (t.video) {
       log->info("{} tracks stream={} video={} {}x{} fps={}", protocol, label, t.video->codec_string,
@@ -24,10 +24,10 @@ Status TsIngest::attach(const std::shared_ptr<media::Stream>& stream, media::Pub
       log->info("{} tracks stream={} audio={} rate={} channels={}", protocol, label,
                 t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
     }
-    s->set_tracks(t);
+    pub->set_tracks(t);
   };
-  // stream_ keeps the stream alive as long as the demuxer can call this.
-  demuxer_.on_frame = [raw = stream.get()](media::Frame f) { raw->push(std::move(f)); };
+  // publication_ outlives the demuxer's callbacks (log_stop clears them).
+  demuxer_.on_frame = [pub = publication_.get()](media::Frame f) { pub->push(std::move(f)); };
   log->info("{} publish start stream={} peer={}", protocol_, label_, peer_);
   return {};
 }
@@ -41,7 +41,7 @@ bool TsIngest::end(const std::string& reason, const Logger& log) {
   ended_ = true;
   // Completes the last access unit (video PES without a length ends only at the next one).
   demuxer_.flush();
-  stream_->detach_publisher(publisher_id_, reason);
+  publication_->end(reason);
   log_stop(reason, log);
   return true;
 }

@@ -1,9 +1,9 @@
 #pragma once
 // The hub side of one MPEG-TS publish, shared by the ingests that carry TS without a session
-// of their own to frame it (SRT, plain UDP): a TsDemuxer whose tracks and frames go to the
-// stream the publisher is attached to, the publisher registration, and its end, told to the
-// stream exactly once. The protocol keeps what is its own: the socket, admission, and the
-// flags that settle races between its thread and the stream's.
+// of their own to frame it (SRT, plain UDP): a TsDemuxer whose tracks and frames go through the
+// publish path's Publication (attach, then an end told to the stream exactly once), and the
+// start and stop log lines. The protocol keeps what is its own: the socket, admission
+// (publish::admit) and the PublishGate that settles races between its thread and the stream's.
 //
 // Everything here runs on the stream's executor, except stream() and publisher_id(), which
 // are written by attach() and then read-only: read them only after the protocol's own
@@ -16,6 +16,7 @@
 #include "core/result.hpp"
 #include "format/mpegts/ts_demuxer.hpp"
 #include "media/stream.hpp"
+#include "protocol/publish/publication.hpp"
 
 namespace firstmile::ts_ingest {
 
@@ -44,7 +45,7 @@ class TsIngest {
   bool attached() const { return stream_ != nullptr; }
   bool ended() const { return ended_; }
   const std::shared_ptr<media::Stream>& stream() const { return stream_; }
-  uint64_t publisher_id() const { return publisher_id_; }
+  uint64_t publisher_id() const { return publication_ ? publication_->id() : 0; }
   const format::TsDemuxerStats& stats() const { return demuxer_.stats(); }
 
  private:
@@ -54,10 +55,10 @@ class TsIngest {
   std::string label_;
   std::string peer_;
   format::TsDemuxer demuxer_;
-  // Written by attach(), then read-only.
+  std::unique_ptr<publish::Publication> publication_;
+  // Written by attach(), then read-only (other threads read it to post to the stream).
   std::shared_ptr<media::Stream> stream_;
-  uint64_t publisher_id_ = 0;
-  bool ended_ = false;
+  bool ended_ = false;  // the stop line is written
 };
 
 }  // namespace firstmile::ts_ingest

@@ -13,7 +13,8 @@
 #include <stdexcept>
 
 #include "control/admission.hpp"
-#include "protocol/ts_ingest/publish_auth.hpp"
+#include "protocol/publish/admit.hpp"
+#include "protocol/publish/publish_gate.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
 
 namespace firstmile::udp {
@@ -71,9 +72,10 @@ struct UdpInput::Publish {
   uint64_t discarded_bytes = 0;                // input worker: before the publish was allowed
   std::atomic<size_t> queued{0};  // bytes posted to the stream's worker, not yet demuxed
   uint64_t overflow_bytes = 0;    // input worker: dropped because `queued` was over kMaxQueued
-  std::atomic<bool> attached{false};
-  std::atomic<bool> closed{false};  // the input let go of it (set on the input worker)
-  // Stream executor only, but for its stream(), written before `attached`, then read-only.
+  // Closed when the input lets go of it (input worker), attached on the stream's worker;
+  // whichever comes second ends the publish.
+  publish::PublishGate gate;
+  // Stream executor only, but for its stream(), written before the gate opens, then read-only.
   ts_ingest::TsIngest ingest{"udp"};
 };
 
@@ -183,7 +185,7 @@ void UdpInput::handle(size_t n, const udp_endpoint& source, Clock::time_point no
   stats_.bytes += n;
   if (current_ && current_->source == source) {
     current_->last_data = now;
-    if (current_->attached.load() && !current_->closed.load()) {
+    if (current_->gate.attached() && !current_->gate.closed()) {
       batch.insert(batch.end(), buf_.begin(), buf_.begin() + static_cast<ptrdiff_t>(n));
       return;
     }
@@ -245,19 +247,19 @@ asio::awaitable<void> UdpInput::authorize_task(std::shared_ptr<UdpInput> self,
   // The same decision as for RTMP and SRT: static keys and the on_publish webhook see the
   // configured stream name as the key. It resumes on this input's worker.
   control::AccessRequest request{"udp", app_, stream_, "", p->peer};
-  std::function<bool(const std::string&)> proceed = [this, p](const std::string& name) {
+  std::function<bool(const std::string&)> still_wanted = [this, p](const std::string& name) {
     if (current_ != p || stopped_) return false;  // ended meanwhile (silence, shutdown)
     if (name != stream_) p->label = app_ + "/" + name;
     return true;
   };
-  auto task = ts_ingest::authorize_and_acquire(ctx_, std::move(request), std::move(proceed));
-  auto stream = co_await std::move(task);
-  if (!stream) {
-    refuse(p, stream.error().message);  // nothing if the publish ended meanwhile
+  auto task = publish::admit(ctx_, std::move(request), std::move(still_wanted));
+  auto admitted = co_await std::move(task);
+  if (admitted.outcome == publish::AdmitResult::Outcome::Withdrawn) co_return;
+  if (!admitted.admitted()) {
+    refuse(p, admitted.reason);  // nothing if the publish ended meanwhile
     co_return;
   }
-  if (!*stream) co_return;
-  auto s = std::move(*stream);
+  auto s = std::move(admitted.stream);
   auto log = ctx_.log;
   asio::post(s->executor(), [p, s, weak = weak_from_this(), log] { attach(p, s, weak, log); });
 }
@@ -272,7 +274,7 @@ void UdpInput::refuse(std::shared_ptr<Publish> p, const std::string& reason) {
 
 void UdpInput::attach(const std::shared_ptr<Publish>& p, const std::shared_ptr<media::Stream>& s,
                       const std::weak_ptr<UdpInput>& input, const Logger& log) {
-  if (p->closed.load()) return;
+  if (p->gate.closed()) return;
   media::PublisherInfo info;
   info.peer = p->peer;
   info.kick = [weak = std::weak_ptr<Publish>(p), input, log](const std::string& reason) {
@@ -291,19 +293,18 @@ void UdpInput::attach(const std::shared_ptr<Publish>& p, const std::shared_ptr<m
     }
     return;
   }
-  // `closed` and `attached` are both sequentially consistent: either finish() sees `attached`
-  // and detaches, or this sees `closed` (the input let go meanwhile) and detaches here.
-  p->attached.store(true);
+  const bool open = p->gate.open();
   if (auto in = input.lock()) asio::post(in->io_, [in] { ++in->stats_.publishes; });
-  if (p->closed.load()) p->ingest.end("publish ended while it was being allowed", log);
+  // The input let go meanwhile without seeing the attach: end it here.
+  if (!open) p->ingest.end("publish ended while it was being allowed", log);
 }
 
 void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, milliseconds hold) {
   if (current_ != p) return;
   current_.reset();
-  p->closed.store(true);
+  const bool attached = p->gate.close();
   if (hold.count() > 0) hold_source(p->source, Clock::now() + hold);
-  if (!p->attached.load()) {
+  if (!attached) {
     ctx_.log->info("udp close stream={} peer={} discarded_bytes={} reason=\"{}\"", p->label,
                    p->peer, p->discarded_bytes, reason);
     return;

@@ -1,0 +1,37 @@
+#include "protocol/publish/admit.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+namespace firstmile::publish {
+
+boost::asio::awaitable<AdmitResult> admit(
+    ServerContext& ctx, control::AccessRequest request,
+    std::function<bool(const std::string& name)> still_wanted) {
+  const std::string app = request.app;
+  AdmitResult r;
+  // Named locals around co_await: GCC 12 may destroy a temporary in a co_await expression twice.
+  auto task = ctx.admission.authorize_publish(std::move(request));
+  auto decision = co_await std::move(task);
+  if (!decision.allowed) {
+    r.outcome = AdmitResult::Outcome::Refused;
+    r.reason = std::move(decision.reason);
+    co_return r;
+  }
+  r.name = std::move(decision.stream);
+  if (still_wanted && !still_wanted(r.name)) {
+    r.outcome = AdmitResult::Outcome::Withdrawn;
+    co_return r;
+  }
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto stream = ctx.streams.acquire(app, r.name, executor);
+  if (!stream) {
+    r.outcome = AdmitResult::Outcome::Unavailable;
+    r.reason = stream.error().message;
+    co_return r;
+  }
+  r.outcome = AdmitResult::Outcome::Admitted;
+  r.stream = std::move(*stream);
+  co_return r;
+}
+
+}  // namespace firstmile::publish
