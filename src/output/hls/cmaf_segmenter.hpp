@@ -1,7 +1,7 @@
 #pragma once
 // HLS with fMP4/CMAF segments (variant fmp4) and Low-Latency HLS parts (variant ll): the CMAF
 // counterpart of the TS path in HlsSegmenter, which owns one of these and hands it every call.
-// Segments are cut at keyframes near the segment duration exactly as the TS segmenter does;
+// Segments are cut by a SegmentCutter, as in the TS segmenter (but audio never forces a cut);
 // with ll, each segment is made of parts of at most the part target (a new part at every
 // keyframe), and a segment's bytes are the concatenation of its parts' moof+mdat. Every change
 // publishes an immutable HlsSnapshot (playlists rendered once, shared by every reader).
