@@ -35,9 +35,12 @@ Buffer concat(const std::vector<Buffer>& chunks) {
 DashSegmenter::DashSegmenter(DashConfig config)
     : config_(std::move(config)),
       target_ticks_(seconds_to_ticks(config_.segment_duration)),
-      max_ticks_(
-          seconds_to_ticks(std::max(config_.max_segment_duration, config_.segment_duration))),
       chunk_ticks_(std::max<int64_t>(1, seconds_to_ticks(config_.chunk_duration))),
+      cutter_({.target_ticks = target_ticks_,
+               .max_ticks = seconds_to_ticks(
+                   std::max(config_.max_segment_duration, config_.segment_duration)),
+               .any_track_forces = false,
+               .step_back_breaks = false}),
       waiters_(std::make_shared<DashWaiters>(config_.max_waiters)),
       clients_(std::make_unique<output::HttpClients>(
           output::HttpClients::window_for(config_.segment_duration))) {}
@@ -135,6 +138,7 @@ void DashSegmenter::open_period(const media::Frame& first) {
     }
   }
   audio_cuts_.clear();
+  cutter_.set_tracks(tracks_, p.video.has_value());
   periods_.push_back(std::move(p));
 }
 
@@ -155,13 +159,14 @@ void DashSegmenter::close_period() {
   }
   p.closed = true;
   p.end_dts = end;
+  cutter_.close();
   audio_cuts_.clear();
   new_period_ = true;
 }
 
 void DashSegmenter::on_frame(const media::FramePtr& frame) {
   if (!running_ || !frame) return;
-  if (frame->discontinuity && !new_period_) {
+  if (cutter_.breaks_timeline(*frame) && !new_period_) {
     // A jump: the SegmentTimeline cannot have a hole or overlap, so the rest goes into a new
     // Period with its own presentationTimeOffset.
     close_period();
@@ -170,8 +175,7 @@ void DashSegmenter::on_frame(const media::FramePtr& frame) {
   if (new_period_) {
     // A Period starts with a video keyframe when there is video (startWithSAP), else with any
     // audio frame.
-    const bool starts = tracks_.video ? (video && frame->keyframe) : !video;
-    if (!starts) {
+    if (!output::SegmentCutter::may_open(*frame, tracks_.video.has_value())) {
       ++stats_.frames_dropped;
       return;
     }
@@ -198,18 +202,17 @@ void DashSegmenter::push_video(const media::FramePtr& frame) {
     return;
   }
   auto& t = *p.video;
-  if (!t.open) {
+  // Cut at the first keyframe past the target; past the maximum, cut anyway (the segment then
+  // does not start with a SAP, like a forced HLS cut: a broken encoder, not the normal case).
+  const output::SegmentCutter::Decision decision = cutter_.on_frame(*frame);
+  if (decision.action == output::SegmentCutter::Action::Drop) {
+    ++stats_.frames_dropped;  // not reached: a Period starts with a keyframe
+    return;
+  }
+  if (decision.cuts()) close_segment(t, frame->dts);
+  if (decision.action != output::SegmentCutter::Action::Continue) {
     open_segment(t, *frame, next_video_number_++);
     audio_cuts_.push_back(frame->dts);
-  } else {
-    const int64_t elapsed = frame->dts - t.first_dts;
-    // Cut at the first keyframe past the target; past the maximum, cut anyway (the segment then
-    // does not start with a SAP, like a forced HLS cut: a broken encoder, not the normal case).
-    if ((frame->keyframe && elapsed >= target_ticks_) || elapsed >= max_ticks_) {
-      close_segment(t, frame->dts);
-      open_segment(t, *frame, next_video_number_++);
-      audio_cuts_.push_back(frame->dts);
-    }
   }
   add_frame(t, frame);
 }
@@ -236,11 +239,17 @@ void DashSegmenter::push_audio(const media::FramePtr& frame) {
       if (t.open) close_segment(t, frame->dts);
       open_segment(t, *frame, next_audio_number_++);
     }
-  } else if (!t.open) {
-    open_segment(t, *frame, next_audio_number_++);
-  } else if (frame->dts - t.first_dts >= target_ticks_) {
-    close_segment(t, frame->dts);
-    open_segment(t, *frame, next_audio_number_++);
+  } else {
+    // Audio cuts (no video in the Period): every audio frame may end a segment.
+    const output::SegmentCutter::Decision decision = cutter_.on_frame(*frame);
+    if (decision.action == output::SegmentCutter::Action::Drop) {
+      ++stats_.frames_dropped;  // not reached: any audio frame opens a segment
+      return;
+    }
+    if (decision.cuts()) close_segment(t, frame->dts);
+    if (decision.action != output::SegmentCutter::Action::Continue) {
+      open_segment(t, *frame, next_audio_number_++);
+    }
   }
   add_frame(t, frame);
 }
@@ -258,6 +267,7 @@ void DashSegmenter::add_frame(TrackState& t, const media::FramePtr& frame) {
     flush_chunk(t, frame->dts);
   if (t.pending.empty()) t.chunk_first_dts = frame->dts;
   t.pending.push_back(frame);
+  cutter_.add(*frame);
   if (t.has_last) t.prev_dts = t.last_dts;
   t.has_prev = t.has_last;
   t.last_dts = frame->dts;

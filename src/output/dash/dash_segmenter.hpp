@@ -32,6 +32,7 @@
 #include "media/sink.hpp"
 #include "output/dash/dash_snapshot.hpp"
 #include "output/http_clients.hpp"
+#include "output/segment_cutter.hpp"
 #include "output/snapshot_waiters.hpp"
 
 namespace firstmile::dash {
@@ -127,7 +128,11 @@ class DashSegmenter : public media::Sink {
   int64_t now_ms() const;
 
   DashConfig config_;
-  int64_t target_ticks_, max_ticks_, chunk_ticks_;
+  int64_t target_ticks_, chunk_ticks_;
+  // Where the segments of the cutting track end: video's when the Period has video, else
+  // audio's. Only a flagged discontinuity breaks the timeline (a frame before the Period's
+  // start is dropped instead).
+  output::SegmentCutter cutter_;
   std::function<int64_t()> clock_;
   media::Tracks tracks_;
   bool running_ = false;

@@ -62,8 +62,9 @@ HlsConfig CmafSegmenter::effective(HlsConfig c) {
 CmafSegmenter::CmafSegmenter(const HlsConfig& config, CmafContent content)
     : config_(effective(config)),
       content_(content),
-      target_ticks_(std::max<int64_t>(seconds_to_ticks(config_.segment_duration), 9000)),
-      max_ticks_(std::max(seconds_to_ticks(config_.max_segment_duration), target_ticks_)),
+      // Only a frame of the cutting track forces a cut: audio goes with the video part it
+      // arrives with.
+      cutter_(cutter_config(config_, /*any_track_forces=*/false)),
       part_ticks_(
           config_.variant == HlsVariant::LowLatency ? seconds_to_ticks(config_.part_duration) : 0),
       announced_part_ticks_(part_ticks_),
@@ -73,8 +74,8 @@ CmafSegmenter::CmafSegmenter(const HlsConfig& config, CmafContent content)
 HlsSegmenterStats CmafSegmenter::stats() const {
   HlsSegmenterStats s;
   s.segments = stat_segments_.load(std::memory_order_relaxed);
-  s.forced_cuts = stat_forced_cuts_.load(std::memory_order_relaxed);
-  s.frames_dropped_waiting_keyframe = stat_dropped_.load(std::memory_order_relaxed);
+  s.forced_cuts = cutter_.forced_cuts();
+  s.frames_dropped_waiting_keyframe = cutter_.dropped();
   s.frames_rejected = stat_rejected_.load(std::memory_order_relaxed);
   s.parts = stat_parts_.load(std::memory_order_relaxed);
   s.parts_over_target = stat_parts_over_.load(std::memory_order_relaxed);
@@ -90,6 +91,7 @@ void CmafSegmenter::start(const media::Tracks& tracks) {
   if (running_ && same_track(tracks.video, tracks_.video) &&
       same_track(tracks.audio, tracks_.audio)) {
     tracks_ = tracks;  // descriptive fields (frame rate) may have been refined
+    cutter_.set_tracks(tracks_, cuts_on_video());
     return;
   }
   bool closed = false;
@@ -108,8 +110,9 @@ void CmafSegmenter::start(const media::Tracks& tracks) {
     (t.info.kind == media::MediaKind::Video ? has_video_ : has_audio_) = true;
   }
   // AudioOnly: the caller (DemuxedRenditions) makes one only for a video the muxer takes.
-  cut_video_ = content_ == CmafContent::AudioOnly ? tracks.video.has_value() : has_video_;
-  if (content_ == CmafContent::AudioOnly && cut_video_ && part_ticks_ > 0) {
+  cutter_.set_tracks(tracks_,
+                     content_ == CmafContent::AudioOnly ? tracks.video.has_value() : has_video_);
+  if (content_ == CmafContent::AudioOnly && cuts_on_video() && part_ticks_ > 0) {
     // Whole milliseconds, rounded up: the playlist writes it in ms and must not understate it.
     const int64_t ticks = (part_ticks_ + audio_frame_ticks() + 89) / 90 * 90;
     announced_part_ticks_ = std::max(announced_part_ticks_, ticks);
@@ -142,19 +145,16 @@ void CmafSegmenter::end() {
 void CmafSegmenter::push(const media::FramePtr& frame_ptr) {
   const media::Frame& frame = *frame_ptr;
   const bool video = frame.kind == media::MediaKind::Video;
-  if (!running_ || !muxer_ || !(muxes(frame) || (video && cut_video_))) {
+  if (!running_ || !muxer_ || !(muxes(frame) || (video && cuts_on_video()))) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const bool video_cuts = cut_video_;
-  const bool cut_track = video == video_cuts;
+  const bool video_cuts = cuts_on_video();
+  const bool cut_track = cutter_.is_cut_track(frame);
   bool closed_part = false;
   bool closed_segment = false;
 
-  // A timestamp jump: flagged by the hub, or a large step back it missed. Durations are never
-  // computed across it; the next segment starts a new timeline.
-  const bool jumped_back = open_ && frame.dts < open_->first_dts - max_ticks_;
-  if (frame.discontinuity || jumped_back) {
+  if (cutter_.breaks_timeline(frame)) {
     if (open_) {
       close_open_estimated();
       closed_segment = close_segment();
@@ -163,15 +163,24 @@ void CmafSegmenter::push(const media::FramePtr& frame_ptr) {
     if (next_sequence_ > 0) pending_discontinuity_ = true;
     clock_anchor_.reset();
   }
+  // Now the held frame's end is known: it stays in its part only if the part then fits.
+  if (held_ && cut_track) closed_part |= release_held(frame.dts);
 
-  if (!open_) {
-    // Segments start at a random access point so that each one decodes on its own.
-    const bool can_open = video_cuts ? (video && frame.keyframe) : !video;
-    if (!can_open) {
-      stat_dropped_.fetch_add(1, std::memory_order_relaxed);
-      if (closed_part) finish(closed_segment);
-      return;
-    }
+  const output::SegmentCutter::Decision decision = cutter_.on_frame(frame);
+  const std::optional<int64_t> next_video =
+      video ? std::optional<int64_t>(frame.dts) : std::nullopt;
+  if (decision.action == output::SegmentCutter::Action::Drop) {
+    if (closed_part) finish(closed_segment);
+    return;
+  }
+  if (decision.action == output::SegmentCutter::Action::Open) {
+    open_segment(frame);
+    open_part(frame);
+    add_to_part(frame_ptr);
+  } else if (decision.cuts()) {
+    close_part(frame.dts, next_video);
+    closed_segment = close_segment();
+    closed_part = true;
     open_segment(frame);
     open_part(frame);
     add_to_part(frame_ptr);
@@ -183,25 +192,7 @@ void CmafSegmenter::push(const media::FramePtr& frame_ptr) {
       add_to_part(frame_ptr);
     }
   } else {
-    // Now the held frame's end is known: it stays in its part only if the part then fits.
-    if (held_) closed_part |= release_held(frame.dts);
-    const int64_t elapsed = frame.dts - open_->first_dts;
-    const bool at_boundary = !video_cuts || frame.keyframe;
-    const std::optional<int64_t> next_video =
-        video ? std::optional<int64_t>(frame.dts) : std::nullopt;
-    const bool cut = at_boundary && elapsed >= target_ticks_;
-    const bool forced = !cut && elapsed >= max_ticks_;
-    if (cut || forced) {
-      // Same rule as the TS segmenter: the first keyframe past the target, or a forced cut
-      // past max_segment_duration.
-      if (forced) stat_forced_cuts_.fetch_add(1, std::memory_order_relaxed);
-      close_part(frame.dts, next_video);
-      closed_segment = close_segment();
-      closed_part = true;
-      open_segment(frame);
-      open_part(frame);
-      add_to_part(frame_ptr);
-    } else if (low_latency() && frame.dts > part_->first_dts) {
+    if (low_latency() && frame.dts > part_->first_dts) {
       // A part ends where the next one's first frame starts, so whether this frame fits
       // depends on when the one after it comes. Predicted from the average interval; when
       // the timestamps' jitter (RTMP: whole milliseconds) could go either way, the frame is
@@ -237,11 +228,9 @@ void CmafSegmenter::add_to_part(const media::FramePtr& frame_ptr) {
     if (part_->media_frames++ == 0) part_->media_first_dts = frame.dts;
     part_->media_last_dts = std::max(part_->media_last_dts, frame.dts);
   }
-  if ((frame.kind == media::MediaKind::Video) == cut_video_) {
+  if (cutter_.is_cut_track(frame)) {
     part_->cut_last_dts = std::max(part_->cut_last_dts, frame.dts);
-    if (cut_frames_ == 0) cut_first_dts_ = frame.dts;
-    cut_last_dts_ = std::max(cut_last_dts_, frame.dts);
-    ++cut_frames_;
+    cutter_.add(frame);
   }
 }
 
@@ -265,6 +254,7 @@ bool CmafSegmenter::release_held(int64_t next_dts) {
 void CmafSegmenter::close_open_estimated() {
   if (held_) release_held(held_->get()->dts + frame_interval());
   close_part(std::nullopt, std::nullopt);
+  cutter_.close();
 }
 
 void CmafSegmenter::open_segment(const media::Frame& frame) {
@@ -277,8 +267,6 @@ void CmafSegmenter::open_segment(const media::Frame& frame) {
   if (!clock_anchor_) clock_anchor_.emplace(frame.dts, clock_ ? clock_() : system_now_ms());
   s.program_date_time_ms =
       clock_anchor_->second + media::ticks_to_ms(frame.dts - clock_anchor_->first);
-  cut_frames_ = 0;
-  cut_first_dts_ = cut_last_dts_ = frame.dts;
   open_ = std::move(s);
 }
 
@@ -291,23 +279,6 @@ void CmafSegmenter::open_part(const media::Frame& frame) {
   part_ = std::move(p);
 }
 
-int64_t CmafSegmenter::frame_interval() const {
-  if (cut_frames_ >= 2) {
-    return (cut_last_dts_ - cut_first_dts_) / static_cast<int64_t>(cut_frames_ - 1);
-  }
-  if (cut_video_) {
-    const double fps = tracks_.video ? tracks_.video->frame_rate : 0;
-    return fps > 0 ? std::llround(media::kTimeBase / fps) : 0;
-  }
-  return audio_frame_ticks();
-}
-
-int64_t CmafSegmenter::audio_frame_ticks() const {
-  const uint32_t rate = tracks_.audio ? tracks_.audio->sample_rate : 0;
-  const int64_t samples = tracks_.audio && tracks_.audio->codec == media::Codec::Opus ? 960 : 1024;
-  return rate > 0 ? samples * media::kTimeBase / rate : 0;
-}
-
 void CmafSegmenter::close_part(std::optional<int64_t> end_dts,
                                std::optional<int64_t> next_video_dts) {
   if (!part_ || !open_) return;
@@ -316,7 +287,7 @@ void CmafSegmenter::close_part(std::optional<int64_t> end_dts,
   // Stopping or jumping: the last frame lasts one average interval.
   int64_t end = end_dts ? *end_dts : open.cut_last_dts + frame_interval();
   int64_t first = open.first_dts;
-  if (content_ == CmafContent::AudioOnly && cut_video_ && open.media_frames > 0) {
+  if (content_ == CmafContent::AudioOnly && cuts_on_video() && open.media_frames > 0) {
     // The audio frames that came with this video part: the part lasts as long as they do (the
     // next one starts where its last frame ends), which is within one audio frame of the
     // video part's length.

@@ -1,7 +1,7 @@
 #pragma once
 // HLS with fMP4/CMAF segments (variant fmp4) and Low-Latency HLS parts (variant ll): the CMAF
 // counterpart of the TS path in HlsSegmenter, which owns one of these and hands it every call.
-// Segments are cut at keyframes near the segment duration exactly as the TS segmenter does;
+// Segments are cut by a SegmentCutter, as in the TS segmenter (but audio never forces a cut);
 // with ll, each segment is made of parts of at most the part target (a new part at every
 // keyframe), and a segment's bytes are the concatenation of its parts' moof+mdat. Every change
 // publishes an immutable HlsSnapshot (playlists rendered once, shared by every reader).
@@ -20,6 +20,7 @@
 #include "media/track.hpp"
 #include "output/hls/cmaf_playlist.hpp"
 #include "output/hls/segmenter.hpp"
+#include "output/segment_cutter.hpp"
 
 namespace firstmile::hls {
 
@@ -89,12 +90,12 @@ class CmafSegmenter {
   };
 
   bool low_latency() const { return config_.variant == HlsVariant::LowLatency; }
-  bool cuts_on_video() const { return cut_video_; }
+  bool cuts_on_video() const { return cutter_.cuts_on_video(); }
   bool muxes(const media::Frame& frame) const {
     return frame.kind == media::MediaKind::Video ? has_video_ : has_audio_;
   }
   // One audio frame (1024 AAC samples, 960 Opus), ticks; 0 without audio.
-  int64_t audio_frame_ticks() const;
+  int64_t audio_frame_ticks() const { return output::SegmentCutter::audio_frame_ticks(tracks_); }
   void open_segment(const media::Frame& frame);
   void open_part(const media::Frame& frame);
   // Muxes the open part into a fragment lasting until `end_dts` (the next cut frame), or an
@@ -107,7 +108,7 @@ class CmafSegmenter {
   // The stream stops or jumps: the held frame and the open part end one interval on.
   void close_open_estimated();
   bool close_segment();  // false when it had nothing in it
-  int64_t frame_interval() const;
+  int64_t frame_interval() const { return cutter_.frame_interval(); }
   std::string init_name(size_t generation) const;
   // Publishes a snapshot (or marks one due, when deferred); then on_segment for a segment
   // just closed.
@@ -118,8 +119,10 @@ class CmafSegmenter {
 
   HlsConfig config_;
   CmafContent content_;
-  int64_t target_ticks_;
-  int64_t max_ticks_;
+  // Where segments end, by the TS rule, except that only a frame of the cutting track forces a
+  // cut. Cuts on video (keyframes for segments) when the muxer takes video, or, AudioOnly, when
+  // the stream has video.
+  output::SegmentCutter cutter_;
   int64_t part_ticks_;  // cutting: a (video) part never exceeds it
   // PART-TARGET as announced: part_ticks_, plus one audio frame for AudioOnly, whose parts
   // follow the video's boundaries and so may be up to one audio frame longer (4.4.4.9: a part
@@ -131,7 +134,6 @@ class CmafSegmenter {
   media::Tracks tracks_;
   bool has_video_ = false;  // muxed tracks
   bool has_audio_ = false;
-  bool cut_video_ = false;  // segments and parts end at video frames (keyframes for segments)
   bool deferred_ = false;
   bool publish_due_ = false;
   bool publish_due_closed_ = false;
@@ -149,10 +151,6 @@ class CmafSegmenter {
   // came after it.
   std::optional<media::FramePtr> held_;
   std::vector<media::FramePtr> held_others_;
-  // Frames of the cutting track in the open segment (average interval, like the TS path).
-  int64_t cut_first_dts_ = 0;
-  int64_t cut_last_dts_ = 0;
-  uint64_t cut_frames_ = 0;
 
   uint64_t next_sequence_ = 0;
   std::deque<Segment> segments_;  // complete, oldest first: window + keep_extra
@@ -160,8 +158,6 @@ class CmafSegmenter {
   uint64_t discontinuity_sequence_ = 0;
 
   std::atomic<uint64_t> stat_segments_{0};
-  std::atomic<uint64_t> stat_forced_cuts_{0};
-  std::atomic<uint64_t> stat_dropped_{0};
   std::atomic<uint64_t> stat_rejected_{0};
   std::atomic<uint64_t> stat_parts_{0};
   std::atomic<uint64_t> stat_parts_over_{0};

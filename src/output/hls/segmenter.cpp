@@ -18,8 +18,6 @@ int64_t seconds_to_ticks(double s) {
   return std::llround(std::min(s, 1e6) * static_cast<double>(media::kTimeBase));
 }
 
-constexpr int64_t kAacFrameSamples = 1024;
-
 // Same codecs and codec parameters: a repeated sequence header changes nothing on the wire.
 bool same_track(const std::optional<media::TrackInfo>& a,
                 const std::optional<media::TrackInfo>& b) {
@@ -34,6 +32,15 @@ HlsConfig sanitized(HlsConfig c) {
 }
 
 }  // namespace
+
+output::SegmentCutterConfig cutter_config(const HlsConfig& config, bool any_track_forces) {
+  // A zero target would cut at every keyframe; 0.1 s keeps segments sane even then.
+  const int64_t target = std::max<int64_t>(seconds_to_ticks(config.segment_duration), 9000);
+  return {.target_ticks = target,
+          .max_ticks = std::max(seconds_to_ticks(config.max_segment_duration), target),
+          .any_track_forces = any_track_forces,
+          .step_back_breaks = true};
+}
 
 const HlsSegment* HlsSnapshot::find(std::string_view name) const {
   for (const HlsSegment& s : segments) {
@@ -112,9 +119,8 @@ bool HlsSnapshot::has_part(uint64_t msn, uint64_t part) const {
 
 HlsSegmenter::HlsSegmenter(HlsConfig config)
     : config_(sanitized(config)),
-      // A zero target would cut at every keyframe; 0.1 s keeps segments sane even then.
-      target_ticks_(std::max<int64_t>(seconds_to_ticks(config.segment_duration), 9000)),
-      max_ticks_(std::max(seconds_to_ticks(config.max_segment_duration), target_ticks_)),
+      // Any frame past the maximum forces a cut, audio in a video stream too.
+      cutter_(cutter_config(config, /*any_track_forces=*/true)),
       playlist_(config_.window, rounded_extinf(config.segment_duration)),
       snapshot_(std::make_shared<HlsSnapshot>()),
       waiters_(std::make_shared<PlaylistWaiters>(std::max<size_t>(config.max_waiters, 1))) {
@@ -162,8 +168,8 @@ HlsSegmenterStats HlsSegmenter::stats() const {
   if (cmaf_) return cmaf_->stats();
   HlsSegmenterStats s;
   s.segments = stat_segments_.load(std::memory_order_relaxed);
-  s.forced_cuts = stat_forced_cuts_.load(std::memory_order_relaxed);
-  s.frames_dropped_waiting_keyframe = stat_dropped_.load(std::memory_order_relaxed);
+  s.forced_cuts = cutter_.forced_cuts();
+  s.frames_dropped_waiting_keyframe = cutter_.dropped();
   s.frames_rejected = stat_rejected_.load(std::memory_order_relaxed);
   return s;
 }
@@ -177,6 +183,7 @@ void HlsSegmenter::start(const media::Tracks& tracks) {
   if (running_ && same_track(tracks.video, tracks_.video) &&
       same_track(tracks.audio, tracks_.audio)) {
     tracks_ = tracks;  // descriptive fields (frame rate) may have been refined
+    cutter_.set_tracks(tracks_, muxer_->has_video());
     return;
   }
   if (running_ && open_) close_segment_estimated();
@@ -188,6 +195,7 @@ void HlsSegmenter::start(const media::Tracks& tracks) {
   } else {
     muxer_.emplace(tracks);
   }
+  cutter_.set_tracks(tracks_, muxer_->has_video());
   // Timestamps of a new publish have nothing to do with the old ones (RFC 8216 4.3.2.3).
   pending_discontinuity_ = next_sequence_ > 0;
   running_ = true;
@@ -228,66 +236,36 @@ void HlsSegmenter::push(const media::Frame& frame) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const bool video_cuts = cuts_on_video();
-  const bool cut_track =
-      frame.kind == (video_cuts ? media::MediaKind::Video : media::MediaKind::Audio);
-  // A timestamp jump: flagged by the hub, or a large step back that it missed. Durations are
-  // never computed across it; the next segment starts a new timeline.
-  const bool jumped_back = open_ && frame.dts < open_->first_dts - max_ticks_;
-  if (frame.discontinuity || jumped_back) {
+  const bool cut_track = cutter_.is_cut_track(frame);
+  if (cutter_.breaks_timeline(frame)) {
     if (open_) close_segment_estimated();
     if (next_sequence_ > 0) pending_discontinuity_ = true;
     muxer_->mark_discontinuity();
   }
 
-  if (!open_) {
-    // Segments start at a random access point so that each one decodes on its own.
-    const bool can_open = video_cuts ? (frame.kind == media::MediaKind::Video && frame.keyframe)
-                                     : frame.kind == media::MediaKind::Audio;
-    if (!can_open) {
-      stat_dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    open_segment(frame);
-  } else {
-    const int64_t elapsed = frame.dts - open_->first_dts;
-    const bool at_boundary = cut_track && (!video_cuts || frame.keyframe);
-    if (at_boundary && elapsed >= target_ticks_) {
-      close_segment(elapsed);
-      open_segment(frame);
-    } else if (elapsed >= max_ticks_) {
-      // No keyframe for too long: cut anyway so the playlist keeps moving. This segment does
-      // not start with a keyframe, which is why the playlist never claims
-      // EXT-X-INDEPENDENT-SEGMENTS.
-      stat_forced_cuts_.fetch_add(1, std::memory_order_relaxed);
-      close_segment(elapsed);
-      open_segment(frame);
-    }
-  }
+  const output::SegmentCutter::Decision decision = cutter_.on_frame(frame);
+  if (decision.action == output::SegmentCutter::Action::Drop) return;
+  if (decision.cuts()) close_segment(decision.duration);
+  if (!open_) open_segment();
 
   const size_t before = open_->data.size();
   Status written = muxer_->write_frame(frame, open_->data);
   if (!written.ok()) {
     stat_rejected_.fetch_add(1, std::memory_order_relaxed);
     open_->data.resize(before);
-    if (open_->cut_frames == 0 && cut_track) {
+    if (cutter_.frames() == 0 && cut_track) {
       // The frame that opened the segment is unusable: wait for the next one instead.
       pending_discontinuity_ = open_->discontinuity;
       open_.reset();
+      cutter_.close();
     }
     return;
   }
-  if (cut_track) {
-    if (open_->cut_frames == 0) open_->cut_first_dts = frame.dts;
-    open_->cut_last_dts = std::max(open_->cut_last_dts, frame.dts);
-    ++open_->cut_frames;
-  }
+  cutter_.add(frame);
 }
 
-void HlsSegmenter::open_segment(const media::Frame& frame) {
+void HlsSegmenter::open_segment() {
   OpenSegment s;
-  s.first_dts = frame.dts;
-  s.cut_last_dts = frame.dts;
   s.discontinuity = pending_discontinuity_;
   pending_discontinuity_ = false;
   // Every segment starts with PAT and PMT so that a client can begin with any of them.
@@ -295,21 +273,10 @@ void HlsSegmenter::open_segment(const media::Frame& frame) {
   open_ = std::move(s);
 }
 
-int64_t HlsSegmenter::average_frame_interval(const OpenSegment& s) const {
-  if (s.cut_frames >= 2) {
-    return (s.cut_last_dts - s.cut_first_dts) / static_cast<int64_t>(s.cut_frames - 1);
-  }
-  if (cuts_on_video()) {
-    const double fps = tracks_.video ? tracks_.video->frame_rate : 0;
-    return fps > 0 ? std::llround(media::kTimeBase / fps) : 0;
-  }
-  const uint32_t rate = tracks_.audio ? tracks_.audio->sample_rate : 0;
-  return rate > 0 ? kAacFrameSamples * media::kTimeBase / rate : 0;
-}
-
 void HlsSegmenter::close_segment_estimated() {
-  const OpenSegment& s = *open_;
-  close_segment(s.cut_last_dts - s.first_dts + average_frame_interval(s));
+  const int64_t duration = cutter_.estimated_duration();
+  cutter_.close();
+  close_segment(duration);
 }
 
 void HlsSegmenter::close_segment(int64_t duration_ticks) {

@@ -20,6 +20,7 @@
 #include "media/frame.hpp"
 #include "media/track.hpp"
 #include "output/hls/playlist.hpp"
+#include "output/segment_cutter.hpp"
 
 namespace firstmile::hls {
 
@@ -131,6 +132,10 @@ struct HlsSegmenterStats {
   uint64_t parts_over_target = 0;  // irregular frame timing made a part longer than PART-TARGET
 };
 
+// Where the segments of an HLS output end (TS and CMAF): at the first keyframe at or past
+// segment_duration (at least 0.1 s), forced at max_segment_duration (at least the target).
+output::SegmentCutterConfig cutter_config(const HlsConfig& config, bool any_track_forces);
+
 class CmafSegmenter;
 class DemuxedRenditions;
 class PlaylistWaiters;
@@ -175,28 +180,22 @@ class HlsSegmenter {
  private:
   struct OpenSegment {
     Bytes data;
-    int64_t first_dts = 0;
     bool discontinuity = false;
-    // The frames of the track that drives cutting (video if any, else audio).
-    int64_t cut_first_dts = 0;
-    int64_t cut_last_dts = 0;
-    uint64_t cut_frames = 0;
   };
 
-  bool cuts_on_video() const { return muxer_ && muxer_->has_video(); }
-  void open_segment(const media::Frame& frame);
+  void open_segment();
   // Closes the open segment when the stream stops or jumps: its length is estimated from
   // its last frame plus one average frame interval.
   void close_segment_estimated();
   void close_segment(int64_t duration_ticks);
-  int64_t average_frame_interval(const OpenSegment& s) const;
   void publish();
   // Stores a snapshot, wakes the waiters it satisfies, calls on_snapshot.
   void commit(std::shared_ptr<const HlsSnapshot> snapshot);
 
   HlsConfig config_;
-  int64_t target_ticks_;
-  int64_t max_ticks_;
+  // Where segments end: video keyframes past the target (audio frames without video), forced
+  // past the maximum by a frame of either track.
+  output::SegmentCutter cutter_;
   std::optional<format::TsMuxer> muxer_;
   media::Tracks tracks_;
   bool running_ = false;
@@ -213,8 +212,6 @@ class HlsSegmenter {
   std::unique_ptr<DemuxedRenditions> renditions_;  // and hls.audio_rendition
 
   std::atomic<uint64_t> stat_segments_{0};
-  std::atomic<uint64_t> stat_forced_cuts_{0};
-  std::atomic<uint64_t> stat_dropped_{0};
   std::atomic<uint64_t> stat_rejected_{0};
 };
 
