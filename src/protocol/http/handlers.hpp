@@ -14,13 +14,6 @@
 
 namespace firstmile::http {
 
-// A response whose body is a shared buffer (an HLS segment): written without a copy.
-struct BufferResponse {
-  bhttp::response<bhttp::empty_body> header;
-  Buffer body;
-  bool head_only = false;
-};
-
 struct HlsRequest {
   std::string app, name, file;
   std::string client;          // the requester's address (without port), for counting HLS viewers
