@@ -1,6 +1,6 @@
-# libFuzzer targets. Only the pure parsers (format/, media/codec/, protocol/*/wire/) are
-# compiled here (no sockets, no Boost.Asio), so the fuzz build is quick and each target
-# exercises exactly the code that reads peer input.
+# libFuzzer targets. Only the pure parsers (format/, media/codec/, protocol/*/wire/, the HTTP
+# route matcher) are compiled here (no sockets, no Boost.Asio), so the fuzz build is quick and
+# each target exercises exactly the code that reads peer input.
 # Each tests/fuzz/<name>_fuzz.cpp becomes the executable fuzz_<name>; its seed corpus lives
 # in tests/fuzz/corpus/<name>/.
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -12,7 +12,8 @@ file(GLOB_RECURSE FUZZ_PURE_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/wire/*.cpp
-  ${CMAKE_SOURCE_DIR}/src/output/segment_names.cpp)
+  ${CMAKE_SOURCE_DIR}/src/output/segment_names.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/http/route_pattern.cpp)
 add_library(fuzz_pure STATIC ${FUZZ_PURE_SOURCES})
 target_include_directories(fuzz_pure PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(fuzz_pure PUBLIC -fsanitize=fuzzer-no-link,address,undefined -g)

@@ -60,6 +60,8 @@ struct HttpConfig {
   uint32_t max_body_bytes = 1 << 20;
   Duration idle_timeout{30000};   // keep-alive connection with no request
   std::string cors_origin = "*";  // Access-Control-Allow-Origin; empty disables CORS headers
+  std::string static_dir;         // files served under static_prefix; empty = off
+  std::string static_prefix = "/console";  // URL prefix of static_dir's files
 };
 
 struct HlsConfig {

@@ -368,6 +368,18 @@ const std::vector<Key>& all() {
     k.push_back(duration_key("http.idle_timeout", &Config::http, &HttpConfig::idle_timeout,
                              Duration(100), hours(1)));
     k.push_back(string_key("http.cors_origin", &Config::http, &HttpConfig::cors_origin));
+    k.push_back(string_key("http.static_dir", &Config::http, &HttpConfig::static_dir));
+    k.push_back(Key{"http.static_prefix",
+                    [](Config& c, const YAML::Node& n) {
+                      auto v = scalar(n);
+                      // One or more literal path segments: it becomes the route "<prefix>/{*path}".
+                      bool ok = v.size() > 1 && v.front() == '/' && v.back() != '/' &&
+                                v.find("//") == std::string::npos &&
+                                v.find_first_of("{}?#%") == std::string::npos;
+                      if (!ok) throw ConfigError("expected a path like /console (no trailing '/')");
+                      c.http.static_prefix = v;
+                    },
+                    [](const Config& c) { return c.http.static_prefix; }, true});
     k.push_back(bool_key("hls.enabled", &Config::hls, &HlsConfig::enabled));
     k.push_back(
         double_key("hls.segment_duration", &Config::hls, &HlsConfig::segment_duration, 0.1, 60));

@@ -220,112 +220,157 @@ asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(HttpContext& ctx
   co_return out;
 }
 
-asio::awaitable<Response> handle_api(HttpContext& ctx, const Request& req,
-                                     const std::vector<std::string>& segments,
-                                     const std::string& client) {
+// The API's endpoints, one per route (routes.cpp); the route's guard applied
+// check_api_access and the route table the method, before any of them runs.
+
+asio::awaitable<Response> api_streams(HttpContext& ctx, const RouteRequest& r) {
   const auto& cfg = ctx.config.http;
-  if (auto denied = check_api_access(ctx, req, client)) co_return std::move(*denied);
-  auto method = req.method();
-  bool get = method == bhttp::verb::get || method == bhttp::verb::head;
-  auto not_allowed = [&](const char* allow) {
-    auto res = make_error(req, bhttp::status::method_not_allowed, "method not allowed", cfg);
-    res.set(bhttp::field::allow, allow);
-    return res;
-  };
-  // segments[0] == "api", segments[1] == "v1"
-  if (segments.size() == 3 && segments[2] == "streams") {
-    if (!get) co_return not_allowed("GET, HEAD");
-    json::array list;
-    auto infos = co_await all_stream_info(ctx);
-    for (const auto& info : infos)
-      list.push_back(stream_json(info));
-    json::object o;
-    o["streams"] = std::move(list);
-    co_return json_response(req, cfg, o);
+  const auto& req = r.req;
+  json::array list;
+  auto infos = co_await all_stream_info(ctx);
+  for (const auto& info : infos)
+    list.push_back(stream_json(info));
+  json::object o;
+  o["streams"] = std::move(list);
+  co_return json_response(req, cfg, o);
+}
+
+namespace {
+
+// The stream /api/v1/streams/{app}/{stream} names, or the error to answer.
+std::variant<std::shared_ptr<media::Stream>, Response> api_find_stream(HttpContext& ctx,
+                                                                       const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  auto max = ctx.config.stream.max_name_length;
+  if (!valid_name(r.captures["app"], max) || !valid_name(r.captures["stream"], max)) {
+    return make_error(req, bhttp::status::bad_request, "invalid app or stream name", cfg);
   }
-  if (segments.size() == 5 && segments[2] == "streams") {
-    if (!get && method != bhttp::verb::delete_) co_return not_allowed("GET, HEAD, DELETE");
-    auto max = ctx.config.stream.max_name_length;
-    if (!valid_name(segments[3], max) || !valid_name(segments[4], max)) {
-      co_return make_error(req, bhttp::status::bad_request, "invalid app or stream name", cfg);
-    }
-    auto s = ctx.registry.find(segments[3], segments[4]);
-    if (!s) co_return make_error(req, bhttp::status::not_found, "stream not found", cfg);
-    if (method == bhttp::verb::delete_) {
-      auto task = on_stream(s, kick_publisher_of);
-      int kicked = co_await std::move(task);
-      ctx.log->info("api kick stream={} kicked={}", s->path(), kicked);
-      co_return json_response(req, cfg, json::object{{"kicked", kicked}});
-    }
-    auto info = co_await info_of(s);
-    co_return json_response(req, cfg, stream_detail_json(info));
+  auto s = ctx.registry.find(r.captures["app"], r.captures["stream"]);
+  if (!s) return make_error(req, bhttp::status::not_found, "stream not found", cfg);
+  return s;
+}
+
+}  // namespace
+
+asio::awaitable<Response> api_stream(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  auto found = api_find_stream(ctx, r);
+  if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
+  auto s = std::get<std::shared_ptr<media::Stream>>(std::move(found));
+  auto info = co_await info_of(s);
+  co_return json_response(req, cfg, stream_detail_json(info));
+}
+
+asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  auto found = api_find_stream(ctx, r);
+  if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
+  auto s = std::get<std::shared_ptr<media::Stream>>(std::move(found));
+  auto task = on_stream(s, kick_publisher_of);
+  int kicked = co_await std::move(task);
+  ctx.log->info("api kick stream={} kicked={}", s->path(), kicked);
+  co_return json_response(req, cfg, json::object{{"kicked", kicked}});
+}
+
+asio::awaitable<Response> api_clients(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  json::array list;
+  auto infos = co_await all_stream_info(ctx);
+  for (const auto& info : infos) {
+    for (const auto& c : info.clients)
+      list.push_back(client_json(info, c));
   }
-  if (segments.size() == 3 && segments[2] == "clients") {
-    if (!get) co_return not_allowed("GET, HEAD");
-    json::array list;
-    auto infos = co_await all_stream_info(ctx);
-    for (const auto& info : infos) {
-      for (const auto& c : info.clients)
-        list.push_back(client_json(info, c));
+  co_return json_response(req, cfg, json::object{{"clients", std::move(list)}});
+}
+
+namespace {
+
+// The id of /api/v1/clients/{id}; 0 if it is not a client id.
+uint64_t api_client_id(const RouteRequest& r) {
+  const auto& text = r.captures["id"];
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) return 0;
+  return id;
+}
+
+}  // namespace
+
+asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  uint64_t id = api_client_id(r);
+  if (id == 0)
+    co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
+  auto infos = co_await all_stream_info(ctx);
+  for (const auto& info : infos) {
+    for (const auto& c : info.clients) {
+      if (c.id == id) co_return json_response(req, cfg, client_json(info, c));
     }
-    co_return json_response(req, cfg, json::object{{"clients", std::move(list)}});
   }
-  if (segments.size() == 4 && segments[2] == "clients") {
-    if (!get && method != bhttp::verb::delete_) co_return not_allowed("GET, HEAD, DELETE");
-    uint64_t id = 0;
-    auto [end, ec] =
-        std::from_chars(segments[3].data(), segments[3].data() + segments[3].size(), id);
-    if (ec != std::errc() || end != segments[3].data() + segments[3].size() || id == 0)
-      co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
-    auto infos = co_await all_stream_info(ctx);
-    for (const auto& info : infos) {
-      for (const auto& c : info.clients) {
-        if (c.id != id) continue;
-        if (get) co_return json_response(req, cfg, client_json(info, c));
-        auto s = ctx.registry.find(info.app, info.name);
-        bool kicked = false;
-        if (s) {
-          auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
-          kicked = co_await std::move(task);
-        }
-        if (!kicked) break;
-        ctx.log->info("api kick client={} stream={}/{}", id, info.app, info.name);
-        co_return json_response(req, cfg, json::object{{"kicked", 1}});
+  co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
+}
+
+asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  uint64_t id = api_client_id(r);
+  if (id == 0)
+    co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
+  auto infos = co_await all_stream_info(ctx);
+  for (const auto& info : infos) {
+    for (const auto& c : info.clients) {
+      if (c.id != id) continue;
+      auto s = ctx.registry.find(info.app, info.name);
+      bool kicked = false;
+      if (s) {
+        auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
+        kicked = co_await std::move(task);
       }
+      if (!kicked) break;
+      ctx.log->info("api kick client={} stream={}/{}", id, info.app, info.name);
+      co_return json_response(req, cfg, json::object{{"kicked", 1}});
     }
-    co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
   }
-  if (segments.size() == 3 && segments[2] == "server") {
-    if (!get) co_return not_allowed("GET, HEAD");
-    auto current = ctx.control.config();
-    json::object o;
-    o["version"] = FIRSTMILE_VERSION;
-    o["node_id"] = ctx.config.node_id;
-    o["started_at"] = iso_time(ctx.started);
-    o["uptime"] = seconds_since(ctx.started);
-    o["streams"] = ctx.registry.size();
-    o["connections"] = ctx.connections.count();
-    o["workers"] = ctx.workers.size();
-    o["config_hash"] = control::config_hash(*current);
-    o["reloads"] = ctx.control.reloads();
-    co_return json_response(req, cfg, o);
+  co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
+}
+
+asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  auto current = ctx.control.config();
+  json::object o;
+  o["version"] = FIRSTMILE_VERSION;
+  o["node_id"] = ctx.config.node_id;
+  o["started_at"] = iso_time(ctx.started);
+  o["uptime"] = seconds_since(ctx.started);
+  o["streams"] = ctx.registry.size();
+  o["connections"] = ctx.connections.count();
+  o["workers"] = ctx.workers.size();
+  o["config_hash"] = control::config_hash(*current);
+  o["reloads"] = ctx.control.reloads();
+  co_return json_response(req, cfg, o);
+}
+
+asio::awaitable<Response> api_reload(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  const auto& req = r.req;
+  if (!ctx.reload) co_return make_error(req, bhttp::status::not_found, "reload unavailable", cfg);
+  auto report = ctx.reload();
+  if (!report) {
+    co_return make_error(req, bhttp::status::unprocessable_entity, report.error().message, cfg);
   }
-  if (segments.size() == 3 && segments[2] == "reload") {
-    if (method != bhttp::verb::post) co_return not_allowed("POST");
-    if (!ctx.reload) co_return make_error(req, bhttp::status::not_found, "reload unavailable", cfg);
-    auto report = ctx.reload();
-    if (!report) {
-      co_return make_error(req, bhttp::status::unprocessable_entity, report.error().message, cfg);
-    }
-    json::array restart;
-    for (const auto& k : report->restart_needed)
-      restart.push_back(json::string(k));
-    co_return json_response(req, cfg,
-                            json::object{{"reloaded", true},
-                                         {"config_hash", report->config_hash},
-                                         {"restart_needed", std::move(restart)}});
-  }
-  co_return make_error(req, bhttp::status::not_found, "no such API resource", cfg);
+  json::array restart;
+  for (const auto& k : report->restart_needed)
+    restart.push_back(json::string(k));
+  co_return json_response(req, cfg,
+                          json::object{{"reloaded", true},
+                                       {"config_hash", report->config_hash},
+                                       {"restart_needed", std::move(restart)}});
 }
 
 }  // namespace firstmile::http

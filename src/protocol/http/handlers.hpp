@@ -11,15 +11,9 @@
 #include "core/buffer.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
+#include "protocol/http/router.hpp"
 
 namespace firstmile::http {
-
-// A response whose body is a shared buffer (an HLS segment): written without a copy.
-struct BufferResponse {
-  bhttp::response<bhttp::empty_body> header;
-  Buffer body;
-  bool head_only = false;
-};
 
 struct HlsRequest {
   std::string app, name, file;
@@ -59,15 +53,25 @@ Response dash_time_response(const Request& req, const HttpConfig& cfg);
 // Appends `query` to every URI of a playlist (URI lines and URI="..." tag attributes).
 std::string with_query(const std::string& playlist, const std::string& query);
 
-// /api/v1/... ; runs on the caller's worker, visiting streams on their own executors.
-// `client` is the requester's address (for the loopback rule when no API token is set).
-boost::asio::awaitable<Response> handle_api(HttpContext& ctx, const Request& req,
-                                            const std::vector<std::string>& segments,
-                                            const std::string& client);
+// The API's endpoints (/api/v1/...), one per route; each runs on the caller's worker,
+// visiting streams on their own executors. The route's guard is check_api_access.
+//   GET /api/v1/streams                      api_streams
+//   GET, DELETE /api/v1/streams/{app}/{stream}  api_stream, api_kick_stream (the publisher)
+//   GET /api/v1/clients                      api_clients
+//   GET, DELETE /api/v1/clients/{id}         api_client, api_kick_client
+//   GET /api/v1/server                       api_server
+//   POST /api/v1/reload                      api_reload
+boost::asio::awaitable<Response> api_streams(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_stream(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_clients(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_reload(HttpContext& ctx, const RouteRequest& r);
 
-// GET /metrics in the Prometheus text format; same access rule as the API.
-boost::asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req,
-                                                const std::string& client);
+// GET /metrics in the Prometheus text format; its route has the API's guard (check_api_access).
+boost::asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req);
 
 // The API's access rule: with api.token set, a matching "Authorization: Bearer" header (401
 // otherwise); without one, loopback clients only (403). nullopt = allowed.

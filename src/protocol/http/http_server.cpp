@@ -11,10 +11,7 @@
 
 #include <sstream>
 
-#include "control/admission.hpp"
-#include "core/stream_name.hpp"
-#include "format/query_string.hpp"
-#include "protocol/http/handlers.hpp"
+#include "protocol/http/routes.hpp"
 
 namespace firstmile::http {
 
@@ -24,6 +21,7 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 HttpServer::HttpServer(HttpContext& ctx)
     : ctx_(ctx),
+      router_(make_routes(ctx)),
       listener_("http", ctx.workers, ctx.connections, ctx.log,
                 [this](tcp::socket s, ConnectionLimiter::Slot slot) {
                   return session(std::move(s), std::move(slot));
@@ -58,45 +56,7 @@ std::optional<std::vector<std::string>> path_segments(std::string_view target) {
   return out;
 }
 
-std::string query_of(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
-}
-
-// What a playlist passes on to its segment URIs: the signed-URL parameters, so a player that
-// got a signed playlist URL can fetch the segments it lists.
-std::string forwarded_query(const std::string& query) {
-  auto params = format::parse_query(query);
-  if (!params) return {};
-  auto expires = format::query_value(*params, "expires");
-  auto token = format::query_value(*params, "token");
-  if (!expires || !token) return {};
-  return "expires=" + format::query_escape(*expires) + "&token=" + format::query_escape(*token);
-}
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
-
-asio::awaitable<std::optional<Response>> HttpServer::authorize_http_play(
-    const Request& req, std::string app, std::string name, std::string query, std::string peer,
-    std::string protocol) {
-  // HLS or DASH: one per-address decision cache per protocol covers every playlist (or MPD),
-  // segment and chunk request. Invalid names are left to the handlers' 404.
-  auto max = ctx_.config.stream.max_name_length;
-  if (!valid_name(app, max) || !valid_name(name, max)) co_return std::nullopt;
-  control::AccessRequest request{std::move(protocol), std::move(app), std::move(name),
-                                 std::move(query), std::move(peer)};
-  auto task = ctx_.admission.authorize_play(std::move(request));
-  auto decision = co_await std::move(task);
-  if (decision.allowed) co_return std::nullopt;
-  Response refused = make_error(req, static_cast<bhttp::status>(decision.http_status),
-                                decision.reason, ctx_.config.http);
-  co_return refused;
-}
 
 asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
   const auto& cfg = ctx_.config.http;
@@ -143,106 +103,19 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
 
     if (!segments) {
       response = make_error(req, bhttp::status::bad_request, "malformed request target", cfg);
-    } else if (req.method() == bhttp::verb::options) {
-      response = make_response(req, bhttp::status::no_content, "text/plain", "", cfg);
-    } else if (segments->size() >= 2 && (*segments)[0] == "api" && (*segments)[1] == "v1") {
-      response = co_await handle_api(ctx_, req, *segments, client);
-    } else if (segments->size() == 1 && (*segments)[0] == "metrics") {
-      response = co_await handle_metrics(ctx_, req, client);
-    } else if (req.method() != bhttp::verb::get && !head) {
-      response = make_error(req, bhttp::status::method_not_allowed,
-                            "only GET and HEAD are served here", cfg);
-      response->set(bhttp::field::allow, "GET, HEAD, OPTIONS");
-    } else if (segments->size() == 1 && (*segments)[0] == "healthz") {
-      response =
-          make_response(req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n", cfg);
-      response->set(bhttp::field::cache_control, "no-cache");
-    } else if (segments->size() == 2 && ends_with((*segments)[1], ".flv")) {
-      const auto& app = (*segments)[0];
-      auto name = (*segments)[1].substr(0, (*segments)[1].size() - 4);
-      std::shared_ptr<media::Stream> s;
-      std::optional<control::AccessDecision> decision;
-      if (valid_name(app, ctx_.config.stream.max_name_length) &&
-          valid_name(name, ctx_.config.stream.max_name_length)) {
-        auto task = ctx_.admission.authorize_play(
-            control::AccessRequest{"flv", app, name, query_of(req.target()), peer});
-        decision = co_await std::move(task);
-        if (decision->allowed) s = ctx_.streams.find(app, name);
-      }
-      if (decision && !decision->allowed) {
-        ctx_.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, name, peer,
-                       decision->reason);
-        response = make_error(req, static_cast<bhttp::status>(decision->http_status),
-                              decision->reason, cfg);
-      } else if (!s) {
-        response = make_error(req, bhttp::status::not_found, "stream not found", cfg);
-      } else {
-        // Hand the connection to the stream's worker: from here on it is one of the stream's
-        // viewers and never touches this worker again.
-        buffer.clear();
-        auto raw = stream.release_socket();
-        auto moved = move_socket(raw, s->executor());
-        if (!moved) {
-          ctx_.log->warn("http-flv peer={} error=\"{}\"", peer, moved.error().message);
-          co_return;
-        }
-        auto ex = s->executor();
-        asio::co_spawn(
-            ex,
-            serve_http_flv(ctx_, std::move(s), std::move(*moved), std::move(req), std::move(slot)),
-            LogExceptions{ctx_.log, "http-flv session"});
-        co_return;
-      }
-    } else if (segments->size() == 1 && (*segments)[0] == "time") {
-      response = dash_time_response(req, cfg);
-    } else if ((segments->size() == 3 && (*segments)[2] == "index.mpd") ||
-               (segments->size() == 4 && (*segments)[2] == "dash")) {
-      // MPEG-DASH: the MPD beside the HLS playlist, its segments under dash/.
-      const auto& app = (*segments)[0];
-      const auto& name = (*segments)[1];
-      auto query = query_of(req.target());
-      // A per-address decision cache as HLS has: players fetch every chunk and MPD reload.
-      auto auth = authorize_http_play(req, app, name, query, peer, "dash");
-      response = co_await std::move(auth);
-      if (!response) {
-        bool signed_urls = ctx_.admission.config()->auth.play == PlayAuth::Token;
-        DashRequest dr{app,
-                       name,
-                       segments->back(),
-                       client,
-                       std::string(req[bhttp::field::host]),
-                       signed_urls ? forwarded_query(query) : std::string(),
-                       ctx_.admission.config()->auth.play != PlayAuth::Off,
-                       query};
-        auto task = serve_dash(ctx_, stream, req, dr);
-        bool keep = co_await std::move(task);
-        if (!keep) break;
+    } else {
+      RouteRequest route{req, {}, peer, client, stream, buffer, slot};
+      auto dispatched = router_.dispatch(route, *segments);
+      auto outcome = co_await std::move(dispatched);
+      if (std::holds_alternative<TakenOver>(outcome)) co_return;
+      if (auto* streamed = std::get_if<Streamed>(&outcome)) {
+        if (!streamed->keep_alive) break;
         continue;
       }
-    } else if (segments->size() == 3) {
-      const auto& app = (*segments)[0];
-      const auto& name = (*segments)[1];
-      auto query = query_of(req.target());
-      auto auth = authorize_http_play(req, app, name, query, peer, "hls");
-      response = co_await std::move(auth);
-      if (!response) {
-        bool signed_urls = ctx_.admission.config()->auth.play == PlayAuth::Token;
-        HlsRequest hr{app,
-                      name,
-                      (*segments)[2],
-                      client,
-                      query,
-                      signed_urls ? forwarded_query(query) : std::string(),
-                      ctx_.admission.config()->auth.play != PlayAuth::Off};
-        auto task = handle_hls(ctx_, req, hr);
-        auto result = co_await std::move(task);
-        if (auto* r = std::get_if<Response>(&result))
-          response = std::move(*r);
-        else
-          buffer_response = std::move(std::get<BufferResponse>(result));
-      }
-    } else {
-      response = make_error(req, bhttp::status::not_found, "no such resource", cfg);
+      if (auto* r = std::get_if<Response>(&outcome))
+        response = std::move(*r);
+      else
+        buffer_response = std::move(std::get<BufferResponse>(outcome));
     }
 
     ctx_.log->debug(

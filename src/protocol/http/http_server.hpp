@@ -4,12 +4,11 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
-#include <optional>
-#include <string>
 
 #include "core/listener.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
+#include "protocol/http/router.hpp"
 
 namespace firstmile::http {
 
@@ -25,14 +24,9 @@ class HttpServer {
 
  private:
   asio::awaitable<void> session(asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot);
-  // Play auth of an HLS or DASH request (`protocol` "hls" or "dash", as webhooks see it): the
-  // refusal to send, or nullopt when allowed.
-  asio::awaitable<std::optional<Response>> authorize_http_play(const Request& req, std::string app,
-                                                               std::string name, std::string query,
-                                                               std::string peer,
-                                                               std::string protocol);
 
   HttpContext& ctx_;
+  Router router_;  // make_routes(ctx_): every route the server answers
   Listener listener_;
 };
 

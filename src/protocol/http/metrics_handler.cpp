@@ -49,12 +49,8 @@ void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::Str
 
 }  // namespace
 
-asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req,
-                                         const std::string& client) {
+asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
   const auto& cfg = ctx.config.http;
-  if (auto denied = check_api_access(ctx, req, client)) co_return std::move(*denied);
-  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
-    co_return make_error(req, bhttp::status::method_not_allowed, "method not allowed", cfg);
   if (!ctx.control.config()->metrics.enabled)
     co_return make_error(req, bhttp::status::not_found, "metrics are disabled", cfg);
 

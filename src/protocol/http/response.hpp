@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/buffer.hpp"
 #include "core/config.hpp"
 
 namespace firstmile::http {
@@ -14,6 +15,13 @@ namespace bhttp = boost::beast::http;
 
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
+
+// A response whose body is a shared buffer (an HLS segment): written without a copy.
+struct BufferResponse {
+  bhttp::response<bhttp::empty_body> header;
+  Buffer body;
+  bool head_only = false;
+};
 
 Response make_response(const Request& req, bhttp::status status, std::string_view content_type,
                        std::string body, const HttpConfig& config);
