@@ -298,6 +298,17 @@ uint64_t api_client_id(const RouteRequest& r) {
   return id;
 }
 
+// The client with this id and the stream it is on, or nulls.
+std::pair<const media::StreamInfo*, const media::ClientInfo*> find_client(
+    const std::vector<media::StreamInfo>& infos, uint64_t id) {
+  for (const auto& info : infos) {
+    for (const auto& c : info.clients) {
+      if (c.id == id) return {&info, &c};
+    }
+  }
+  return {nullptr, nullptr};
+}
+
 }  // namespace
 
 asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r) {
@@ -307,11 +318,8 @@ asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r) {
   if (id == 0)
     co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
   auto infos = co_await all_stream_info(ctx);
-  for (const auto& info : infos) {
-    for (const auto& c : info.clients) {
-      if (c.id == id) co_return json_response(req, cfg, client_json(info, c));
-    }
-  }
+  if (auto [info, c] = find_client(infos, id); c)
+    co_return json_response(req, cfg, client_json(*info, *c));
   co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
 }
 
@@ -322,17 +330,15 @@ asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& 
   if (id == 0)
     co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
   auto infos = co_await all_stream_info(ctx);
-  for (const auto& info : infos) {
-    for (const auto& c : info.clients) {
-      if (c.id != id) continue;
-      auto s = ctx.registry.find(info.app, info.name);
-      bool kicked = false;
-      if (s) {
-        auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
-        kicked = co_await std::move(task);
-      }
-      if (!kicked) break;
-      ctx.log->info("api kick client={} stream={}/{}", id, info.app, info.name);
+  if (auto [info, c] = find_client(infos, id); c) {
+    auto s = ctx.registry.find(info->app, info->name);
+    bool kicked = false;
+    if (s) {
+      auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
+      kicked = co_await std::move(task);
+    }
+    if (kicked) {
+      ctx.log->info("api kick client={} stream={}/{}", id, info->app, info->name);
       co_return json_response(req, cfg, json::object{{"kicked", 1}});
     }
   }

@@ -88,26 +88,46 @@ asio::awaitable<std::variant<Response, TakenOver>> http_flv(HttpContext& ctx, Ro
   co_return TakenOver{};
 }
 
+// Play auth for a connectionless player (HLS, DASH), and what its answers pass on: with signed
+// URLs, the token for the URIs they list; with any play auth, private caching.
+struct PlayGrant {
+  std::string query, forward_query;
+  bool private_cache = false;
+};
+
+asio::awaitable<std::variant<Response, PlayGrant>> grant_http_play(HttpContext& ctx,
+                                                                   RouteRequest& r,
+                                                                   const char* protocol) {
+  auto query = query_of(r.req.target());
+  // A per-address decision cache: players fetch every playlist reload, segment and chunk.
+  auto auth = authorize_http_play(ctx, r.req, r.captures["app"], r.captures["stream"], query,
+                                  r.peer, protocol);
+  auto refused = co_await std::move(auth);
+  if (refused) co_return std::move(*refused);
+  const auto play = ctx.admission.config()->auth.play;
+  PlayGrant g;
+  g.forward_query = play == PlayAuth::Token ? forwarded_query(query) : std::string();
+  g.private_cache = play != PlayAuth::Off;
+  g.query = std::move(query);
+  co_return g;
+}
+
 // MPEG-DASH: the MPD beside the HLS playlist, its segments under dash/.
 asio::awaitable<std::variant<Response, Streamed>> dash(HttpContext& ctx, RouteRequest& r,
                                                        std::string file) {
   const auto& req = r.req;
-  const auto& app = r.captures["app"];
-  const auto& name = r.captures["stream"];
-  auto query = query_of(req.target());
-  // A per-address decision cache as HLS has: players fetch every chunk and MPD reload.
-  auto auth = authorize_http_play(ctx, req, app, name, query, r.peer, "dash");
-  auto refused = co_await std::move(auth);
-  if (refused) co_return std::move(*refused);
-  bool signed_urls = ctx.admission.config()->auth.play == PlayAuth::Token;
-  DashRequest dr{app,
-                 name,
+  auto grant = grant_http_play(ctx, r, "dash");
+  auto granted = co_await std::move(grant);
+  if (auto* refused = std::get_if<Response>(&granted)) co_return std::move(*refused);
+  auto& g = std::get<PlayGrant>(granted);
+  DashRequest dr{r.captures["app"],
+                 r.captures["stream"],
                  std::move(file),
                  r.client,
                  std::string(req[bhttp::field::host]),
-                 signed_urls ? forwarded_query(query) : std::string(),
-                 ctx.admission.config()->auth.play != PlayAuth::Off,
-                 query};
+                 std::move(g.forward_query),
+                 g.private_cache,
+                 std::move(g.query)};
   auto task = serve_dash(ctx, r.stream, req, dr);
   bool keep = co_await std::move(task);
   co_return Streamed{keep};
@@ -116,20 +136,12 @@ asio::awaitable<std::variant<Response, Streamed>> dash(HttpContext& ctx, RouteRe
 // HLS: playlists and segments from memory, after play auth.
 asio::awaitable<Reply> hls(HttpContext& ctx, RouteRequest& r) {
   const auto& req = r.req;
-  const auto& app = r.captures["app"];
-  const auto& name = r.captures["stream"];
-  auto query = query_of(req.target());
-  auto auth = authorize_http_play(ctx, req, app, name, query, r.peer, "hls");
-  auto refused = co_await std::move(auth);
-  if (refused) co_return std::move(*refused);
-  bool signed_urls = ctx.admission.config()->auth.play == PlayAuth::Token;
-  HlsRequest hr{app,
-                name,
-                r.captures["file"],
-                r.client,
-                query,
-                signed_urls ? forwarded_query(query) : std::string(),
-                ctx.admission.config()->auth.play != PlayAuth::Off};
+  auto grant = grant_http_play(ctx, r, "hls");
+  auto granted = co_await std::move(grant);
+  if (auto* refused = std::get_if<Response>(&granted)) co_return std::move(*refused);
+  auto& g = std::get<PlayGrant>(granted);
+  HlsRequest hr{r.captures["app"],  r.captures["stream"],       r.captures["file"], r.client,
+                std::move(g.query), std::move(g.forward_query), g.private_cache};
   auto task = handle_hls(ctx, req, hr);
   auto result = co_await std::move(task);
   if (auto* res = std::get_if<Response>(&result)) co_return std::move(*res);
