@@ -77,14 +77,10 @@ void SrtPlayer::push(const output::Packet& packet) {
 }
 
 void SrtPlayer::skip_to_keyframe() {
-  auto now = std::chrono::steady_clock::now();
-  while (!recent_skips_.empty() && now - recent_skips_.front() > config_.skip_window)
-    recent_skips_.pop_front();
-  recent_skips_.push_back(now);
-  ++skips_;
-  if (recent_skips_.size() > config_.max_skips) {
-    slow_ = true;
-    close("slow viewer: fell behind " + std::to_string(recent_skips_.size()) + " times");
+  // The same rule as a TCP viewer's (output::SkipPolicy).
+  std::string reason;
+  if (skip_policy_.fell_behind(config_, reason)) {
+    close(std::move(reason));
     return;
   }
   need_keyframe_ = true;
@@ -113,7 +109,11 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
   entry.counters = [weak = std::weak_ptr<SrtPlayer>(p)] {
     media::ViewerCounters c;
     if (auto self = weak.lock()) {
-      c = {self->bytes_sent_, self->packets_dropped_, self->skips_, self->slow_, {}};
+      c = {self->bytes_sent_,
+           self->packets_dropped_,
+           self->skip_policy_.skips(),
+           self->skip_policy_.slow(),
+           {}};
       c.link = self->link_.get();
     }
     return c;
@@ -135,7 +135,7 @@ void SrtPlayer::detach(const std::string& reason, const Logger& log) {
   stream_->release_sink("ts");
   log->info(
       "srt play stop stream={} peer={} bytes={} messages={} dropped={} skips={} reason=\"{}\"",
-      label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skips_, reason);
+      label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skip_policy_.skips(), reason);
 }
 
 }  // namespace firstmile::srt
