@@ -96,9 +96,6 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
     return;
   }
   p->stream_ = s;
-  p->fanout_ = output::fanout(*s, "ts", [] { return std::make_unique<output::TsPackager>(); });
-  // Sends the tables and the cached GOP at once: the player gets a picture without waiting.
-  p->fanout_->add(p);
   media::ViewerEntry entry;
   entry.protocol = "srt";
   entry.peer = p->peer_;
@@ -118,7 +115,9 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
     }
     return c;
   };
-  p->viewer_id_ = s->add_viewer(std::move(entry));
+  // Sends the tables and the cached GOP at once: the player gets a picture without waiting.
+  p->viewing_ = output::ViewerAttachment::attach(
+      *s, "ts", [] { return std::make_unique<output::TsPackager>(); }, p, std::move(entry));
   p->attached_ = true;
   log->info("srt play start stream={} peer={}", p->label_, p->peer_);
   // The SRT thread may have finished the player meanwhile without seeing `attached_`.
@@ -130,9 +129,7 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
 
 void SrtPlayer::detach(const std::string& reason, const Logger& log) {
   if (!attached_ || detached_.exchange(true)) return;
-  fanout_->remove(this);
-  stream_->remove_viewer(viewer_id_, reason);
-  stream_->release_sink("ts");
+  viewing_.detach(reason);
   log->info(
       "srt play stop stream={} peer={} bytes={} messages={} dropped={} skips={} reason=\"{}\"",
       label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skip_policy_.skips(), reason);

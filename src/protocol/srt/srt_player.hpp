@@ -24,6 +24,7 @@
 #include "output/fanout_output.hpp"
 #include "output/skip_policy.hpp"
 #include "output/subscriber.hpp"
+#include "output/viewer_attachment.hpp"
 #include "protocol/srt/srt_link_stats.hpp"
 #include "protocol/srt/wire/stream_id.hpp"
 
@@ -87,8 +88,7 @@ class SrtPlayer final : public output::Subscriber, public std::enable_shared_fro
 
   // Written before `attached_`, then read-only.
   std::shared_ptr<media::Stream> stream_;
-  std::shared_ptr<output::FanoutOutput> fanout_;
-  uint64_t viewer_id_ = 0;
+  output::ViewerAttachment viewing_;
   // Stream executor only.
   bool need_keyframe_ = false;
   uint64_t bytes_sent_ = 0;
