@@ -13,6 +13,12 @@ StreamRegistry::StreamRegistry(const Config& config, Logger log, Setup setup, St
       max_streams_(config.stream.max_streams),
       events_(events) {}
 
+StreamRegistry::~StreamRegistry() {
+  std::lock_guard lock(mutex_);
+  for (auto& [_, s] : streams_)
+    s->forget_idle_callback();
+}
+
 StreamTotals StreamRegistry::removed_totals() const {
   std::lock_guard lock(mutex_);
   return removed_totals_;

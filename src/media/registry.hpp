@@ -22,6 +22,9 @@ class StreamRegistry final : public StreamDirectory {
   using Setup = std::function<void(Stream&)>;
 
   StreamRegistry(const Config& config, Logger log, Setup setup, StreamEvents* events = nullptr);
+  // After the workers stopped: streams that outlive the registry (held by sessions whose
+  // handlers the io_contexts destroy last) no longer call back into it.
+  ~StreamRegistry() override;
 
   std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const override;
   // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names

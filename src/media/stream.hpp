@@ -178,6 +178,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
                                     const std::function<std::shared_ptr<Sink>()>& make);
   void release_sink(std::string_view key);
 
+  // The registry is going away (server teardown, workers stopped): never call on_idle.
+  void forget_idle_callback() { on_idle_ = nullptr; }
+
   // Starts the linger timer: a stream nobody publishes to is removed when it expires and no
   // viewer waits on it. Called at creation and when the publisher leaves.
   void arm_linger();

@@ -138,12 +138,11 @@ void Viewer::write_now(const Packet& packet) {
 }
 
 void Viewer::skip_to_keyframe() {
-  auto now = std::chrono::steady_clock::now();
-  std::erase_if(recent_skips_, [&](auto t) { return now - t > config_.skip_window; });
-  recent_skips_.push_back(now);
-  ++stats_.skips;
-  if (recent_skips_.size() > config_.max_skips) {
-    close("slow viewer: fell behind " + std::to_string(recent_skips_.size()) + " times");
+  std::string reason;
+  const bool disconnect = skip_policy_.fell_behind(config_, reason);
+  stats_.skips = skip_policy_.skips();
+  if (disconnect) {
+    close(std::move(reason));
     if (on_close) on_close(close_reason_);
     return;
   }

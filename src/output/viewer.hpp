@@ -18,6 +18,7 @@
 #include "core/config.hpp"
 #include "core/ring_queue.hpp"
 #include "output/packet.hpp"
+#include "output/skip_policy.hpp"
 #include "output/subscriber.hpp"
 
 namespace firstmile::output {
@@ -83,8 +84,7 @@ class Viewer final : public Subscriber {
   bool finished_ = false;
   bool closed_ = false;
   std::string close_reason_;
-  // A vector, not a deque: nothing allocated until the first skip (most viewers never skip).
-  std::vector<std::chrono::steady_clock::time_point> recent_skips_;
+  SkipPolicy skip_policy_;
   ViewerStats stats_;
 };
 

@@ -8,6 +8,7 @@
 #include "format/flv.hpp"
 #include "output/fanout_output.hpp"
 #include "output/flv/flv_packager.hpp"
+#include "output/viewer_attachment.hpp"
 #include "protocol/http/handlers.hpp"
 
 namespace firstmile::http {
@@ -70,8 +71,6 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
                   reason);
   };
 
-  auto out = output::fanout(*stream, "flv", [] { return std::make_unique<output::FlvPackager>(); });
-  out->add(viewer);
   media::ViewerEntry entry;
   entry.protocol = "flv";
   entry.peer = peer;
@@ -89,15 +88,14 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
     }
     return c;
   };
-  auto viewer_id = stream->add_viewer(std::move(entry));
+  auto viewing = output::ViewerAttachment::attach(
+      *stream, "flv", [] { return std::make_unique<output::FlvPackager>(); }, viewer,
+      std::move(entry));
   ctx.log->info("http-flv play stream={} peer={}", stream->path(), peer);
 
   co_await (viewer->write_loop(socket) || watch_peer(socket));
 
-  out->remove(viewer.get());
-  stream->remove_viewer(viewer_id,
-                        viewer->close_reason().empty() ? "ended" : viewer->close_reason());
-  stream->release_sink("flv");
+  viewing.detach(viewer->close_reason().empty() ? "ended" : viewer->close_reason());
   const auto& st = viewer->stats();
   ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
                 stream->path(), peer, st.bytes_sent, st.packets_dropped, st.skips,

@@ -17,6 +17,7 @@
 #include "media/stream.hpp"
 #include "output/fanout_output.hpp"
 #include "output/viewer.hpp"
+#include "output/viewer_attachment.hpp"
 #include "protocol/publish/publication.hpp"
 #include "protocol/rtmp/flv_ingest.hpp"
 #include "protocol/rtmp/wire/chunk_reader.hpp"
@@ -124,8 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<publish::Publication> publication_;
   std::unique_ptr<FlvIngest> ingest_;
   std::shared_ptr<output::Viewer> viewer_;
-  std::shared_ptr<output::FanoutOutput> fanout_;
-  uint64_t viewer_id_ = 0;
+  output::ViewerAttachment viewing_;
   bool slow_ = false;  // closed by the fan-out for falling behind
 
   std::chrono::steady_clock::time_point last_activity_;

@@ -155,10 +155,6 @@ Status Session::complete_play(const Attach& a) {
        amf0::encode_all(std::vector<Value>{"|RtmpSampleAccess", true, true}));
   // Into the viewer's queue, ahead of the media.
   push_control();
-  fanout_ = output::fanout(*stream_, "rtmp", [chunk = ctx_.config.rtmp.chunk_size] {
-    return std::make_unique<RtmpPackager>(chunk);
-  });
-  fanout_->add(viewer_);
   media::ViewerEntry entry;
   entry.protocol = "rtmp";
   entry.peer = peer_;
@@ -174,7 +170,10 @@ Status Session::complete_play(const Attach& a) {
     }
     return c;
   };
-  viewer_id_ = stream_->add_viewer(std::move(entry));
+  viewing_ = output::ViewerAttachment::attach(
+      *stream_, "rtmp",
+      [chunk = ctx_.config.rtmp.chunk_size] { return std::make_unique<RtmpPackager>(chunk); },
+      viewer_, std::move(entry));
   ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
                  stream_->tracks_ready());
   return Status{};
@@ -187,9 +186,7 @@ void Session::stop_media(const std::string& reason) {
     ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(),
                    peer_, st.frames, st.errors, reason);
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
-    fanout_->remove(viewer_.get());
-    stream_->remove_viewer(viewer_id_, reason);
-    stream_->release_sink("rtmp");
+    viewing_.detach(reason);
     const auto& st = viewer_->stats();
     ctx_.log->info("rtmp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
                    label(), peer_, st.bytes_sent, st.packets_dropped, st.skips, reason);

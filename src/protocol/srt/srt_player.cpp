@@ -77,14 +77,10 @@ void SrtPlayer::push(const output::Packet& packet) {
 }
 
 void SrtPlayer::skip_to_keyframe() {
-  auto now = std::chrono::steady_clock::now();
-  while (!recent_skips_.empty() && now - recent_skips_.front() > config_.skip_window)
-    recent_skips_.pop_front();
-  recent_skips_.push_back(now);
-  ++skips_;
-  if (recent_skips_.size() > config_.max_skips) {
-    slow_ = true;
-    close("slow viewer: fell behind " + std::to_string(recent_skips_.size()) + " times");
+  // The same rule as a TCP viewer's (output::SkipPolicy).
+  std::string reason;
+  if (skip_policy_.fell_behind(config_, reason)) {
+    close(std::move(reason));
     return;
   }
   need_keyframe_ = true;
@@ -100,9 +96,6 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
     return;
   }
   p->stream_ = s;
-  p->fanout_ = output::fanout(*s, "ts", [] { return std::make_unique<output::TsPackager>(); });
-  // Sends the tables and the cached GOP at once: the player gets a picture without waiting.
-  p->fanout_->add(p);
   media::ViewerEntry entry;
   entry.protocol = "srt";
   entry.peer = p->peer_;
@@ -113,12 +106,18 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
   entry.counters = [weak = std::weak_ptr<SrtPlayer>(p)] {
     media::ViewerCounters c;
     if (auto self = weak.lock()) {
-      c = {self->bytes_sent_, self->packets_dropped_, self->skips_, self->slow_, {}};
+      c = {self->bytes_sent_,
+           self->packets_dropped_,
+           self->skip_policy_.skips(),
+           self->skip_policy_.slow(),
+           {}};
       c.link = self->link_.get();
     }
     return c;
   };
-  p->viewer_id_ = s->add_viewer(std::move(entry));
+  // Sends the tables and the cached GOP at once: the player gets a picture without waiting.
+  p->viewing_ = output::ViewerAttachment::attach(
+      *s, "ts", [] { return std::make_unique<output::TsPackager>(); }, p, std::move(entry));
   p->attached_ = true;
   log->info("srt play start stream={} peer={}", p->label_, p->peer_);
   // The SRT thread may have finished the player meanwhile without seeing `attached_`.
@@ -130,12 +129,10 @@ void SrtPlayer::attach(const std::shared_ptr<SrtPlayer>& p, const std::shared_pt
 
 void SrtPlayer::detach(const std::string& reason, const Logger& log) {
   if (!attached_ || detached_.exchange(true)) return;
-  fanout_->remove(this);
-  stream_->remove_viewer(viewer_id_, reason);
-  stream_->release_sink("ts");
+  viewing_.detach(reason);
   log->info(
       "srt play stop stream={} peer={} bytes={} messages={} dropped={} skips={} reason=\"{}\"",
-      label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skips_, reason);
+      label_, peer_, bytes_sent_, packets_sent_, packets_dropped_, skip_policy_.skips(), reason);
 }
 
 }  // namespace firstmile::srt

@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,7 +22,9 @@
 #include "core/net.hpp"
 #include "media/stream.hpp"
 #include "output/fanout_output.hpp"
+#include "output/skip_policy.hpp"
 #include "output/subscriber.hpp"
+#include "output/viewer_attachment.hpp"
 #include "protocol/srt/srt_link_stats.hpp"
 #include "protocol/srt/wire/stream_id.hpp"
 
@@ -87,16 +88,13 @@ class SrtPlayer final : public output::Subscriber, public std::enable_shared_fro
 
   // Written before `attached_`, then read-only.
   std::shared_ptr<media::Stream> stream_;
-  std::shared_ptr<output::FanoutOutput> fanout_;
-  uint64_t viewer_id_ = 0;
+  output::ViewerAttachment viewing_;
   // Stream executor only.
   bool need_keyframe_ = false;
-  bool slow_ = false;
   uint64_t bytes_sent_ = 0;
   uint64_t packets_sent_ = 0;
   uint64_t packets_dropped_ = 0;
-  uint32_t skips_ = 0;
-  std::deque<std::chrono::steady_clock::time_point> recent_skips_;
+  output::SkipPolicy skip_policy_;
 };
 
 }  // namespace firstmile::srt
