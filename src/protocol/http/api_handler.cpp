@@ -2,11 +2,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include <charconv>
 #include <cmath>
+#include <variant>
 
 #include "control/control_plane.hpp"
 #include "control/crypto.hpp"
+#include "core/decimal.hpp"
 #include "core/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 
@@ -291,58 +292,61 @@ namespace {
 
 // The id of /api/v1/clients/{id}; 0 if it is not a client id.
 uint64_t api_client_id(const RouteRequest& r) {
-  const auto& text = r.captures["id"];
-  uint64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return 0;
-  return id;
+  // Digits only; more than 20 cannot be a uint64_t.
+  return parse_decimal<uint64_t>(r.captures["id"], 20).value_or(0);
 }
 
-// The client with this id and the stream it is on, or nulls.
-std::pair<const media::StreamInfo*, const media::ClientInfo*> find_client(
-    const std::vector<media::StreamInfo>& infos, uint64_t id) {
-  for (const auto& info : infos) {
+// The client a /clients/{id} request names and the stream it is on, or the error to answer.
+struct FoundClient {
+  std::vector<media::StreamInfo> infos;  // what `info` and `client` point into
+  const media::StreamInfo* info = nullptr;
+  const media::ClientInfo* client = nullptr;
+};
+
+asio::awaitable<std::variant<Response, FoundClient>> find_client(HttpContext& ctx,
+                                                                 const RouteRequest& r) {
+  const auto& cfg = ctx.config.http;
+  uint64_t id = api_client_id(r);
+  if (id == 0)
+    co_return make_error(r.req, bhttp::status::bad_request, "client id must be a number", cfg);
+  FoundClient found;
+  found.infos = co_await all_stream_info(ctx);
+  for (const auto& info : found.infos) {
     for (const auto& c : info.clients) {
-      if (c.id == id) return {&info, &c};
+      if (c.id != id) continue;
+      found.info = &info;
+      found.client = &c;
+      co_return std::move(found);  // a move keeps the vector's buffer, so the pointers hold
     }
   }
-  return {nullptr, nullptr};
+  co_return make_error(r.req, bhttp::status::not_found, "client not found", cfg);
 }
 
 }  // namespace
 
 asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
-  const auto& req = r.req;
-  uint64_t id = api_client_id(r);
-  if (id == 0)
-    co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
-  auto infos = co_await all_stream_info(ctx);
-  if (auto [info, c] = find_client(infos, id); c)
-    co_return json_response(req, cfg, client_json(*info, *c));
-  co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
+  auto task = find_client(ctx, r);
+  auto found = co_await std::move(task);
+  if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
+  const auto& f = std::get<FoundClient>(found);
+  co_return json_response(r.req, ctx.config.http, client_json(*f.info, *f.client));
 }
 
 asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
-  const auto& req = r.req;
-  uint64_t id = api_client_id(r);
-  if (id == 0)
-    co_return make_error(req, bhttp::status::bad_request, "client id must be a number", cfg);
-  auto infos = co_await all_stream_info(ctx);
-  if (auto [info, c] = find_client(infos, id); c) {
-    auto s = ctx.registry.find(info->app, info->name);
-    bool kicked = false;
-    if (s) {
-      auto task = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
-      kicked = co_await std::move(task);
-    }
-    if (kicked) {
-      ctx.log->info("api kick client={} stream={}/{}", id, info->app, info->name);
-      co_return json_response(req, cfg, json::object{{"kicked", 1}});
-    }
+  auto task = find_client(ctx, r);
+  auto found = co_await std::move(task);
+  if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
+  const auto& f = std::get<FoundClient>(found);
+  const uint64_t id = f.client->id;
+  bool kicked = false;
+  if (auto s = ctx.registry.find(f.info->app, f.info->name)) {
+    auto kick = on_stream(s, [id](auto st) { return kick_on_stream(st, id); });
+    kicked = co_await std::move(kick);
   }
-  co_return make_error(req, bhttp::status::not_found, "client not found", cfg);
+  if (!kicked)
+    co_return make_error(r.req, bhttp::status::not_found, "client not found", ctx.config.http);
+  ctx.log->info("api kick client={} stream={}/{}", id, f.info->app, f.info->name);
+  co_return json_response(r.req, ctx.config.http, json::object{{"kicked", 1}});
 }
 
 asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r) {
