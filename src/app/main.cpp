@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/modules.hpp"
 #include "app/server.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
 
   Config config;
   try {
-    if (!config_path.empty()) config = load_config_file(config_path);
+    if (!config_path.empty()) config = load_config_file(config_path, config_schema());
     if (config.node_id.empty()) {
       char host[256] = {};
       gethostname(host, sizeof host - 1);
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (print_config) {
-    std::cout << dump_config(config);
+    std::cout << dump_config(config, config_schema());
     return 0;
   }
 

@@ -7,16 +7,23 @@
 #include <future>
 #include <thread>
 
+#include "app/modules.hpp"
 #include "control/control_plane.hpp"
+#include "output/dash/dash_config.hpp"
 #include "output/dash/dash_segmenter.hpp"
 #include "output/hls/disk_writer.hpp"
+#include "output/hls/hls_config.hpp"
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
 #include "output/http_clients.hpp"
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/http/http_server.hpp"
+#include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_server.hpp"
+#include "protocol/srt/srt_config.hpp"
 #include "protocol/srt/srt_server.hpp"
+#include "protocol/udp/udp_config.hpp"
 #include "protocol/udp/udp_server.hpp"
 
 namespace firstmile {
@@ -52,40 +59,19 @@ Server::Server(Config config, std::string config_path)
   connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections);
 
   auto setup = [this](media::Stream& stream) {
-    if (config_.dash.enabled) {
-      dash::DashConfig dc;
-      dc.segment_duration = config_.hls.segment_duration;
-      dc.max_segment_duration = config_.hls.max_segment_duration;
-      dc.window = config_.hls.window;
-      dc.keep_extra = config_.hls.keep_extra;
-      dc.chunk_duration = config_.dash.chunk_duration;
-      dc.low_latency = config_.dash.low_latency;
-      dc.max_waiters = config_.hls.max_blocking_requests;
-      dc.name_prefix = instance_prefix(streams_created_++);
-      auto dash = std::make_shared<dash::DashSegmenter>(dc);
-      stream.add_output("dash", dash);
+    const auto& hls_settings = config_.get<HlsSettings>();
+    if (const auto& dash_settings = config_.get<DashSettings>(); dash_settings.enabled) {
+      stream.add_output("dash",
+                        std::make_shared<dash::DashSegmenter>(dash::segmenter_config(
+                            dash_settings, hls_settings, instance_prefix(streams_created_++))));
     }
-    if (!config_.hls.enabled) return;
-    hls::HlsConfig hc;
-    hc.segment_duration = config_.hls.segment_duration;
-    hc.window = config_.hls.window;
-    hc.keep_extra = config_.hls.keep_extra;
-    hc.max_segment_duration = config_.hls.max_segment_duration;
-    hc.name_prefix = instance_prefix(streams_created_++);
-    // hls.variant, or the app's own (hls.app_variants).
-    auto variant_it = config_.hls.app_variants.find(stream.app());
-    const std::string& variant =
-        variant_it != config_.hls.app_variants.end() ? variant_it->second : config_.hls.variant;
-    hc.variant = variant == "ll"     ? hls::HlsVariant::LowLatency
-                 : variant == "fmp4" ? hls::HlsVariant::Fmp4
-                                     : hls::HlsVariant::Ts;
-    hc.part_duration = config_.hls.part_duration;
-    hc.max_waiters = config_.hls.max_blocking_requests;
-    hc.audio_rendition = config_.hls.audio_rendition;
+    if (!hls_settings.enabled) return;
+    auto hc =
+        hls::segmenter_config(hls_settings, stream.app(), instance_prefix(streams_created_++));
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
-    if (!config_.hls.dir.empty()) {
+    if (!hls_settings.dir.empty()) {
       auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{
-          .directory = config_.hls.dir, .app = stream.app(), .stream = stream.name()});
+          .directory = hls_settings.dir, .app = stream.app(), .stream = stream.name()});
       if (writer) {
         std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
         segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) {
@@ -116,11 +102,12 @@ Server::Server(Config config, std::string config_path)
   ctx_ = std::make_unique<ServerContext>(
       ServerContext{config_, log_, *workers_, *registry_, *connections_, *control_});
   http_ctx_ = std::make_unique<http::HttpContext>(
-      http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }});
-  if (config_.http.enabled) http_ = std::make_unique<http::HttpServer>(*http_ctx_);
-  if (config_.rtmp.enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
-  if (config_.srt.enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
-  if (!config_.udp.inputs.empty()) udp_ = std::make_unique<udp::UdpServer>(*ctx_);
+      http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }, config_schema(),
+                        protocol_catalog()});
+  if (config_.get<HttpConfig>().enabled) http_ = std::make_unique<http::HttpServer>(*http_ctx_);
+  if (config_.get<RtmpConfig>().enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
+  if (config_.get<SrtConfig>().enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
+  if (!config_.get<UdpConfig>().inputs.empty()) udp_ = std::make_unique<udp::UdpServer>(*ctx_);
 }
 
 Server::~Server() = default;
@@ -170,7 +157,7 @@ Result<control::ReloadReport> Server::reload() {
   std::lock_guard lock(reload_mutex_);
   Config next;
   try {
-    if (!config_path_.empty()) next = load_config_file(config_path_);
+    if (!config_path_.empty()) next = load_config_file(config_path_, config_schema());
   } catch (const ConfigError& e) {
     control_->count_reload(false);
     log_->error("reload refused, keeping the running configuration error=\"{}\"", e.what());
@@ -183,7 +170,7 @@ Result<control::ReloadReport> Server::reload() {
       "auth.",    "webhooks.", "api.", "metrics.", "limits.max_connections", "stream.max_streams",
       "log.level"};
   control::ReloadReport report;
-  for (const auto& key : changed_keys(config_, next)) {
+  for (const auto& key : changed_keys(config_, next, config_schema())) {
     bool live = std::any_of(std::begin(kLive), std::end(kLive),
                             [&](std::string_view p) { return key.rfind(p, 0) == 0; });
     if (!live) report.restart_needed.push_back(key);
@@ -202,8 +189,8 @@ Result<control::ReloadReport> Server::reload() {
     log_->set_level(level);
   }
   control_->count_reload(true);
-  report.config_hash = control::config_hash(*shared);
-  auto changed = changed_keys(*current, next);
+  report.config_hash = control::config_hash(*shared, config_schema());
+  auto changed = changed_keys(*current, next, config_schema());
   std::string list;
   for (const auto& k : changed)
     list += (list.empty() ? "" : ",") + k;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "control/control_config.hpp"
 #include "core/config.hpp"
 
 namespace firstmile::media {

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "control/control_config.hpp"
 #include "control/crypto.hpp"
 #include "control/play_token.hpp"
 #include "core/stream_name.hpp"
@@ -89,8 +90,8 @@ std::string clean_reason(std::string_view r) {
 
 }  // namespace
 
-std::string config_hash(const Config& config) {
-  return to_hex(sha256(dump_config(config, true)));
+std::string config_hash(const Config& config, const ConfigSchema& schema) {
+  return to_hex(sha256(dump_config(config, schema, true)));
 }
 
 ControlPlane::ControlPlane(std::shared_ptr<const Config> config, Logger log)
@@ -102,7 +103,7 @@ ControlPlane::ControlPlane(std::shared_ptr<const Config> config, Logger log)
       webhook_seconds_({0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}) {
   hooks_ =
       std::make_unique<WebhookDispatcher>(ioc_.get_executor(), log_, make_client_tls_context());
-  hooks_->set_settings(settings_of(config_->webhooks));
+  hooks_->set_settings(settings_of(config_->get<WebhooksConfig>()));
   hooks_->on_request = [this](const std::string& event, double seconds, bool ok) {
     webhook_seconds_.at(event).observe(seconds);
     std::lock_guard lock(counters_mutex_);
@@ -116,7 +117,10 @@ ControlPlane::~ControlPlane() {
 
 Status ControlPlane::start() {
   auto cfg = config();
-  if (auto st = keys_.configure(cfg->auth.publish_keys, cfg->auth.keys_file); !st) return st;
+  if (auto st =
+          keys_.configure(cfg->get<AuthConfig>().publish_keys, cfg->get<AuthConfig>().keys_file);
+      !st)
+    return st;
   poll_keys();
   thread_ = std::thread([this] { ioc_.run(); });
   return Status{};
@@ -142,8 +146,11 @@ void ControlPlane::poll_keys() {
 }
 
 Status ControlPlane::apply(std::shared_ptr<const Config> config) {
-  if (auto st = keys_.configure(config->auth.publish_keys, config->auth.keys_file); !st) return st;
-  hooks_->set_settings(settings_of(config->webhooks));
+  if (auto st = keys_.configure(config->get<AuthConfig>().publish_keys,
+                                config->get<AuthConfig>().keys_file);
+      !st)
+    return st;
+  hooks_->set_settings(settings_of(config->get<WebhooksConfig>()));
   {
     std::lock_guard lock(play_cache_mutex_);
     play_cache_.clear();  // decisions taken under the old rules
@@ -243,14 +250,14 @@ bool ControlPlane::static_key_refuses(const std::string& app, const std::string&
 
 bool ControlPlane::play_token_refuses(const AccessRequest& request) {
   auto cfg = config();
-  if (cfg->auth.play != PlayAuth::Token) return false;
+  if (cfg->get<AuthConfig>().play != PlayAuth::Token) return false;
   auto params = format::parse_query(request.query);
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  auto check =
-      params ? check_play_token(cfg->auth.play_secret, request.app, request.stream, *params, now)
-             : TokenCheck::Invalid;
+  auto check = params ? check_play_token(cfg->get<AuthConfig>().play_secret, request.app,
+                                         request.stream, *params, now)
+                      : TokenCheck::Invalid;
   if (check == TokenCheck::Ok) return false;
   refuse("play", "token", describe(check));
   return true;
@@ -266,20 +273,20 @@ asio::awaitable<AccessDecision> ControlPlane::authorize_publish(AccessRequest re
 
 asio::awaitable<AccessDecision> ControlPlane::authorize_play(AccessRequest request) {
   auto cfg = config();
-  if (cfg->auth.play == PlayAuth::Off) {
+  if (cfg->get<AuthConfig>().play == PlayAuth::Off) {
     AccessDecision d;
     d.allowed = true;
     d.stream = request.stream;
     co_return d;
   }
-  if (cfg->auth.play == PlayAuth::Token) {
+  if (cfg->get<AuthConfig>().play == PlayAuth::Token) {
     auto params = format::parse_query(request.query);
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    auto check =
-        params ? check_play_token(cfg->auth.play_secret, request.app, request.stream, *params, now)
-               : TokenCheck::Invalid;
+    auto check = params ? check_play_token(cfg->get<AuthConfig>().play_secret, request.app,
+                                           request.stream, *params, now)
+                        : TokenCheck::Invalid;
     if (check != TokenCheck::Ok) {
       co_return refuse("play", "token", describe(check), check == TokenCheck::Missing ? 401 : 403);
     }
@@ -307,7 +314,7 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
   }
   if (check.verdict == KeyStore::Verdict::Allowed) allow.stream = check.stream;
 
-  const auto& urls = cfg->webhooks.on_publish;
+  const auto& urls = cfg->get<WebhooksConfig>().on_publish;
   if (!urls.empty()) {
     auto [ip, port] = split_peer(r.peer);
     std::string id = make_delivery_id();
@@ -319,10 +326,11 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
     auto text = json::serialize(body);
     // Named locals only around co_await (GCC 12 destroys temporaries there twice).
     const std::string event = "on_publish";
-    auto asking = ask_all(event, urls, std::move(text), id, cfg->auth.webhook_fail_open);
+    auto asking =
+        ask_all(event, urls, std::move(text), id, cfg->get<AuthConfig>().webhook_fail_open);
     auto answers = co_await std::move(asking);
-    allow =
-        judge("publish", answers, allow, cfg->auth.webhook_fail_open, cfg->stream.max_name_length);
+    allow = judge("publish", answers, allow, cfg->get<AuthConfig>().webhook_fail_open,
+                  cfg->stream.max_name_length);
     if (!allow.allowed) co_return allow;
   }
   std::lock_guard lock(counters_mutex_);
@@ -365,14 +373,14 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
       {"client_ip", ip},         {"client_port", port}};
   auto text = json::serialize(body);
   const std::string event = "on_play";
-  auto asking =
-      ask_all(event, cfg->webhooks.on_play, std::move(text), id, cfg->auth.webhook_fail_open);
+  auto asking = ask_all(event, cfg->get<WebhooksConfig>().on_play, std::move(text), id,
+                        cfg->get<AuthConfig>().webhook_fail_open);
   auto answers = co_await std::move(asking);
   // A player is never renamed: a "stream" in the answer is ignored (max length 0).
-  auto d = judge("play", answers, allow, cfg->auth.webhook_fail_open, 0);
+  auto d = judge("play", answers, allow, cfg->get<AuthConfig>().webhook_fail_open, 0);
   d.stream = r.stream;  // a player cannot be renamed
   if (!cache_key.empty()) {
-    auto ttl = d.allowed ? std::chrono::steady_clock::duration(cfg->auth.play_cache)
+    auto ttl = d.allowed ? std::chrono::steady_clock::duration(cfg->get<AuthConfig>().play_cache)
                          : std::chrono::steady_clock::duration(kRefusalCache);
     std::lock_guard lock(play_cache_mutex_);
     if (play_cache_.size() >= kPlayCacheMax) {
@@ -409,22 +417,24 @@ json::object client_event(const char* event, const Config& cfg, const media::Str
 void ControlPlane::publish_stopped(const media::Stream& stream, const media::ClientInfo& c,
                                    const std::string& reason) {
   auto cfg = config();
-  if (cfg->webhooks.on_unpublish.empty()) return;
+  if (cfg->get<WebhooksConfig>().on_unpublish.empty()) return;
   auto body = client_event("on_unpublish", *cfg, stream, c);
   body["duration"] = seconds_since(c.started);
   body["bytes_in"] = c.bytes;
   body["reason"] = reason;
-  notify("on_unpublish", cfg->webhooks.on_unpublish, std::move(body));
+  notify("on_unpublish", cfg->get<WebhooksConfig>().on_unpublish, std::move(body));
 }
 
 void ControlPlane::play_started(const media::Stream& stream, const media::ClientInfo& c) {
   auto cfg = config();
   // In webhook mode the decision request was the on_play event.
-  if (cfg->webhooks.on_play.empty() || cfg->auth.play == PlayAuth::Webhook) return;
+  if (cfg->get<WebhooksConfig>().on_play.empty() ||
+      cfg->get<AuthConfig>().play == PlayAuth::Webhook)
+    return;
   auto body = client_event("on_play", *cfg, stream, c);
   body["query"] = c.query;
   body["params"] = params_json(c.query);
-  notify("on_play", cfg->webhooks.on_play, std::move(body));
+  notify("on_play", cfg->get<WebhooksConfig>().on_play, std::move(body));
 }
 
 void ControlPlane::http_client_started(const media::Stream& stream, const std::string& client,
@@ -439,18 +449,18 @@ void ControlPlane::http_client_started(const media::Stream& stream, const std::s
 void ControlPlane::play_stopped(const media::Stream& stream, const media::ClientInfo& c,
                                 const std::string& reason) {
   auto cfg = config();
-  if (cfg->webhooks.on_stop.empty()) return;
+  if (cfg->get<WebhooksConfig>().on_stop.empty()) return;
   auto body = client_event("on_stop", *cfg, stream, c);
   body["duration"] = seconds_since(c.started);
   body["bytes_out"] = c.bytes;
   body["reason"] = reason;
-  notify("on_stop", cfg->webhooks.on_stop, std::move(body));
+  notify("on_stop", cfg->get<WebhooksConfig>().on_stop, std::move(body));
 }
 
 void ControlPlane::segment_finished(const SegmentNotice& segment) {
   auto cfg = config();
-  if (cfg->webhooks.on_hls_segment.empty()) return;
-  notify("on_hls_segment", cfg->webhooks.on_hls_segment,
+  if (cfg->get<WebhooksConfig>().on_hls_segment.empty()) return;
+  notify("on_hls_segment", cfg->get<WebhooksConfig>().on_hls_segment,
          json::object{{"event", "on_hls_segment"},
                       {"node_id", cfg->node_id},
                       {"app", segment.app},

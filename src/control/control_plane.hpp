@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "control/admission.hpp"
+#include "control/control_config.hpp"
 #include "control/key_store.hpp"
 #include "control/metrics.hpp"
 #include "control/webhook_dispatcher.hpp"
@@ -38,7 +39,7 @@ struct ReloadReport {
 
 // SHA-256 of the effective configuration (secrets included), as lowercase hex: tells an
 // operator which config a node runs without showing it.
-std::string config_hash(const Config& config);
+std::string config_hash(const Config& config, const ConfigSchema& schema);
 
 // A media segment an output finished (on_hls_segment).
 struct SegmentNotice {

@@ -1,5 +1,6 @@
 #include "control/key_store.hpp"
 
+#include "control/control_config.hpp"
 #include "control/crypto.hpp"
 
 namespace firstmile::control {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "control/control_config.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"

@@ -8,44 +8,18 @@
 #include <sstream>
 #include <vector>
 
-#include "core/config_keys.hpp"
+#include "core/config_schema.hpp"
 #include "core/log.hpp"
 
 namespace firstmile {
 namespace {
 
-using config_keys::Key;
-using config_keys::split_number;
-
-const std::vector<Key>& keys() {
-  return config_keys::all();
-}
-
-void validate(const Config& c) {
-  if (c.hls.max_segment_duration < c.hls.segment_duration) {
-    throw ConfigError("hls.max_segment_duration: must not be below hls.segment_duration");
-  }
-  // LL-HLS parts are a fraction of a segment; at half of it a part target stops making sense.
-  if (c.hls.part_duration > c.hls.segment_duration / 2) {
-    throw ConfigError("hls.part_duration: must be at most half of hls.segment_duration");
-  }
-  // DASH cuts at hls.segment_duration too; a segment holds at least two chunks.
-  if (c.dash.chunk_duration > c.hls.segment_duration / 2) {
-    throw ConfigError("dash.chunk_duration: must be at most half of hls.segment_duration");
-  }
-  if (c.auth.play == PlayAuth::Token && c.auth.play_secret.size() < 16) {
-    throw ConfigError("auth.play_secret: signed playback URLs need a secret of 16 bytes or more");
-  }
-  if (c.auth.play == PlayAuth::Webhook && c.webhooks.on_play.empty()) {
-    throw ConfigError("auth.play: 'webhook' needs at least one webhooks.on_play URL");
-  }
-}
-
 std::string line_of(const YAML::Node& node) {
   return " (line " + std::to_string(node.Mark().line + 1) + ")";
 }
 
-void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
+void apply(Config& config, const ConfigSchema& schema, const YAML::Node& node,
+           const std::string& prefix) {
   if (node.IsNull()) return;  // an empty section (all its keys commented out): defaults
   if (!node.IsMap()) {
     throw ConfigError((prefix.empty() ? std::string("top level") : prefix) + line_of(node) +
@@ -57,12 +31,9 @@ void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
     std::string name = item.first.Scalar();
     std::string path = prefix.empty() ? name : prefix + "." + name;
     auto line = line_of(item.first);
-    const auto& table = keys();
-    auto it =
-        std::find_if(table.begin(), table.end(), [&](const Key& k) { return k.path == path; });
-    if (it != table.end()) {
+    if (const ConfigKey* key = schema.find(path)) {
       try {
-        it->set(config, item.second);
+        key->set(config, item.second);
       } catch (const ConfigError& e) {
         throw ConfigError(path + line + ": " + e.what());
       } catch (const YAML::Exception& e) {
@@ -70,10 +41,8 @@ void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
       }
       continue;
     }
-    bool is_section = std::any_of(table.begin(), table.end(),
-                                  [&](const Key& k) { return k.path.rfind(path + ".", 0) == 0; });
-    if (!is_section) throw ConfigError(path + line + ": unknown key");
-    apply(config, item.second, path);
+    if (!schema.is_section(path)) throw ConfigError(path + line + ": unknown key");
+    apply(config, schema, item.second, path);
   }
 }
 
@@ -82,7 +51,7 @@ void apply(Config& config, const YAML::Node& node, const std::string& prefix) {
 Duration parse_duration(const std::string& text) {
   double v;
   std::string unit;
-  if (!split_number(text, v, unit))
+  if (!config_value::split_number(text, v, unit))
     throw ConfigError("'" + text + "' is not a duration (e.g. 10s, 250ms)");
   double ms;
   if (unit.empty() || unit == "s")
@@ -102,7 +71,8 @@ Duration parse_duration(const std::string& text) {
 uint64_t parse_size(const std::string& text) {
   double v;
   std::string unit;
-  if (!split_number(text, v, unit)) throw ConfigError("'" + text + "' is not a number");
+  if (!config_value::split_number(text, v, unit))
+    throw ConfigError("'" + text + "' is not a number");
   double mult;
   if (unit.empty() || unit == "B")
     mult = 1;
@@ -128,7 +98,8 @@ uint64_t parse_size(const std::string& text) {
   return static_cast<uint64_t>(bytes);
 }
 
-Config parse_config(const std::string& yaml_text, const std::string& origin) {
+Config parse_config(const std::string& yaml_text, const std::string& origin,
+                    const ConfigSchema& schema) {
   Config config;
   YAML::Node root;
   try {
@@ -136,69 +107,46 @@ Config parse_config(const std::string& yaml_text, const std::string& origin) {
   } catch (const YAML::Exception& e) {
     throw ConfigError(origin + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  if (root.IsNull()) return config;  // an empty file: all defaults
   try {
-    apply(config, root, "");
-    validate(config);
+    if (!root.IsNull()) apply(config, schema, root, "");  // an empty file: all defaults
+    schema.validate(config);
   } catch (const ConfigError& e) {
     throw ConfigError(origin + ": " + e.what());
   }
   return config;
 }
 
-Config load_config_file(const std::string& path) {
+Config load_config_file(const std::string& path, const ConfigSchema& schema) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  return parse_config(ss.str(), path, schema);
 }
 
-PublishKeys load_keys_file(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path + ": cannot open file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  try {
-    return config_keys::parse_publish_keys(root);
-  } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": " + e.msg);
-  }
-}
-
-std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+std::vector<std::string> changed_keys(const Config& a, const Config& b,
+                                      const ConfigSchema& schema) {
   std::vector<std::string> out;
-  for (const auto& k : keys()) {
-    if (k.get(a) != k.get(b)) out.push_back(k.path);
+  for (const ConfigKey* k : schema.keys()) {
+    if (k->get(a, true) != k->get(b, true)) out.push_back(k->path);
   }
   return out;
 }
 
-std::string dump_config(const Config& config, bool with_secrets) {
+std::string dump_config(const Config& config, const ConfigSchema& schema, bool with_secrets) {
   std::string out;
   std::string section;
-  for (const auto& k : keys()) {
-    auto dot = k.path.find('.');
-    std::string sec = dot == std::string::npos ? "" : k.path.substr(0, dot);
-    std::string name = dot == std::string::npos ? k.path : k.path.substr(dot + 1);
+  for (const ConfigKey* k : schema.keys()) {
+    auto dot = k->path.find('.');
+    std::string sec = dot == std::string::npos ? "" : k->path.substr(0, dot);
+    std::string name = dot == std::string::npos ? k->path : k->path.substr(dot + 1);
     if (sec != section) {
       section = sec;
       if (!sec.empty()) out += sec + ":\n";
     }
-    std::string value = k.get(config);
-    bool map_valued = k.path == "auth.publish_keys" || k.path == "srt.passphrases";
-    if (k.path == "auth.publish_keys")
-      value = config_keys::dump_keys(config.auth.publish_keys, with_secrets);
-    if (k.path == "srt.passphrases")
-      value = config_keys::dump_string_map(config.srt.passphrases, with_secrets);
-    if (k.secret && !with_secrets && !value.empty() && !map_valued) value = redact(value);
-    if (k.quoted || (k.secret && !map_valued)) {
+    std::string value = k->get(config, with_secrets);
+    if (k->secret && !with_secrets && !value.empty()) value = redact(value);
+    if (k->quoted || k->secret) {
       YAML::Emitter e;
       e << YAML::DoubleQuoted << value;
       value = e.c_str();

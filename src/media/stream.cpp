@@ -35,7 +35,7 @@ Stream::~Stream() = default;
 
 Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
   if (publisher_) {
-    if (config_.rtmp.on_conflict == PublishConflict::Refuse) {
+    if (config_.stream.on_conflict == PublishConflict::Refuse) {
       return fail("stream ", path_, " is already being published by ", publisher_->protocol, " ",
                   publisher_->peer);
     }
@@ -211,7 +211,7 @@ void Stream::push(Frame frame) {
   }
   bool cacheable = !tracks_.video || !gop_.empty() || (video && f.keyframe);
   if (cacheable) {
-    if (gop_bytes_ + f.payload.size() <= config_.fanout.max_gop_cache_bytes) {
+    if (gop_bytes_ + f.payload.size() <= config_.stream.max_gop_cache_bytes) {
       gop_bytes_ += f.payload.size();
       gop_.push_back(shared);
     } else {

@@ -5,8 +5,12 @@
 namespace firstmile::output {
 
 FanoutOutput::FanoutOutput(std::string format, std::unique_ptr<Packager> packager,
-                           const FanoutConfig& config, boost::asio::any_io_executor executor)
-    : format_(std::move(format)), packager_(std::move(packager)), config_(config) {
+                           const FanoutConfig& config, boost::asio::any_io_executor executor,
+                           uint64_t max_gop_cache_bytes)
+    : format_(std::move(format)),
+      packager_(std::move(packager)),
+      config_(config),
+      max_gop_cache_bytes_(max_gop_cache_bytes) {
   if (executor && config_.coalesce.count() > 0) {
     tick_ = std::make_shared<FlushTick>(std::move(executor));
   }
@@ -70,7 +74,7 @@ void FanoutOutput::cache(const Packet& packet) {
     gop_bytes_ -= gop_.front().data.size();
     gop_.erase(gop_.begin());
   }
-  if (gop_bytes_ + packet.data.size() > config_.max_gop_cache_bytes) {
+  if (gop_bytes_ + packet.data.size() > max_gop_cache_bytes_) {
     // A GOP larger than the cap: stop caching until the next keyframe rather than hold a
     // partial GOP that cannot be decoded from its start.
     gop_.clear();
@@ -129,8 +133,9 @@ void FanoutOutput::close_viewers(const std::string& reason) {
 std::shared_ptr<FanoutOutput> fanout(media::Stream& stream, const std::string& format,
                                      const std::function<std::unique_ptr<Packager>()>& make) {
   auto sink = stream.demand_sink(format, [&]() -> std::shared_ptr<media::Sink> {
-    return std::make_shared<FanoutOutput>(format, make(), stream.config().fanout,
-                                          stream.executor());
+    const Config& config = stream.config();
+    return std::make_shared<FanoutOutput>(format, make(), config.get<FanoutConfig>(),
+                                          stream.executor(), config.stream.max_gop_cache_bytes);
   });
   // The key belongs to the fan-outs: nothing else registers "rtmp", "flv" or "ts".
   return std::dynamic_pointer_cast<FanoutOutput>(sink);

@@ -18,6 +18,7 @@
 #include "core/config.hpp"
 #include "media/sink.hpp"
 #include "media/stream.hpp"
+#include "output/fanout_config.hpp"
 #include "output/packet.hpp"
 #include "output/subscriber.hpp"
 #include "output/viewer.hpp"
@@ -27,9 +28,11 @@ namespace firstmile::output {
 class FanoutOutput : public media::Sink {
  public:
   // `executor` (the stream's) runs the flush tick; without one, coalescing viewers are only
-  // flushed by their own thresholds.
+  // flushed by their own thresholds. A GOP over `max_gop_cache_bytes` (the hub's cap,
+  // fanout.max_gop_cache_bytes) is not cached.
   FanoutOutput(std::string format, std::unique_ptr<Packager> packager, const FanoutConfig& config,
-               boost::asio::any_io_executor executor = {});
+               boost::asio::any_io_executor executor = {},
+               uint64_t max_gop_cache_bytes = StreamConfig{}.max_gop_cache_bytes);
   ~FanoutOutput() override;
   FanoutOutput(FanoutOutput&&) = default;
 
@@ -65,6 +68,7 @@ class FanoutOutput : public media::Sink {
   std::string format_;
   std::unique_ptr<Packager> packager_;
   const FanoutConfig& config_;
+  uint64_t max_gop_cache_bytes_;
   std::vector<Packet> headers_;
   std::vector<Packet> gop_;
   uint64_t gop_bytes_ = 0;

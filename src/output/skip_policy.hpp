@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "output/fanout_config.hpp"
 
 namespace firstmile::output {
 

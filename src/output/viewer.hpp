@@ -17,6 +17,7 @@
 
 #include "core/config.hpp"
 #include "core/ring_queue.hpp"
+#include "output/fanout_config.hpp"
 #include "output/packet.hpp"
 #include "output/skip_policy.hpp"
 #include "output/subscriber.hpp"

@@ -10,6 +10,7 @@
 #include "core/decimal.hpp"
 #include "core/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 
 namespace firstmile::http {
 
@@ -84,11 +85,11 @@ json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c)
   o["bitrate"] = static_cast<uint64_t>(c.bitrate);
   o["duration"] = seconds_since(c.started);
   o["connected_at"] = iso_time(c.started);
-  if (c.link) o["srt"] = link_json(*c.link);
+  if (c.link) o[c.protocol] = link_json(*c.link);
   return o;
 }
 
-json::object stream_json(const media::StreamInfo& i) {
+json::object stream_json(const media::StreamInfo& i, const ProtocolCatalog& protocols) {
   json::object o;
   o["app"] = i.app;
   o["name"] = i.name;
@@ -102,7 +103,7 @@ json::object stream_json(const media::StreamInfo& i) {
     p["uptime"] = seconds_since(i.publisher->started);
     // info() lists the publisher first among the clients.
     if (!i.clients.empty() && i.clients.front().publisher && i.clients.front().link)
-      p["srt"] = link_json(*i.clients.front().link);
+      p[i.publisher->protocol] = link_json(*i.clients.front().link);
     o["publisher"] = std::move(p);
     o["uptime"] = seconds_since(i.publisher->started);
   } else {
@@ -114,20 +115,11 @@ json::object stream_json(const media::StreamInfo& i) {
   if (i.tracks.audio) tracks.push_back(track_json(*i.tracks.audio, i.audio_stats));
   o["tracks"] = std::move(tracks);
   json::object viewers;
-  viewers["rtmp"] = 0;
-  viewers["flv"] = 0;
   size_t total = 0;
-  for (auto& [format, n] : i.viewers) {
-    // The "ts" fan-out feeds SRT players: they are counted from the client list instead.
-    if (format == "ts") continue;
-    viewers[format] = n;
+  for (const auto& [protocol, n] : protocols.viewer_counts(i.viewers)) {
+    viewers[protocol] = n;
     total += n;
   }
-  size_t srt = 0;
-  for (const auto& c : i.clients)
-    srt += !c.publisher && c.protocol == "srt";
-  viewers["srt"] = srt;
-  total += srt;
   o["viewers"] = std::move(viewers);
   o["viewer_count"] = total;
   o["bytes_in"] = i.bytes_in;
@@ -136,8 +128,8 @@ json::object stream_json(const media::StreamInfo& i) {
   return o;
 }
 
-json::object stream_detail_json(const media::StreamInfo& i) {
-  auto o = stream_json(i);
+json::object stream_detail_json(const media::StreamInfo& i, const ProtocolCatalog& protocols) {
+  auto o = stream_json(i, protocols);
   json::array clients;
   for (const auto& c : i.clients)
     clients.push_back(client_json(i, c));
@@ -192,8 +184,8 @@ Response json_response(const Request& req, const HttpConfig& cfg, const json::va
 
 std::optional<Response> check_api_access(HttpContext& ctx, const Request& req,
                                          const std::string& client) {
-  const auto& cfg = ctx.config.http;
-  auto token = ctx.control.config()->api.token;
+  const auto& cfg = ctx.config.get<HttpConfig>();
+  auto token = ctx.control.config()->get<ApiConfig>().token;
   if (token.empty()) {
     if (is_loopback_address(client)) return std::nullopt;
     return make_error(req, bhttp::status::forbidden,
@@ -225,12 +217,12 @@ asio::awaitable<std::vector<media::StreamInfo>> all_stream_info(HttpContext& ctx
 // check_api_access and the route table the method, before any of them runs.
 
 asio::awaitable<Response> api_streams(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   json::array list;
   auto infos = co_await all_stream_info(ctx);
   for (const auto& info : infos)
-    list.push_back(stream_json(info));
+    list.push_back(stream_json(info, ctx.protocols));
   json::object o;
   o["streams"] = std::move(list);
   co_return json_response(req, cfg, o);
@@ -241,7 +233,7 @@ namespace {
 // The stream /api/v1/streams/{app}/{stream} names, or the error to answer.
 std::variant<std::shared_ptr<media::Stream>, Response> api_find_stream(HttpContext& ctx,
                                                                        const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   auto max = ctx.config.stream.max_name_length;
   if (!valid_name(r.captures["app"], max) || !valid_name(r.captures["stream"], max)) {
@@ -255,17 +247,17 @@ std::variant<std::shared_ptr<media::Stream>, Response> api_find_stream(HttpConte
 }  // namespace
 
 asio::awaitable<Response> api_stream(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   auto found = api_find_stream(ctx, r);
   if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
   auto s = std::get<std::shared_ptr<media::Stream>>(std::move(found));
   auto info = co_await info_of(s);
-  co_return json_response(req, cfg, stream_detail_json(info));
+  co_return json_response(req, cfg, stream_detail_json(info, ctx.protocols));
 }
 
 asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   auto found = api_find_stream(ctx, r);
   if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
@@ -277,7 +269,7 @@ asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& 
 }
 
 asio::awaitable<Response> api_clients(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   json::array list;
   auto infos = co_await all_stream_info(ctx);
@@ -305,7 +297,7 @@ struct FoundClient {
 
 asio::awaitable<std::variant<Response, FoundClient>> find_client(HttpContext& ctx,
                                                                  const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   uint64_t id = api_client_id(r);
   if (id == 0)
     co_return make_error(r.req, bhttp::status::bad_request, "client id must be a number", cfg);
@@ -329,7 +321,7 @@ asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest& r) {
   auto found = co_await std::move(task);
   if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
   const auto& f = std::get<FoundClient>(found);
-  co_return json_response(r.req, ctx.config.http, client_json(*f.info, *f.client));
+  co_return json_response(r.req, ctx.config.get<HttpConfig>(), client_json(*f.info, *f.client));
 }
 
 asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& r) {
@@ -344,13 +336,14 @@ asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& 
     kicked = co_await std::move(kick);
   }
   if (!kicked)
-    co_return make_error(r.req, bhttp::status::not_found, "client not found", ctx.config.http);
+    co_return make_error(r.req, bhttp::status::not_found, "client not found",
+                         ctx.config.get<HttpConfig>());
   ctx.log->info("api kick client={} stream={}/{}", id, f.info->app, f.info->name);
-  co_return json_response(r.req, ctx.config.http, json::object{{"kicked", 1}});
+  co_return json_response(r.req, ctx.config.get<HttpConfig>(), json::object{{"kicked", 1}});
 }
 
 asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   auto current = ctx.control.config();
   json::object o;
@@ -361,13 +354,13 @@ asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r) {
   o["streams"] = ctx.registry.size();
   o["connections"] = ctx.connections.count();
   o["workers"] = ctx.workers.size();
-  o["config_hash"] = control::config_hash(*current);
+  o["config_hash"] = control::config_hash(*current, ctx.config_schema);
   o["reloads"] = ctx.control.reloads();
   co_return json_response(req, cfg, o);
 }
 
 asio::awaitable<Response> api_reload(HttpContext& ctx, const RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   if (!ctx.reload) co_return make_error(req, bhttp::status::not_found, "reload unavailable", cfg);
   auto report = ctx.reload();

@@ -16,6 +16,7 @@
 #include "output/dash/dash_segmenter.hpp"
 #include "output/dash/mpd.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 
 namespace firstmile::http {
 
@@ -158,7 +159,7 @@ Response dash_time_response(const Request& req, const HttpConfig& cfg) {
 
 asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, const Request& req,
                                  const DashRequest& dash) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   auto error = [&](bhttp::status status, std::string_view reason) {
     return write_response(stream, req, make_error(req, status, reason, cfg));
   };

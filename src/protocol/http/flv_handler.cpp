@@ -6,10 +6,12 @@
 #include <sstream>
 
 #include "format/flv.hpp"
+#include "output/fanout_config.hpp"
 #include "output/fanout_output.hpp"
 #include "output/flv/flv_packager.hpp"
 #include "output/viewer_attachment.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 
 namespace firstmile::http {
 
@@ -33,7 +35,7 @@ asio::awaitable<void> watch_peer(asio::ip::tcp::socket& socket) {
 asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::Stream> stream,
                                      asio::ip::tcp::socket socket, Request req,
                                      ConnectionLimiter::Slot slot) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   std::string peer = peer_string(socket);
   if (!stream->has_publisher() || !stream->tracks_ready()) {
     auto res = make_error(req, bhttp::status::not_found, "stream is not live", cfg);
@@ -59,7 +61,8 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   const auto& tracks = stream->tracks();
   format::write_flv_header(start, tracks.audio.has_value(), tracks.video.has_value());
 
-  auto viewer = std::make_shared<output::Viewer>(stream->executor(), ctx.config.fanout);
+  auto viewer =
+      std::make_shared<output::Viewer>(stream->executor(), ctx.config.get<FanoutConfig>());
   output::Packet first;
   first.data = Buffer::adopt(std::move(start));
   first.config = true;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/buffer.hpp"
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
 #include "protocol/http/router.hpp"

@@ -3,11 +3,13 @@
 #include "control/admission.hpp"
 #include "core/stream_name.hpp"
 #include "format/query_string.hpp"
+#include "output/hls/hls_config.hpp"
 #include "output/hls/hls_output.hpp"
 #include "output/hls/multivariant.hpp"
 #include "output/hls/playlist_waiters.hpp"
 #include "output/hls/segmenter.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/wire/media_request.hpp"
 
 namespace firstmile::http {
@@ -88,7 +90,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   const auto& app = hls.app;
   const auto& name = hls.name;
   const auto& file = hls.file;
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   auto max = ctx.config.stream.max_name_length;
   if (!valid_name(app, max) || !valid_name(name, max) || !valid_name(file, max)) {
     co_return make_error(req, bhttp::status::not_found, "invalid stream or file name", cfg);
@@ -204,7 +206,9 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       // A live playlist changes every segment: a CDN may hold it for about half a segment at
       // most. An ended one is final until a reconnect; still keep it short.
       max_age =
-          snap->ended ? 2 : std::max(1, static_cast<int>(ctx.config.hls.segment_duration / 2));
+          snap->ended
+              ? 2
+              : std::max(1, static_cast<int>(ctx.config.get<HlsSettings>().segment_duration / 2));
     }
     res.set(bhttp::field::cache_control,
             std::string(visibility) + ", max-age=" + std::to_string(max_age));

@@ -6,6 +6,7 @@
 
 #include "control/control_plane.hpp"
 #include "media/registry.hpp"
+#include "protocol/protocol_catalog.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::http {
@@ -16,6 +17,8 @@ struct HttpContext : ServerContext {
   // Re-reads the config file and applies what can change live (SIGHUP, POST /api/v1/reload).
   // Any thread.
   std::function<Result<control::ReloadReport>()> reload;
+  const ConfigSchema& config_schema;  // the modules' keys (the config hash covers them all)
+  const ProtocolCatalog& protocols;   // what /metrics and the API list
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 

@@ -11,6 +11,7 @@
 
 #include <sstream>
 
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/routes.hpp"
 
 namespace firstmile::http {
@@ -28,7 +29,7 @@ HttpServer::HttpServer(HttpContext& ctx)
                 }) {}
 
 void HttpServer::start() {
-  listener_.start(ctx_.config.http.listen);
+  listener_.start(ctx_.config.get<HttpConfig>().listen);
 }
 void HttpServer::stop() {
   listener_.stop();
@@ -59,7 +60,7 @@ std::optional<std::vector<std::string>> path_segments(std::string_view target) {
 }  // namespace
 
 asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
-  const auto& cfg = ctx_.config.http;
+  const auto& cfg = ctx_.config.get<HttpConfig>();
   std::string peer = peer_string(socket);
   boost::system::error_code addr_ec;
   std::string client = socket.remote_endpoint(addr_ec).address().to_string();

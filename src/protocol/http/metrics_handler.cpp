@@ -8,6 +8,7 @@
 #include "media/stream.hpp"
 #include "output/hls/hls_output.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 
 namespace firstmile::http {
 
@@ -50,8 +51,8 @@ void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::Str
 }  // namespace
 
 asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
-  const auto& cfg = ctx.config.http;
-  if (!ctx.control.config()->metrics.enabled)
+  const auto& cfg = ctx.config.get<HttpConfig>();
+  if (!ctx.control.config()->get<MetricsConfig>().enabled)
     co_return make_error(req, bhttp::status::not_found, "metrics are disabled", cfg);
 
   // Totals of removed streams first: a stream removed meanwhile is then counted at most twice
@@ -59,19 +60,18 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
   auto totals = ctx.registry.removed_totals();
   auto infos = co_await all_stream_info(ctx);
 
-  std::map<std::string, double> publishers{{"rtmp", 0}, {"srt", 0}, {"udp", 0}};
-  std::map<std::string, double> viewers{
-      {"rtmp", 0}, {"flv", 0}, {"hls", 0}, {"dash", 0}, {"srt", 0}};
+  // Every protocol the server's modules publish or serve is listed, even at zero.
+  std::map<std::string, double> publishers, viewers;
+  for (const auto& p : ctx.protocols.publishers)
+    publishers[p] = 0;
+  for (const auto& v : ctx.protocols.viewers)
+    viewers[v.protocol] = 0;
   double live = 0;
   for (const auto& i : infos) {
     if (i.live) ++live;
     if (i.publisher) ++publishers[i.publisher->protocol];
-    for (const auto& [format, n] : i.viewers) {
-      // The "ts" fan-out feeds SRT players: they are counted from the client list below.
-      if (format != "ts") viewers[format] += static_cast<double>(n);
-    }
-    for (const auto& c : i.clients)
-      viewers["srt"] += !c.publisher && c.protocol == "srt";
+    for (const auto& [protocol, n] : ctx.protocols.viewer_counts(i.viewers))
+      viewers[protocol] += static_cast<double>(n);
     totals.bytes_in += i.totals.bytes_in;
     for (const auto& [protocol, n] : i.totals.bytes_out)
       totals.bytes_out[protocol] += n;
@@ -103,7 +103,7 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
               static_cast<double>(ctx.connections.refused()));
   out.counter("firstmile_bytes_in_total", "Media payload bytes received from publishers.",
               static_cast<double>(totals.bytes_in));
-  for (const char* protocol : {"rtmp", "flv", "hls", "dash", "srt"}) {
+  for (const auto& [protocol, n] : viewers) {
     auto it = totals.bytes_out.find(protocol);
     out.counter("firstmile_bytes_out_total",
                 "Bytes sent to viewers by protocol (HLS, DASH: segment bodies).",

@@ -7,6 +7,7 @@
 
 #include "core/buffer.hpp"
 #include "core/config.hpp"
+#include "protocol/http/http_config.hpp"
 
 namespace firstmile::http {
 

@@ -17,6 +17,7 @@
 
 #include "core/config.hpp"
 #include "core/net.hpp"
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/response.hpp"
 #include "protocol/http/route_pattern.hpp"
 

@@ -2,10 +2,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "control/control_config.hpp"
 #include "control/control_plane.hpp"
 #include "core/stream_name.hpp"
 #include "format/query_string.hpp"
 #include "protocol/http/handlers.hpp"
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/static_files.hpp"
 
 namespace firstmile::http {
@@ -46,14 +48,14 @@ asio::awaitable<std::optional<Response>> authorize_http_play(HttpContext& ctx, c
   auto decision = co_await std::move(task);
   if (decision.allowed) co_return std::nullopt;
   Response refused = make_error(req, static_cast<bhttp::status>(decision.http_status),
-                                decision.reason, ctx.config.http);
+                                decision.reason, ctx.config.get<HttpConfig>());
   co_return refused;
 }
 
 // GET /{app}/{stream}.flv: after play auth, the connection moves to the stream's worker and
 // becomes one of its viewers; it never touches this worker again.
 asio::awaitable<std::variant<Response, TakenOver>> http_flv(HttpContext& ctx, RouteRequest& r) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   const auto& req = r.req;
   const auto& peer = r.peer;
   const auto& app = r.captures["app"];
@@ -104,7 +106,7 @@ asio::awaitable<std::variant<Response, PlayGrant>> grant_http_play(HttpContext& 
                                   r.peer, protocol);
   auto refused = co_await std::move(auth);
   if (refused) co_return std::move(*refused);
-  const auto play = ctx.admission.config()->auth.play;
+  const auto play = ctx.admission.config()->get<AuthConfig>().play;
   PlayGrant g;
   g.forward_query = play == PlayAuth::Token ? forwarded_query(query) : std::string();
   g.private_cache = play != PlayAuth::Off;
@@ -150,13 +152,13 @@ asio::awaitable<Reply> hls(HttpContext& ctx, RouteRequest& r) {
 
 asio::awaitable<Reply> healthz(HttpContext& ctx, RouteRequest& r) {
   auto res = make_response(r.req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n",
-                           ctx.config.http);
+                           ctx.config.get<HttpConfig>());
   res.set(bhttp::field::cache_control, "no-cache");
   co_return res;
 }
 
 asio::awaitable<Reply> server_time(HttpContext& ctx, RouteRequest& r) {
-  co_return dash_time_response(r.req, ctx.config.http);
+  co_return dash_time_response(r.req, ctx.config.get<HttpConfig>());
 }
 
 asio::awaitable<Reply> metrics(HttpContext& ctx, RouteRequest& r) {
@@ -165,7 +167,8 @@ asio::awaitable<Reply> metrics(HttpContext& ctx, RouteRequest& r) {
 }
 
 asio::awaitable<Reply> api_not_found(HttpContext& ctx, RouteRequest& r) {
-  co_return make_error(r.req, bhttp::status::not_found, "no such API resource", ctx.config.http);
+  co_return make_error(r.req, bhttp::status::not_found, "no such API resource",
+                       ctx.config.get<HttpConfig>());
 }
 
 asio::awaitable<std::variant<Response, Streamed>> dash_mpd(HttpContext& ctx, RouteRequest& r) {
@@ -207,7 +210,7 @@ AnswerHandler endpoint(HttpContext& ctx,
 }  // namespace
 
 Router make_routes(HttpContext& ctx) {
-  const auto& cfg = ctx.config.http;
+  const auto& cfg = ctx.config.get<HttpConfig>();
   Router router(cfg);
 
   // Media, health and time: GET and HEAD, a CORS preflight on OPTIONS (listed in Allow).

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/http/http_config.hpp"
 #include "protocol/http/response.hpp"
 
 namespace firstmile::http {

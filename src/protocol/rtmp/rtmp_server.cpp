@@ -1,5 +1,6 @@
 #include "protocol/rtmp/rtmp_server.hpp"
 
+#include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/session.hpp"
 
 namespace firstmile::rtmp {
@@ -14,7 +15,7 @@ RtmpServer::RtmpServer(ServerContext& ctx)
                 }) {}
 
 void RtmpServer::start() {
-  listener_.start(ctx_.config.rtmp.listen);
+  listener_.start(ctx_.config.get<RtmpConfig>().listen);
 }
 void RtmpServer::stop() {
   listener_.stop();

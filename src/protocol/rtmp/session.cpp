@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/stream_name.hpp"
+#include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/wire/handshake.hpp"
 
@@ -39,8 +40,9 @@ Session::Session(ServerContext& ctx, asio::ip::tcp::socket socket, ConnectionLim
       socket_(std::move(socket)),
       slot_(std::move(slot)),
       peer_(peer_string(socket_)),
-      reader_(ChunkReaderLimits{.max_chunk_size = ctx.config.rtmp.max_incoming_chunk_size,
-                                .max_message_size = ctx.config.rtmp.max_message_size}) {
+      reader_(
+          ChunkReaderLimits{.max_chunk_size = ctx.config.get<RtmpConfig>().max_incoming_chunk_size,
+                            .max_message_size = ctx.config.get<RtmpConfig>().max_message_size}) {
   read_buffer_.resize(kIdleReadBuffer);
   last_activity_ = std::chrono::steady_clock::now();
 }
@@ -196,7 +198,7 @@ asio::awaitable<void> Session::write_media(std::shared_ptr<Session> self,
 
 asio::awaitable<void> Session::watchdog() {
   asio::steady_timer timer(socket_.get_executor());
-  const auto& cfg = ctx_.config.rtmp;
+  const auto& cfg = ctx_.config.get<RtmpConfig>();
   for (;;) {
     // Sleep until the deadline of the current state (it moves while media flows), so an idle
     // connection costs one timer wake-up per timeout period, not a steady tick.
@@ -407,7 +409,7 @@ Status Session::on_connect(double txn, const Value& cmd) {
     return fail("invalid application name");
   }
   connected_ = true;
-  const auto& cfg = ctx_.config.rtmp;
+  const auto& cfg = ctx_.config.get<RtmpConfig>();
   send(msg_type::kWindowAckSize, kControlCsid, 0, encode_window_ack_size(cfg.ack_window));
   send(msg_type::kSetPeerBandwidth, kControlCsid, 0,
        encode_set_peer_bandwidth(cfg.ack_window, PeerBandwidthLimit::kDynamic));

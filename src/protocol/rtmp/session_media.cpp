@@ -1,7 +1,9 @@
 // The media half of an RTMP session: publish (ingest into the hub) and play (a viewer of the
 // stream's RTMP fan-out).
 #include "core/stream_name.hpp"
+#include "output/fanout_config.hpp"
 #include "protocol/publish/admit.hpp"
+#include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
 
@@ -134,7 +136,8 @@ Status Session::complete_play(const Attach& a) {
   // A player reads into its worker thread's buffer from now on (read_as_player); the chunk
   // reader carries partial messages across reads.
   Bytes().swap(read_buffer_);
-  viewer_ = std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.fanout);
+  viewer_ =
+      std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.get<FanoutConfig>());
   viewer_->on_close = [this](const std::string& reason) {
     slow_ = true;
     ctx_.log->warn("rtmp viewer dropped stream={} peer={} reason=\"{}\"", label(), peer_, reason);
@@ -172,7 +175,9 @@ Status Session::complete_play(const Attach& a) {
   };
   viewing_ = output::ViewerAttachment::attach(
       *stream_, "rtmp",
-      [chunk = ctx_.config.rtmp.chunk_size] { return std::make_unique<RtmpPackager>(chunk); },
+      [chunk = ctx_.config.get<RtmpConfig>().chunk_size] {
+        return std::make_unique<RtmpPackager>(chunk);
+      },
       viewer_, std::move(entry));
   ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
                  stream_->tracks_ready());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "output/fanout_config.hpp"
 #include "output/ts/ts_packager.hpp"
 
 namespace firstmile::srt {

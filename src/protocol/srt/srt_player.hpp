@@ -21,6 +21,7 @@
 #include "core/log.hpp"
 #include "core/net.hpp"
 #include "media/stream.hpp"
+#include "output/fanout_config.hpp"
 #include "output/fanout_output.hpp"
 #include "output/skip_policy.hpp"
 #include "output/subscriber.hpp"

@@ -13,8 +13,10 @@
 #include <stdexcept>
 
 #include "control/admission.hpp"
+#include "output/fanout_config.hpp"
 #include "protocol/publish/admit.hpp"
 #include "protocol/publish/publish_gate.hpp"
+#include "protocol/srt/srt_config.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
 
 namespace firstmile::srt {
@@ -106,7 +108,7 @@ void SrtServer::start() {
   started_ = true;
   srt_setloghandler(ctx_.log.get(), &srt_log);
   srt_setloglevel(4);  // LOG_WARNING: libsrt debug logging would cost per packet
-  auto endpoint = parse_listen_address(ctx_.config.srt.listen);
+  auto endpoint = parse_listen_address(ctx_.config.get<SrtConfig>().listen);
   if (!endpoint) throw std::runtime_error("srt.listen: " + endpoint.error().message);
   sockaddr_storage ss{};
   socklen_t len = 0;
@@ -127,7 +129,7 @@ void SrtServer::start() {
     len = sizeof(sockaddr_in6);
   }
   listener_ = srt_create_socket();
-  const auto& cfg = ctx_.config.srt;
+  const auto& cfg = ctx_.config.get<SrtConfig>();
   bool no = false;
   int latency = static_cast<int>(cfg.latency.count());
   int idle = static_cast<int>(cfg.peer_idle_timeout.count());
@@ -136,8 +138,8 @@ void SrtServer::start() {
   srt_setsockflag(listener_, SRTO_PEERIDLETIMEO, &idle, sizeof idle);
   // A player's bounded queue is libsrt's send buffer (inherited by accepted sockets; only
   // players send, so publishers never fill theirs).
-  int sndbuf = static_cast<int>(
-      std::clamp<uint64_t>(ctx_.config.fanout.max_queue_bytes, kMinSendBuffer, 1u << 30));
+  int sndbuf = static_cast<int>(std::clamp<uint64_t>(
+      ctx_.config.get<FanoutConfig>().max_queue_bytes, kMinSendBuffer, 1u << 30));
   srt_setsockflag(listener_, SRTO_SNDBUF, &sndbuf, sizeof sndbuf);
   if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len)) == SRT_ERROR)
     throw std::runtime_error("srt.listen " + cfg.listen + ": " + srt_error());
@@ -195,7 +197,7 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
     srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
     return -1;
   }
-  const auto& cfg = ctx_.config.srt;
+  const auto& cfg = ctx_.config.get<SrtConfig>();
   // Not all options are inherited from the listener: set them on the new socket.
   int latency = static_cast<int>(cfg.latency.count());
   int idle = static_cast<int>(cfg.peer_idle_timeout.count());
@@ -250,9 +252,9 @@ void SrtServer::sweep() {
   auto now = std::chrono::steady_clock::now();
   for (auto& [sock, p] : publishers_) {
     auto state = srt_getsockstate(sock);
-    if (!p->gate.closed() && now - p->last_data > ctx_.config.srt.peer_idle_timeout) {
+    if (!p->gate.closed() && now - p->last_data > ctx_.config.get<SrtConfig>().peer_idle_timeout) {
       p->close("publisher sent nothing for " +
-               std::to_string(ctx_.config.srt.peer_idle_timeout.count()) + " ms");
+               std::to_string(ctx_.config.get<SrtConfig>().peer_idle_timeout.count()) + " ms");
     }
     if (p->gate.closed() || state == SRTS_BROKEN || state == SRTS_CLOSED || state == SRTS_NONEXIST)
       done.push_back(p);
@@ -309,8 +311,8 @@ void SrtServer::accept_callers() {
     }
     bool no = false;
     if (id->mode == SrtMode::Request) {
-      auto player =
-          std::make_shared<SrtPlayer>(s, p->peer, *id, std::move(p->slot), ctx_.config.fanout);
+      auto player = std::make_shared<SrtPlayer>(s, p->peer, *id, std::move(p->slot),
+                                                ctx_.config.get<FanoutConfig>());
       // Sends never block the stream's worker: a full buffer is an error (SRT_EASYNCSND).
       srt_setsockflag(s, SRTO_SNDSYN, &no, sizeof no);
       int events = SRT_EPOLL_ERR;

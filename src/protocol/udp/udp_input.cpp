@@ -16,6 +16,7 @@
 #include "protocol/publish/admit.hpp"
 #include "protocol/publish/publish_gate.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
+#include "protocol/udp/udp_config.hpp"
 
 namespace firstmile::udp {
 
@@ -109,7 +110,8 @@ void UdpInput::start() {
     // Hardware encoders send a frame's packets in one burst: a large receive buffer absorbs it
     // while the worker is busy. The kernel caps it at net.core.rmem_max (and reports double).
     // With CAP_NET_ADMIN, SO_RCVBUFFORCE goes past that cap.
-    auto wanted = static_cast<int>(std::min<uint64_t>(ctx_.config.udp.recv_buffer, INT32_MAX / 2));
+    auto wanted = static_cast<int>(
+        std::min<uint64_t>(ctx_.config.get<UdpConfig>().recv_buffer, INT32_MAX / 2));
     boost::system::error_code opt_ec;
     if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &wanted, sizeof wanted) !=
         0) {
@@ -318,7 +320,7 @@ void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, mil
 }
 
 asio::awaitable<void> UdpInput::idle_loop(std::shared_ptr<UdpInput> self) {
-  const auto idle = ctx_.config.udp.idle_timeout;
+  const auto idle = ctx_.config.get<UdpConfig>().idle_timeout;
   // Checked a few times per timeout, so a publish ends within about 1.25 x udp.idle_timeout.
   const auto tick = std::clamp<milliseconds>(idle / 4, milliseconds(50), milliseconds(1000));
   while (!stopped_) {

@@ -1,5 +1,6 @@
 #include "protocol/udp/udp_server.hpp"
 
+#include "protocol/udp/udp_config.hpp"
 #include "protocol/udp/udp_input.hpp"
 
 namespace firstmile::udp {
@@ -12,7 +13,7 @@ UdpServer::~UdpServer() {
 
 void UdpServer::start() {
   try {
-    for (const auto& [path, address] : ctx_.config.udp.inputs) {
+    for (const auto& [path, address] : ctx_.config.get<UdpConfig>().inputs) {
       auto input = std::make_shared<UdpInput>(ctx_, path, address);
       input->start();
       inputs_.push_back(std::move(input));

@@ -1,5 +1,7 @@
 // ControlPlane: lifecycle notifications through media::StreamEvents, hot reload (apply) and
 // its own metrics, against a real local HTTP receiver.
+#include "app/modules.hpp"
+#include "control/control_config.hpp"
 #include "control_plane_fixture.hpp"
 
 namespace firstmile::control {
@@ -12,12 +14,12 @@ class ControlPlaneApplyTest : public ControlPlaneTest {};
 // apply() and reload counting
 
 TEST_F(ControlPlaneApplyTest, ApplySwapsKeysAndABadKeysFileKeepsTheOldOnes) {
-  cfg_.auth.publish_keys = {{"live", {{"old_key", "old"}}}};
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"old_key", "old"}}}};
   auto cp = start(cfg_);
   EXPECT_TRUE(publish(*cp, request("rtmp", "old_key")).allowed);
 
   Config next = cfg_;
-  next.auth.publish_keys = {{"live", {{"new_key", "new"}}}};
+  next.at<AuthConfig>().publish_keys = {{"live", {{"new_key", "new"}}}};
   auto next_ptr = std::make_shared<const Config>(next);
   ASSERT_TRUE(cp->apply(next_ptr));
   EXPECT_EQ(cp->config(), next_ptr);
@@ -27,11 +29,13 @@ TEST_F(ControlPlaneApplyTest, ApplySwapsKeysAndABadKeysFileKeepsTheOldOnes) {
   EXPECT_EQ(publish(*cp, request("rtmp", "old_key")).reason, "unknown stream key");
 
   Config bad = next;
-  bad.auth.publish_keys = {{"live", {{"bad_key", ""}}}};
-  bad.auth.keys_file = "/nonexistent/firstmile-keys-" + std::to_string(::getpid()) + ".yaml";
+  bad.at<AuthConfig>().publish_keys = {{"live", {{"bad_key", ""}}}};
+  bad.at<AuthConfig>().keys_file =
+      "/nonexistent/firstmile-keys-" + std::to_string(::getpid()) + ".yaml";
   auto st = cp->apply(std::make_shared<const Config>(bad));
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().message.find(bad.auth.keys_file), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find(bad.get<AuthConfig>().keys_file), std::string::npos)
+      << st.error().message;
   EXPECT_EQ(cp->config(), next_ptr);
   EXPECT_TRUE(publish(*cp, request("rtmp", "new_key")).allowed);
   EXPECT_FALSE(publish(*cp, request("rtmp", "bad_key")).allowed);
@@ -48,16 +52,16 @@ TEST_F(ControlPlaneApplyTest, ApplySwapsKeysAndABadKeysFileKeepsTheOldOnes) {
 
 TEST_F(ControlPlaneApplyTest, ApplyChangesWebhooksAndDropsCachedPlayDecisions) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   EXPECT_TRUE(play(*cp, request("hls", "cam")).allowed);
   EXPECT_TRUE(play(*cp, request("hls", "cam")).allowed);
   EXPECT_EQ(server.requests().size(), 1u);
 
   Config next = cfg_;
-  next.webhooks.on_play = {server.url("/play-v2")};
-  next.webhooks.secret = "new-secret";
+  next.at<WebhooksConfig>().on_play = {server.url("/play-v2")};
+  next.at<WebhooksConfig>().secret = "new-secret";
   ASSERT_TRUE(cp->apply(std::make_shared<const Config>(next)));
   EXPECT_TRUE(play(*cp, request("hls", "cam")).allowed);
   ASSERT_EQ(server.requests().size(), 2u);
@@ -69,8 +73,8 @@ TEST_F(ControlPlaneApplyTest, ApplyChangesWebhooksAndDropsCachedPlayDecisions) {
 
   // Back to no play auth: no more decisions.
   Config off = next;
-  off.auth.play = PlayAuth::Off;
-  off.webhooks.on_play.clear();
+  off.at<AuthConfig>().play = PlayAuth::Off;
+  off.at<WebhooksConfig>().on_play.clear();
   ASSERT_TRUE(cp->apply(std::make_shared<const Config>(off)));
   EXPECT_TRUE(play(*cp, request("flv", "cam")).allowed);
   EXPECT_EQ(server.requests().size(), 2u);
@@ -103,10 +107,10 @@ class ControlPlaneEventsTest : public ControlPlaneTest {
 
 TEST_F(ControlPlaneEventsTest, UnpublishPlayAndStopNotifications) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.webhooks.on_unpublish = {server.url("/unpublish")};
-  cfg_.webhooks.on_play = {server.url("/play")};
-  cfg_.webhooks.on_stop = {server.url("/stop")};
-  cfg_.webhooks.secret = "whsec_events";
+  cfg_.at<WebhooksConfig>().on_unpublish = {server.url("/unpublish")};
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
+  cfg_.at<WebhooksConfig>().on_stop = {server.url("/stop")};
+  cfg_.at<WebhooksConfig>().secret = "whsec_events";
   auto cp = start(cfg_);
 
   cp->publish_stopped(*stream_, client("rtmp", 123456789012, 2500ms), "publisher closed");
@@ -187,8 +191,8 @@ TEST_F(ControlPlaneEventsTest, UnpublishPlayAndStopNotifications) {
 
 TEST_F(ControlPlaneEventsTest, HlsClientAndSegmentNotifications) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.webhooks.on_play = {server.url("/play")};
-  cfg_.webhooks.on_hls_segment = {server.url("/segment")};
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
+  cfg_.at<WebhooksConfig>().on_hls_segment = {server.url("/segment")};
   auto cp = start(cfg_);
 
   cp->http_client_started(*stream_, "10.1.2.3", "t=9", "hls");
@@ -227,9 +231,9 @@ TEST_F(ControlPlaneEventsTest, HlsClientAndSegmentNotifications) {
 TEST_F(ControlPlaneEventsTest, NoUrlsNoRequestsAndNoOnPlayNotificationInWebhookMode) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
   // on_play is the decision in webhook mode: play_started must not send it a second time.
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
-  cfg_.webhooks.on_stop = {server.url("/stop")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
+  cfg_.at<WebhooksConfig>().on_stop = {server.url("/stop")};
   auto cp = start(cfg_);
 
   cp->publish_stopped(*stream_, client("rtmp", 1, 10ms), "gone");  // no on_unpublish URL
@@ -269,10 +273,10 @@ TEST_F(ControlPlaneEventsTest, NothingConfiguredNothingSent) {
 TEST_F(ControlPlaneApplyTest, MetricsCountDecisionsAndWebhookRequests) {
   int n = 0;
   TestHttpServer server(ioc_, [&](const auto&) { return Reply::respond(++n == 1 ? 200 : 403); });
-  cfg_.auth.publish_keys = {{"live", {{"sk", ""}}}};
-  cfg_.auth.play = PlayAuth::Token;
-  cfg_.auth.play_secret = "0123456789abcdef";
-  cfg_.webhooks.on_publish = {server.url("/p")};
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"sk", ""}}}};
+  cfg_.at<AuthConfig>().play = PlayAuth::Token;
+  cfg_.at<AuthConfig>().play_secret = "0123456789abcdef";
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/p")};
   auto cp = start(cfg_);
 
   auto text = metrics_text(*cp);
@@ -285,10 +289,10 @@ TEST_F(ControlPlaneApplyTest, MetricsCountDecisionsAndWebhookRequests) {
   EXPECT_FALSE(publish(*cp, request("rtmp", "sk")).allowed);     // webhook 403
   EXPECT_FALSE(play(*cp, request("hls", "cam")).allowed);        // token missing
   EXPECT_FALSE(play(*cp, request("hls", "cam", "expires=1&token=00")).allowed);  // invalid
-  EXPECT_TRUE(
-      play(*cp, request("hls", "cam",
-                        sign_play_query(cfg_.auth.play_secret, "live", "cam", unix_now() + 60)))
-          .allowed);
+  EXPECT_TRUE(play(*cp, request("hls", "cam",
+                                sign_play_query(cfg_.get<AuthConfig>().play_secret, "live", "cam",
+                                                unix_now() + 60)))
+                  .allowed);
   EXPECT_EQ(server.requests().size(), 2u);
 
   text = metrics_text(*cp);
@@ -311,12 +315,12 @@ TEST_F(ControlPlaneApplyTest, MetricsCountDecisionsAndWebhookRequests) {
 
 TEST_F(ControlPlaneApplyTest, ConfigHashCoversSecrets) {
   Config a = cfg_, b = cfg_;
-  b.webhooks.secret = "changed";
-  auto ha = config_hash(a);
+  b.at<WebhooksConfig>().secret = "changed";
+  auto ha = config_hash(a, config_schema());
   EXPECT_EQ(ha.size(), 64u);
   EXPECT_EQ(ha.find_first_not_of("0123456789abcdef"), std::string::npos);
-  EXPECT_EQ(ha, config_hash(a));
-  EXPECT_NE(ha, config_hash(b));
+  EXPECT_EQ(ha, config_hash(a, config_schema()));
+  EXPECT_NE(ha, config_hash(b, config_schema()));
 }
 
 TEST_F(ControlPlaneApplyTest, StopIsIdempotentAndPairsWithTheDestructor) {

@@ -2,6 +2,7 @@
 // signed URLs, decision webhooks and the HLS decision cache), lifecycle notifications, hot
 // reload and metrics. The receiver runs on the test's io_context; the control plane on its own
 // thread, as in the server.
+#include "control/control_config.hpp"
 #include "control_plane_fixture.hpp"
 
 namespace firstmile::control {
@@ -19,7 +20,7 @@ TEST_F(ControlPlaneTest, PublishWithoutKeysOrWebhooksIsAllowedUnderItsName) {
 }
 
 TEST_F(ControlPlaneTest, StaticKeysRenameOrDeny) {
-  cfg_.auth.publish_keys = {{"live", {{"sk_1", "channel-1"}, {"plain", ""}}}};
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"sk_1", "channel-1"}, {"plain", ""}}}};
   auto cp = start(cfg_);
   auto a = publish(*cp, request("rtmp", "sk_1"));
   EXPECT_TRUE(a.allowed);
@@ -41,9 +42,9 @@ TEST_F(ControlPlaneTest, StaticKeysRenameOrDeny) {
 
 TEST_F(ControlPlaneTest, PublishWebhookGetsTheContractBodyAndSignedHeaders) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.auth.publish_keys = {{"live", {{"sk_1", "channel-1"}}}};
-  cfg_.webhooks.on_publish = {server.url("/auth/publish?t=1")};
-  cfg_.webhooks.secret = "whsec_unit";
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"sk_1", "channel-1"}}}};
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/auth/publish?t=1")};
+  cfg_.at<WebhooksConfig>().secret = "whsec_unit";
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "sk_1", "a=1&b=two"));
   EXPECT_TRUE(d.allowed) << d.reason;
@@ -84,7 +85,7 @@ TEST_F(ControlPlaneTest, PublishWebhookGetsTheContractBodyAndSignedHeaders) {
 
 TEST_F(ControlPlaneTest, UnsignedWithoutSecretAndIpv6PeerSplit) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(204); });
-  cfg_.webhooks.on_publish = {server.url("/p")};
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/p")};
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "cam", "", "[::1]:40000"));
   EXPECT_TRUE(d.allowed) << d.reason;
@@ -102,8 +103,8 @@ TEST_F(ControlPlaneTest, UnsignedWithoutSecretAndIpv6PeerSplit) {
 TEST_F(ControlPlaneTest, PublishWebhookAnswers) {
   Reply next = Reply::respond(200);
   TestHttpServer server(ioc_, [&](const auto&) { return next; });
-  cfg_.webhooks.on_publish = {server.url("/p")};
-  cfg_.webhooks.max_response_bytes = 1024;
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/p")};
+  cfg_.at<WebhooksConfig>().max_response_bytes = 1024;
   auto cp = start(cfg_);
   struct Case {
     Reply reply;
@@ -156,7 +157,7 @@ TEST_F(ControlPlaneTest, RefusalReasonIsSanitisedAndBounded) {
   TestHttpServer server(ioc_, [](const auto&) {
     return Reply::respond(403, R"({"reason":"a\"b\nc)" + std::string(500, 'z') + R"("})");
   });
-  cfg_.webhooks.on_publish = {server.url("/p")};
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/p")};
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "cam"));
   EXPECT_FALSE(d.allowed);
@@ -167,8 +168,8 @@ TEST_F(ControlPlaneTest, RefusalReasonIsSanitisedAndBounded) {
 
 TEST_F(ControlPlaneTest, HangingReceiverRefusesAfterTheTimeout) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::hang(); });
-  cfg_.webhooks.on_publish = {server.url("/slow")};
-  cfg_.webhooks.timeout = 200ms;
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/slow")};
+  cfg_.at<WebhooksConfig>().timeout = 200ms;
   auto cp = start(cfg_);
   auto t0 = Clock::now();
   auto d = publish(*cp, request("rtmp", "cam"));
@@ -181,15 +182,16 @@ TEST_F(ControlPlaneTest, HangingReceiverRefusesAfterTheTimeout) {
 }
 
 TEST_F(ControlPlaneTest, UnreachableReceiverRefusesUnlessFailOpen) {
-  cfg_.webhooks.on_publish = {"http://127.0.0.1:" + std::to_string(closed_port()) + "/p"};
+  cfg_.at<WebhooksConfig>().on_publish = {"http://127.0.0.1:" + std::to_string(closed_port()) +
+                                          "/p"};
   {
     auto cp = start(cfg_);
     auto d = publish(*cp, request("rtmp", "cam"));
     EXPECT_FALSE(d.allowed);
     EXPECT_EQ(d.reason, "authorization service unavailable");
   }
-  cfg_.auth.webhook_fail_open = true;
-  cfg_.auth.publish_keys = {{"live", {{"sk", "renamed"}}}};
+  cfg_.at<AuthConfig>().webhook_fail_open = true;
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"sk", "renamed"}}}};
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "sk"));
   EXPECT_TRUE(d.allowed) << d.reason;
@@ -205,7 +207,7 @@ TEST_F(ControlPlaneTest, EveryPublishWebhookIsAskedInOrderAndAllMustAllow) {
     order.push_back(r.target);
     return r.target == "/one" ? Reply::respond(200, R"({"stream":"from-first"})") : second;
   });
-  cfg_.webhooks.on_publish = {server.url("/one"), server.url("/two")};
+  cfg_.at<WebhooksConfig>().on_publish = {server.url("/one"), server.url("/two")};
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "cam"));
   EXPECT_TRUE(d.allowed);
@@ -226,9 +228,9 @@ TEST_F(ControlPlaneTest, EveryPublishWebhookIsAskedInOrderAndAllMustAllow) {
 // (or judge() asks the remaining URLs).
 TEST_F(ControlPlaneTest, FailOpenStillAsksTheRemainingWebhooks) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(403); });
-  cfg_.auth.webhook_fail_open = true;
-  cfg_.webhooks.on_publish = {"http://127.0.0.1:" + std::to_string(closed_port()) + "/p",
-                              server.url("/refuse")};
+  cfg_.at<AuthConfig>().webhook_fail_open = true;
+  cfg_.at<WebhooksConfig>().on_publish = {
+      "http://127.0.0.1:" + std::to_string(closed_port()) + "/p", server.url("/refuse")};
   auto cp = start(cfg_);
   auto d = publish(*cp, request("rtmp", "cam"));
   EXPECT_FALSE(d.allowed);
@@ -240,7 +242,8 @@ TEST_F(ControlPlaneTest, FailOpenStillAsksTheRemainingWebhooks) {
 
 TEST_F(ControlPlaneTest, PlayAuthOffAllowsEveryone) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(403); });
-  cfg_.webhooks.on_play = {server.url("/play")};  // a notification in this mode, not a decision
+  cfg_.at<WebhooksConfig>().on_play = {
+      server.url("/play")};  // a notification in this mode, not a decision
   auto cp = start(cfg_);
   for (const char* protocol : {"rtmp", "flv", "hls"}) {
     auto d = play(*cp, request(protocol, "cam"));
@@ -251,10 +254,10 @@ TEST_F(ControlPlaneTest, PlayAuthOffAllowsEveryone) {
 }
 
 TEST_F(ControlPlaneTest, PlayTokens) {
-  cfg_.auth.play = PlayAuth::Token;
-  cfg_.auth.play_secret = "0123456789abcdef-play";
+  cfg_.at<AuthConfig>().play = PlayAuth::Token;
+  cfg_.at<AuthConfig>().play_secret = "0123456789abcdef-play";
   auto cp = start(cfg_);
-  const std::string& secret = cfg_.auth.play_secret;
+  const std::string& secret = cfg_.get<AuthConfig>().play_secret;
   auto valid = sign_play_query(secret, "live", "cam", unix_now() + 600);
   for (const char* protocol : {"rtmp", "flv", "hls"}) {
     auto d = play(*cp, request(protocol, "cam", valid));
@@ -292,8 +295,8 @@ TEST_F(ControlPlaneTest, PlayTokens) {
 
 TEST_F(ControlPlaneTest, PlayWebhookAsksRtmpAndFlvEveryTime) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   EXPECT_TRUE(play(*cp, request("rtmp", "cam", "a=1&b=two")).allowed);
   EXPECT_TRUE(play(*cp, request("rtmp", "cam", "a=1&b=two")).allowed);
@@ -325,8 +328,8 @@ TEST_F(ControlPlaneTest, PlayWebhookAsksRtmpAndFlvEveryTime) {
 
 TEST_F(ControlPlaneTest, PlayWebhookCannotRenameAPlayer) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200, R"({"stream":"x"})"); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   auto d = play(*cp, request("rtmp", "cam"));
   EXPECT_TRUE(d.allowed);
@@ -335,8 +338,8 @@ TEST_F(ControlPlaneTest, PlayWebhookCannotRenameAPlayer) {
 
 TEST_F(ControlPlaneTest, HlsPlayDecisionsAreCachedPerClientStreamAndQuery) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   EXPECT_TRUE(play(*cp, request("hls", "cam", "t=1")).allowed);
   EXPECT_EQ(server.requests().size(), 1u);
@@ -361,9 +364,9 @@ TEST_F(ControlPlaneTest, HlsPlayDecisionsAreCachedPerClientStreamAndQuery) {
 
 TEST_F(ControlPlaneTest, HlsPlayCacheExpires) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.auth.play_cache = 100ms;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<AuthConfig>().play_cache = 100ms;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   auto t0 = Clock::now();
   EXPECT_TRUE(play(*cp, request("hls", "cam")).allowed);
@@ -380,8 +383,8 @@ TEST_F(ControlPlaneTest, HlsPlayCacheExpires) {
 TEST_F(ControlPlaneTest, HlsRefusalIsCachedToo) {
   TestHttpServer server(ioc_,
                         [](const auto&) { return Reply::respond(403, R"({"reason":"no"})"); });
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {server.url("/play")};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {server.url("/play")};
   auto cp = start(cfg_);
   auto first = play(*cp, request("hls", "cam", "t=1"));
   EXPECT_FALSE(first.allowed);
@@ -399,15 +402,15 @@ TEST_F(ControlPlaneTest, HlsRefusalIsCachedToo) {
 }
 
 TEST_F(ControlPlaneTest, PlayWebhookUnavailable) {
-  cfg_.auth.play = PlayAuth::Webhook;
-  cfg_.webhooks.on_play = {"http://127.0.0.1:" + std::to_string(closed_port()) + "/p"};
+  cfg_.at<AuthConfig>().play = PlayAuth::Webhook;
+  cfg_.at<WebhooksConfig>().on_play = {"http://127.0.0.1:" + std::to_string(closed_port()) + "/p"};
   {
     auto cp = start(cfg_);
     auto d = play(*cp, request("flv", "cam"));
     EXPECT_FALSE(d.allowed);
     EXPECT_EQ(d.reason, "authorization service unavailable");
   }
-  cfg_.auth.webhook_fail_open = true;
+  cfg_.at<AuthConfig>().webhook_fail_open = true;
   auto cp = start(cfg_);
   EXPECT_TRUE(play(*cp, request("flv", "cam")).allowed);
 }

@@ -1,4 +1,11 @@
 #include "core/config.hpp"
+#include "app/modules.hpp"
+#include "control/control_config.hpp"
+#include "output/fanout_config.hpp"
+#include "output/hls/hls_config.hpp"
+#include "protocol/http/http_config.hpp"
+#include "protocol/rtmp/rtmp_config.hpp"
+#include "protocol/srt/srt_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +19,20 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The server's schema: these tests read and print what the server does.
+Config parse_config(const std::string& text, const std::string& origin) {
+  return firstmile::parse_config(text, origin, config_schema());
+}
+Config load_config_file(const std::string& path) {
+  return firstmile::load_config_file(path, config_schema());
+}
+std::string dump_config(const Config& c, bool with_secrets = false) {
+  return firstmile::dump_config(c, config_schema(), with_secrets);
+}
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  return firstmile::changed_keys(a, b, config_schema());
+}
+
 // Compares every field of two configurations, naming the field that differs.
 void expect_same(const Config& a, const Config& b) {
   EXPECT_EQ(a.log.level, b.log.level);
@@ -19,63 +40,65 @@ void expect_same(const Config& a, const Config& b) {
   EXPECT_EQ(a.workers, b.workers);
   EXPECT_EQ(a.node_id, b.node_id);
   EXPECT_EQ(a.limits.max_connections, b.limits.max_connections);
-  EXPECT_EQ(a.rtmp.enabled, b.rtmp.enabled);
-  EXPECT_EQ(a.rtmp.listen, b.rtmp.listen);
-  EXPECT_EQ(a.rtmp.chunk_size, b.rtmp.chunk_size);
-  EXPECT_EQ(a.rtmp.max_incoming_chunk_size, b.rtmp.max_incoming_chunk_size);
-  EXPECT_EQ(a.rtmp.max_message_size, b.rtmp.max_message_size);
-  EXPECT_EQ(a.rtmp.ack_window, b.rtmp.ack_window);
-  EXPECT_EQ(a.rtmp.handshake_timeout, b.rtmp.handshake_timeout);
-  EXPECT_EQ(a.rtmp.publish_idle_timeout, b.rtmp.publish_idle_timeout);
-  EXPECT_EQ(a.rtmp.on_conflict, b.rtmp.on_conflict);
-  EXPECT_EQ(a.srt.enabled, b.srt.enabled);
-  EXPECT_EQ(a.srt.listen, b.srt.listen);
-  EXPECT_EQ(a.srt.latency, b.srt.latency);
-  EXPECT_EQ(a.srt.peer_idle_timeout, b.srt.peer_idle_timeout);
-  EXPECT_EQ(a.srt.passphrases, b.srt.passphrases);
-  EXPECT_EQ(a.srt.pbkeylen, b.srt.pbkeylen);
-  EXPECT_EQ(a.http.enabled, b.http.enabled);
-  EXPECT_EQ(a.http.listen, b.http.listen);
-  EXPECT_EQ(a.http.max_header_bytes, b.http.max_header_bytes);
-  EXPECT_EQ(a.http.max_body_bytes, b.http.max_body_bytes);
-  EXPECT_EQ(a.http.idle_timeout, b.http.idle_timeout);
-  EXPECT_EQ(a.http.cors_origin, b.http.cors_origin);
-  EXPECT_EQ(a.hls.enabled, b.hls.enabled);
-  EXPECT_DOUBLE_EQ(a.hls.segment_duration, b.hls.segment_duration);
-  EXPECT_EQ(a.hls.window, b.hls.window);
-  EXPECT_EQ(a.hls.keep_extra, b.hls.keep_extra);
-  EXPECT_DOUBLE_EQ(a.hls.max_segment_duration, b.hls.max_segment_duration);
-  EXPECT_EQ(a.hls.dir, b.hls.dir);
-  EXPECT_EQ(a.fanout.max_queue_bytes, b.fanout.max_queue_bytes);
-  EXPECT_EQ(a.fanout.max_lag, b.fanout.max_lag);
-  EXPECT_EQ(a.fanout.max_skips, b.fanout.max_skips);
-  EXPECT_EQ(a.fanout.skip_window, b.fanout.skip_window);
-  EXPECT_EQ(a.fanout.coalesce, b.fanout.coalesce);
-  EXPECT_EQ(a.fanout.send_buffer, b.fanout.send_buffer);
-  EXPECT_EQ(a.fanout.max_gop_cache_bytes, b.fanout.max_gop_cache_bytes);
+  EXPECT_EQ(a.get<RtmpConfig>().enabled, b.get<RtmpConfig>().enabled);
+  EXPECT_EQ(a.get<RtmpConfig>().listen, b.get<RtmpConfig>().listen);
+  EXPECT_EQ(a.get<RtmpConfig>().chunk_size, b.get<RtmpConfig>().chunk_size);
+  EXPECT_EQ(a.get<RtmpConfig>().max_incoming_chunk_size,
+            b.get<RtmpConfig>().max_incoming_chunk_size);
+  EXPECT_EQ(a.get<RtmpConfig>().max_message_size, b.get<RtmpConfig>().max_message_size);
+  EXPECT_EQ(a.get<RtmpConfig>().ack_window, b.get<RtmpConfig>().ack_window);
+  EXPECT_EQ(a.get<RtmpConfig>().handshake_timeout, b.get<RtmpConfig>().handshake_timeout);
+  EXPECT_EQ(a.get<RtmpConfig>().publish_idle_timeout, b.get<RtmpConfig>().publish_idle_timeout);
+  EXPECT_EQ(a.stream.on_conflict, b.stream.on_conflict);
+  EXPECT_EQ(a.get<SrtConfig>().enabled, b.get<SrtConfig>().enabled);
+  EXPECT_EQ(a.get<SrtConfig>().listen, b.get<SrtConfig>().listen);
+  EXPECT_EQ(a.get<SrtConfig>().latency, b.get<SrtConfig>().latency);
+  EXPECT_EQ(a.get<SrtConfig>().peer_idle_timeout, b.get<SrtConfig>().peer_idle_timeout);
+  EXPECT_EQ(a.get<SrtConfig>().passphrases, b.get<SrtConfig>().passphrases);
+  EXPECT_EQ(a.get<SrtConfig>().pbkeylen, b.get<SrtConfig>().pbkeylen);
+  EXPECT_EQ(a.get<HttpConfig>().enabled, b.get<HttpConfig>().enabled);
+  EXPECT_EQ(a.get<HttpConfig>().listen, b.get<HttpConfig>().listen);
+  EXPECT_EQ(a.get<HttpConfig>().max_header_bytes, b.get<HttpConfig>().max_header_bytes);
+  EXPECT_EQ(a.get<HttpConfig>().max_body_bytes, b.get<HttpConfig>().max_body_bytes);
+  EXPECT_EQ(a.get<HttpConfig>().idle_timeout, b.get<HttpConfig>().idle_timeout);
+  EXPECT_EQ(a.get<HttpConfig>().cors_origin, b.get<HttpConfig>().cors_origin);
+  EXPECT_EQ(a.get<HlsSettings>().enabled, b.get<HlsSettings>().enabled);
+  EXPECT_DOUBLE_EQ(a.get<HlsSettings>().segment_duration, b.get<HlsSettings>().segment_duration);
+  EXPECT_EQ(a.get<HlsSettings>().window, b.get<HlsSettings>().window);
+  EXPECT_EQ(a.get<HlsSettings>().keep_extra, b.get<HlsSettings>().keep_extra);
+  EXPECT_DOUBLE_EQ(a.get<HlsSettings>().max_segment_duration,
+                   b.get<HlsSettings>().max_segment_duration);
+  EXPECT_EQ(a.get<HlsSettings>().dir, b.get<HlsSettings>().dir);
+  EXPECT_EQ(a.get<FanoutConfig>().max_queue_bytes, b.get<FanoutConfig>().max_queue_bytes);
+  EXPECT_EQ(a.get<FanoutConfig>().max_lag, b.get<FanoutConfig>().max_lag);
+  EXPECT_EQ(a.get<FanoutConfig>().max_skips, b.get<FanoutConfig>().max_skips);
+  EXPECT_EQ(a.get<FanoutConfig>().skip_window, b.get<FanoutConfig>().skip_window);
+  EXPECT_EQ(a.get<FanoutConfig>().coalesce, b.get<FanoutConfig>().coalesce);
+  EXPECT_EQ(a.get<FanoutConfig>().send_buffer, b.get<FanoutConfig>().send_buffer);
+  EXPECT_EQ(a.stream.max_gop_cache_bytes, b.stream.max_gop_cache_bytes);
   EXPECT_EQ(a.stream.linger, b.stream.linger);
   EXPECT_EQ(a.stream.max_streams, b.stream.max_streams);
   EXPECT_EQ(a.stream.max_name_length, b.stream.max_name_length);
-  EXPECT_EQ(a.auth.publish_keys, b.auth.publish_keys);
-  EXPECT_EQ(a.auth.keys_file, b.auth.keys_file);
-  EXPECT_EQ(a.auth.play, b.auth.play);
-  EXPECT_EQ(a.auth.play_secret, b.auth.play_secret);
-  EXPECT_EQ(a.auth.play_cache, b.auth.play_cache);
-  EXPECT_EQ(a.auth.webhook_fail_open, b.auth.webhook_fail_open);
-  EXPECT_EQ(a.webhooks.on_publish, b.webhooks.on_publish);
-  EXPECT_EQ(a.webhooks.on_unpublish, b.webhooks.on_unpublish);
-  EXPECT_EQ(a.webhooks.on_play, b.webhooks.on_play);
-  EXPECT_EQ(a.webhooks.on_stop, b.webhooks.on_stop);
-  EXPECT_EQ(a.webhooks.on_hls_segment, b.webhooks.on_hls_segment);
-  EXPECT_EQ(a.webhooks.secret, b.webhooks.secret);
-  EXPECT_EQ(a.webhooks.timeout, b.webhooks.timeout);
-  EXPECT_EQ(a.webhooks.max_retries, b.webhooks.max_retries);
-  EXPECT_EQ(a.webhooks.retry_backoff, b.webhooks.retry_backoff);
-  EXPECT_EQ(a.webhooks.retry_backoff_max, b.webhooks.retry_backoff_max);
-  EXPECT_EQ(a.webhooks.queue_size, b.webhooks.queue_size);
-  EXPECT_EQ(a.webhooks.max_response_bytes, b.webhooks.max_response_bytes);
-  EXPECT_EQ(a.api.token, b.api.token);
-  EXPECT_EQ(a.metrics.enabled, b.metrics.enabled);
+  EXPECT_EQ(a.get<AuthConfig>().publish_keys, b.get<AuthConfig>().publish_keys);
+  EXPECT_EQ(a.get<AuthConfig>().keys_file, b.get<AuthConfig>().keys_file);
+  EXPECT_EQ(a.get<AuthConfig>().play, b.get<AuthConfig>().play);
+  EXPECT_EQ(a.get<AuthConfig>().play_secret, b.get<AuthConfig>().play_secret);
+  EXPECT_EQ(a.get<AuthConfig>().play_cache, b.get<AuthConfig>().play_cache);
+  EXPECT_EQ(a.get<AuthConfig>().webhook_fail_open, b.get<AuthConfig>().webhook_fail_open);
+  EXPECT_EQ(a.get<WebhooksConfig>().on_publish, b.get<WebhooksConfig>().on_publish);
+  EXPECT_EQ(a.get<WebhooksConfig>().on_unpublish, b.get<WebhooksConfig>().on_unpublish);
+  EXPECT_EQ(a.get<WebhooksConfig>().on_play, b.get<WebhooksConfig>().on_play);
+  EXPECT_EQ(a.get<WebhooksConfig>().on_stop, b.get<WebhooksConfig>().on_stop);
+  EXPECT_EQ(a.get<WebhooksConfig>().on_hls_segment, b.get<WebhooksConfig>().on_hls_segment);
+  EXPECT_EQ(a.get<WebhooksConfig>().secret, b.get<WebhooksConfig>().secret);
+  EXPECT_EQ(a.get<WebhooksConfig>().timeout, b.get<WebhooksConfig>().timeout);
+  EXPECT_EQ(a.get<WebhooksConfig>().max_retries, b.get<WebhooksConfig>().max_retries);
+  EXPECT_EQ(a.get<WebhooksConfig>().retry_backoff, b.get<WebhooksConfig>().retry_backoff);
+  EXPECT_EQ(a.get<WebhooksConfig>().retry_backoff_max, b.get<WebhooksConfig>().retry_backoff_max);
+  EXPECT_EQ(a.get<WebhooksConfig>().queue_size, b.get<WebhooksConfig>().queue_size);
+  EXPECT_EQ(a.get<WebhooksConfig>().max_response_bytes, b.get<WebhooksConfig>().max_response_bytes);
+  EXPECT_EQ(a.get<ApiConfig>().token, b.get<ApiConfig>().token);
+  EXPECT_EQ(a.get<MetricsConfig>().enabled, b.get<MetricsConfig>().enabled);
 }
 
 // A configuration where every field differs from its default (and, where it matters, uses a
@@ -87,63 +110,64 @@ Config all_changed() {
   c.workers = 4;
   c.node_id = "edge-1: #\"x\"";
   c.limits.max_connections = 123;
-  c.rtmp.enabled = false;
-  c.rtmp.listen = "127.0.0.1:19350";
-  c.rtmp.chunk_size = 60000;
-  c.rtmp.max_incoming_chunk_size = 1 << 20;
-  c.rtmp.max_message_size = 3 << 20;
-  c.rtmp.ack_window = 5000000;
-  c.rtmp.handshake_timeout = milliseconds(1500);
-  c.rtmp.publish_idle_timeout = milliseconds(120000);
-  c.rtmp.on_conflict = PublishConflict::TakeOver;
-  c.srt.enabled = false;
-  c.srt.listen = "127.0.0.1:9000";
-  c.srt.latency = milliseconds(1200);
-  c.srt.peer_idle_timeout = milliseconds(2500);
-  c.srt.passphrases = {{"live", "correct horse battery"}};
-  c.srt.pbkeylen = 32;
-  c.http.enabled = false;
-  c.http.listen = "[::1]:8081";
-  c.http.max_header_bytes = 32 << 10;
-  c.http.max_body_bytes = 0;
-  c.http.idle_timeout = milliseconds(45000);
-  c.http.cors_origin = "";
-  c.hls.enabled = false;
-  c.hls.segment_duration = 1.5;
-  c.hls.window = 10;
-  c.hls.keep_extra = 0;
-  c.hls.max_segment_duration = 12.25;
-  c.hls.dir = "/var/tmp/hls dir";
-  c.fanout.max_queue_bytes = 1536 << 10;
-  c.fanout.max_lag = milliseconds(750);
-  c.fanout.max_skips = 0;
-  c.fanout.skip_window = milliseconds(90000);
-  c.fanout.coalesce = milliseconds(20);
-  c.fanout.send_buffer = 256 << 10;
-  c.fanout.max_gop_cache_bytes = 100001;
+  c.at<RtmpConfig>().enabled = false;
+  c.at<RtmpConfig>().listen = "127.0.0.1:19350";
+  c.at<RtmpConfig>().chunk_size = 60000;
+  c.at<RtmpConfig>().max_incoming_chunk_size = 1 << 20;
+  c.at<RtmpConfig>().max_message_size = 3 << 20;
+  c.at<RtmpConfig>().ack_window = 5000000;
+  c.at<RtmpConfig>().handshake_timeout = milliseconds(1500);
+  c.at<RtmpConfig>().publish_idle_timeout = milliseconds(120000);
+  c.stream.on_conflict = PublishConflict::TakeOver;
+  c.at<SrtConfig>().enabled = false;
+  c.at<SrtConfig>().listen = "127.0.0.1:9000";
+  c.at<SrtConfig>().latency = milliseconds(1200);
+  c.at<SrtConfig>().peer_idle_timeout = milliseconds(2500);
+  c.at<SrtConfig>().passphrases = {{"live", "correct horse battery"}};
+  c.at<SrtConfig>().pbkeylen = 32;
+  c.at<HttpConfig>().enabled = false;
+  c.at<HttpConfig>().listen = "[::1]:8081";
+  c.at<HttpConfig>().max_header_bytes = 32 << 10;
+  c.at<HttpConfig>().max_body_bytes = 0;
+  c.at<HttpConfig>().idle_timeout = milliseconds(45000);
+  c.at<HttpConfig>().cors_origin = "";
+  c.at<HlsSettings>().enabled = false;
+  c.at<HlsSettings>().segment_duration = 1.5;
+  c.at<HlsSettings>().window = 10;
+  c.at<HlsSettings>().keep_extra = 0;
+  c.at<HlsSettings>().max_segment_duration = 12.25;
+  c.at<HlsSettings>().dir = "/var/tmp/hls dir";
+  c.at<FanoutConfig>().max_queue_bytes = 1536 << 10;
+  c.at<FanoutConfig>().max_lag = milliseconds(750);
+  c.at<FanoutConfig>().max_skips = 0;
+  c.at<FanoutConfig>().skip_window = milliseconds(90000);
+  c.at<FanoutConfig>().coalesce = milliseconds(20);
+  c.at<FanoutConfig>().send_buffer = 256 << 10;
+  c.stream.max_gop_cache_bytes = 100001;
   c.stream.linger = milliseconds(0);
   c.stream.max_streams = 5;
   c.stream.max_name_length = 64;
-  c.auth.publish_keys = {{"live", {{"sk_live_1: \"x\"", "channel-1"}, {"k2", ""}}}, {"tv", {}}};
-  c.auth.keys_file = "/etc/firstmile/keys.yaml";
-  c.auth.play = PlayAuth::Webhook;
-  c.auth.play_secret = "0123456789abcdef-secret";
-  c.auth.play_cache = milliseconds(2500);
-  c.auth.webhook_fail_open = true;
-  c.webhooks.on_publish = {"http://127.0.0.1:9000/hooks/on_publish?x=1&y=\"2\""};
-  c.webhooks.on_unpublish = {"http://a/1", "https://b:8443/2"};
-  c.webhooks.on_play = {"http://a/play"};
-  c.webhooks.on_stop = {"http://a/stop"};
-  c.webhooks.on_hls_segment = {"http://a/seg"};
-  c.webhooks.secret = "hook secret #1";
-  c.webhooks.timeout = milliseconds(1500);
-  c.webhooks.max_retries = 0;
-  c.webhooks.retry_backoff = milliseconds(250);
-  c.webhooks.retry_backoff_max = milliseconds(120000);
-  c.webhooks.queue_size = 7;
-  c.webhooks.max_response_bytes = 1000;
-  c.api.token = "api-token: 'quoted'";
-  c.metrics.enabled = false;
+  c.at<AuthConfig>().publish_keys = {{"live", {{"sk_live_1: \"x\"", "channel-1"}, {"k2", ""}}},
+                                     {"tv", {}}};
+  c.at<AuthConfig>().keys_file = "/etc/firstmile/keys.yaml";
+  c.at<AuthConfig>().play = PlayAuth::Webhook;
+  c.at<AuthConfig>().play_secret = "0123456789abcdef-secret";
+  c.at<AuthConfig>().play_cache = milliseconds(2500);
+  c.at<AuthConfig>().webhook_fail_open = true;
+  c.at<WebhooksConfig>().on_publish = {"http://127.0.0.1:9000/hooks/on_publish?x=1&y=\"2\""};
+  c.at<WebhooksConfig>().on_unpublish = {"http://a/1", "https://b:8443/2"};
+  c.at<WebhooksConfig>().on_play = {"http://a/play"};
+  c.at<WebhooksConfig>().on_stop = {"http://a/stop"};
+  c.at<WebhooksConfig>().on_hls_segment = {"http://a/seg"};
+  c.at<WebhooksConfig>().secret = "hook secret #1";
+  c.at<WebhooksConfig>().timeout = milliseconds(1500);
+  c.at<WebhooksConfig>().max_retries = 0;
+  c.at<WebhooksConfig>().retry_backoff = milliseconds(250);
+  c.at<WebhooksConfig>().retry_backoff_max = milliseconds(120000);
+  c.at<WebhooksConfig>().queue_size = 7;
+  c.at<WebhooksConfig>().max_response_bytes = 1000;
+  c.at<ApiConfig>().token = "api-token: 'quoted'";
+  c.at<MetricsConfig>().enabled = false;
   return c;
 }
 
@@ -182,13 +206,13 @@ TEST(ConfigTest, EmptyDocumentsGiveTheDefaults) {
     SCOPED_TRACE(text);
     Config c = parse_config(text, "cfg.yaml");
     expect_same(c, Config{});
-    EXPECT_EQ(c.rtmp.listen, "0.0.0.0:1935");
-    EXPECT_EQ(c.http.listen, "0.0.0.0:8080");
-    EXPECT_EQ(c.rtmp.chunk_size, 4096u);
-    EXPECT_EQ(c.fanout.max_queue_bytes, 8u << 20);
+    EXPECT_EQ(c.get<RtmpConfig>().listen, "0.0.0.0:1935");
+    EXPECT_EQ(c.get<HttpConfig>().listen, "0.0.0.0:8080");
+    EXPECT_EQ(c.get<RtmpConfig>().chunk_size, 4096u);
+    EXPECT_EQ(c.get<FanoutConfig>().max_queue_bytes, 8u << 20);
     EXPECT_EQ(c.stream.linger, milliseconds(30000));
-    EXPECT_EQ(c.rtmp.on_conflict, PublishConflict::Refuse);
-    EXPECT_TRUE(c.hls.enabled);
+    EXPECT_EQ(c.stream.on_conflict, PublishConflict::Refuse);
+    EXPECT_TRUE(c.get<HlsSettings>().enabled);
   }
 }
 
@@ -271,7 +295,7 @@ TEST(ConfigTest, PublishKeysAcceptListsAndMaps) {
   Config c = parse_config("auth:\n  publish_keys:\n    live: [a1, b2]\n    tv:\n      s3: ch-3\n",
                           "cfg.yaml");
   PublishKeys want{{"live", {{"a1", ""}, {"b2", ""}}}, {"tv", {{"s3", "ch-3"}}}};
-  EXPECT_EQ(c.auth.publish_keys, want);
+  EXPECT_EQ(c.get<AuthConfig>().publish_keys, want);
   EXPECT_NE(error_of("auth:\n  publish_keys: [a]\n").find("auth.publish_keys (line 2)"),
             std::string::npos);
   EXPECT_NE(error_of("auth:\n  publish_keys:\n    live: 5\n").find("live: expected"),
@@ -282,7 +306,7 @@ TEST(ConfigTest, WebhookUrlsAndPlayAuthAreChecked) {
   EXPECT_NE(error_of("webhooks:\n  on_publish: [ftp://x]\n").find("webhooks.on_publish"),
             std::string::npos);
   Config one = parse_config("webhooks:\n  on_stop: http://h/x\n", "cfg.yaml");
-  EXPECT_EQ(one.webhooks.on_stop, std::vector<std::string>{"http://h/x"});
+  EXPECT_EQ(one.get<WebhooksConfig>().on_stop, std::vector<std::string>{"http://h/x"});
   EXPECT_NE(error_of("auth:\n  play: token\n").find("auth.play_secret"), std::string::npos);
   EXPECT_NE(error_of("auth:\n  play: webhook\n").find("webhooks.on_play"), std::string::npos);
   EXPECT_NE(error_of("auth:\n  play: maybe\n").find("not one of"), std::string::npos);
@@ -294,13 +318,13 @@ TEST(ConfigTest, AcceptsAlternativeSpellings) {
       "http:\n  enabled: yes\n  idle_timeout: 1.5\n"
       "fanout:\n  max_queue_bytes: 1M\n  coalesce: 0\n",
       "cfg.yaml");
-  EXPECT_FALSE(c.rtmp.enabled);
-  EXPECT_EQ(c.rtmp.chunk_size, 8192u);
-  EXPECT_EQ(c.rtmp.on_conflict, PublishConflict::TakeOver);
-  EXPECT_TRUE(c.http.enabled);
-  EXPECT_EQ(c.http.idle_timeout, milliseconds(1500));
-  EXPECT_EQ(c.fanout.max_queue_bytes, 1u << 20);
-  EXPECT_EQ(c.fanout.coalesce, milliseconds(0));
+  EXPECT_FALSE(c.get<RtmpConfig>().enabled);
+  EXPECT_EQ(c.get<RtmpConfig>().chunk_size, 8192u);
+  EXPECT_EQ(c.stream.on_conflict, PublishConflict::TakeOver);
+  EXPECT_TRUE(c.get<HttpConfig>().enabled);
+  EXPECT_EQ(c.get<HttpConfig>().idle_timeout, milliseconds(1500));
+  EXPECT_EQ(c.get<FanoutConfig>().max_queue_bytes, 1u << 20);
+  EXPECT_EQ(c.get<FanoutConfig>().coalesce, milliseconds(0));
 }
 
 void expect_error(const std::string& text, std::initializer_list<const char*> parts) {
@@ -381,7 +405,7 @@ TEST(ConfigTest, SectionOfWrongTypeNamesTheLine) {
   Config c;
   EXPECT_NO_THROW(
       c = parse_config("log:\n  level: info\nrtmp:\n#  chunk_size: 4096\n", "cfg.yaml"));
-  EXPECT_EQ(c.rtmp.chunk_size, 4096u);
+  EXPECT_EQ(c.get<RtmpConfig>().chunk_size, 4096u);
 }
 
 // Regression: a complex (non-scalar) key escapes as YAML::BadConversion instead of ConfigError, so

@@ -4,12 +4,28 @@
 #include <algorithm>
 #include <string>
 
+#include "app/modules.hpp"
 #include "core/config.hpp"
+#include "protocol/udp/udp_config.hpp"
 
 namespace firstmile {
 namespace {
 
 using std::chrono::milliseconds;
+
+// The server's schema: these tests read and print what the server does.
+Config parse_config(const std::string& text, const std::string& origin) {
+  return firstmile::parse_config(text, origin, config_schema());
+}
+Config load_config_file(const std::string& path) {
+  return firstmile::load_config_file(path, config_schema());
+}
+std::string dump_config(const Config& c, bool with_secrets = false) {
+  return firstmile::dump_config(c, config_schema(), with_secrets);
+}
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  return firstmile::changed_keys(a, b, config_schema());
+}
 
 // The ConfigError message of parse_config(text, "cfg.yaml"), or "" if it did not throw one.
 std::string error_of(const std::string& text) {
@@ -27,9 +43,9 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST(ConfigUdpTest, DefaultsListenNowhere) {
   Config c = parse_config("", "cfg.yaml");
-  EXPECT_TRUE(c.udp.inputs.empty());
-  EXPECT_EQ(c.udp.idle_timeout, milliseconds(5000));
-  EXPECT_EQ(c.udp.recv_buffer, 4u << 20);
+  EXPECT_TRUE(c.get<UdpConfig>().inputs.empty());
+  EXPECT_EQ(c.get<UdpConfig>().idle_timeout, milliseconds(5000));
+  EXPECT_EQ(c.get<UdpConfig>().recv_buffer, 4u << 20);
   std::string dump = dump_config(Config{});
   EXPECT_TRUE(contains(dump, "udp:\n  inputs: {}\n  idle_timeout: 5s\n  recv_buffer: 4MiB\n"))
       << dump;
@@ -46,34 +62,34 @@ TEST(ConfigUdpTest, ReadsInputsAndSettings) {
       "  idle_timeout: 1500ms\n"
       "  recv_buffer: 16MiB\n",
       "cfg.yaml");
-  ASSERT_EQ(c.udp.inputs.size(), 4u);
-  EXPECT_EQ(c.udp.inputs.at("live/cam1"), "0.0.0.0:9000");
-  EXPECT_EQ(c.udp.inputs.at("live/cam2"), "127.0.0.1:9002");
-  EXPECT_EQ(c.udp.inputs.at("tv/feed.hd"), "[::]:9004");
-  EXPECT_EQ(c.udp.inputs.at("mc/group"), "239.1.2.3:5000");
-  EXPECT_EQ(c.udp.idle_timeout, milliseconds(1500));
-  EXPECT_EQ(c.udp.recv_buffer, 16u << 20);
+  ASSERT_EQ(c.get<UdpConfig>().inputs.size(), 4u);
+  EXPECT_EQ(c.get<UdpConfig>().inputs.at("live/cam1"), "0.0.0.0:9000");
+  EXPECT_EQ(c.get<UdpConfig>().inputs.at("live/cam2"), "127.0.0.1:9002");
+  EXPECT_EQ(c.get<UdpConfig>().inputs.at("tv/feed.hd"), "[::]:9004");
+  EXPECT_EQ(c.get<UdpConfig>().inputs.at("mc/group"), "239.1.2.3:5000");
+  EXPECT_EQ(c.get<UdpConfig>().idle_timeout, milliseconds(1500));
+  EXPECT_EQ(c.get<UdpConfig>().recv_buffer, 16u << 20);
 }
 
 TEST(ConfigUdpTest, RoundTripsThroughPrintConfig) {
   Config c;
-  c.udp.inputs = {{"live/cam1", "0.0.0.0:9000"}, {"tv/x", "[::1]:9001"}};
-  c.udp.idle_timeout = milliseconds(2500);
-  c.udp.recv_buffer = 100001;
+  c.at<UdpConfig>().inputs = {{"live/cam1", "0.0.0.0:9000"}, {"tv/x", "[::1]:9001"}};
+  c.at<UdpConfig>().idle_timeout = milliseconds(2500);
+  c.at<UdpConfig>().recv_buffer = 100001;
   std::string dump = dump_config(c);
   Config back = parse_config(dump, "dump");
-  EXPECT_EQ(back.udp.inputs, c.udp.inputs);
-  EXPECT_EQ(back.udp.idle_timeout, c.udp.idle_timeout);
-  EXPECT_EQ(back.udp.recv_buffer, c.udp.recv_buffer);
+  EXPECT_EQ(back.get<UdpConfig>().inputs, c.get<UdpConfig>().inputs);
+  EXPECT_EQ(back.get<UdpConfig>().idle_timeout, c.get<UdpConfig>().idle_timeout);
+  EXPECT_EQ(back.get<UdpConfig>().recv_buffer, c.get<UdpConfig>().recv_buffer);
   EXPECT_EQ(dump_config(back), dump);
 }
 
 TEST(ConfigUdpTest, ChangedKeysNameEachUdpKey) {
   // Reload classifies these by name (none is live, so each needs a restart).
   Config a, b;
-  b.udp.inputs = {{"live/cam1", ":9000"}};
-  b.udp.idle_timeout = milliseconds(1000);
-  b.udp.recv_buffer = 8u << 20;
+  b.at<UdpConfig>().inputs = {{"live/cam1", ":9000"}};
+  b.at<UdpConfig>().idle_timeout = milliseconds(1000);
+  b.at<UdpConfig>().recv_buffer = 8u << 20;
   auto changed = changed_keys(a, b);
   std::sort(changed.begin(), changed.end());
   EXPECT_EQ(changed,
@@ -146,7 +162,7 @@ TEST(ConfigUdpTest, WrongShapesAndRangesAreRefused) {
   EXPECT_TRUE(
       contains(error_of("udp:\n  listen: 0.0.0.0:9000\n"), "udp.listen (line 2): unknown key"));
   // An empty mapping is no inputs.
-  EXPECT_TRUE(parse_config("udp:\n  inputs:\n", "cfg.yaml").udp.inputs.empty());
+  EXPECT_TRUE(parse_config("udp:\n  inputs:\n", "cfg.yaml").get<UdpConfig>().inputs.empty());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "media/stream.hpp"
+#include "output/fanout_config.hpp"
 #include "output/fanout_output.hpp"
 
 #include <gtest/gtest.h>
@@ -174,7 +175,7 @@ TEST_F(StreamHubTest, AttachAndDetachPublisher) {
 }
 
 TEST_F(StreamHubTest, SecondPublisherIsRefusedUnderRefuse) {
-  config_.rtmp.on_conflict = PublishConflict::Refuse;
+  config_.stream.on_conflict = PublishConflict::Refuse;
   auto s = make_stream();
   std::vector<std::string> kicks;
   auto first = s->attach_publisher(publisher("10.0.0.1:5000", &kicks));
@@ -189,7 +190,7 @@ TEST_F(StreamHubTest, SecondPublisherIsRefusedUnderRefuse) {
 }
 
 TEST_F(StreamHubTest, SecondPublisherTakesOverUnderTakeOver) {
-  config_.rtmp.on_conflict = PublishConflict::TakeOver;
+  config_.stream.on_conflict = PublishConflict::TakeOver;
   auto s = make_stream();
   auto sink = std::make_shared<RecordingSink>();
   s->add_sink(sink);
@@ -378,7 +379,7 @@ TEST_F(StreamHubTest, FanoutIsSeededFromTheCacheAndSharedPerFormat) {
   EXPECT_EQ(packaged, 2);  // the cached GOP, packaged once for the output's cache
   EXPECT_EQ(output::fanout(*s, "flv", make), out);
   EXPECT_EQ(made, 1);
-  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
+  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.get<FanoutConfig>());
   out->add(viewer);
   EXPECT_EQ(viewer->queued_bytes(), 1u + 2 + 2);  // header, K0, P1
   s->push(video("P2", 80));
@@ -455,7 +456,7 @@ TEST_F(StreamHubTest, LingerWaitsForTheLastViewer) {
   int packaged = 0;
   auto out =
       output::fanout(*s, "flv", [&] { return std::make_unique<CountingPackager>(packaged); });
-  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
+  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.get<FanoutConfig>());
   out->add(viewer);
   s->detach_publisher(id, "gone");
   run_for(100ms);
@@ -480,7 +481,7 @@ TEST_F(StreamHubTest, ShutdownKicksThePublisherAndClosesViewers) {
   int packaged = 0;
   auto out =
       output::fanout(*s, "flv", [&] { return std::make_unique<CountingPackager>(packaged); });
-  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.fanout);
+  auto viewer = std::make_shared<output::Viewer>(ioc_.get_executor(), config_.get<FanoutConfig>());
   out->add(viewer);
   s->shutdown();
   EXPECT_EQ(kicks.size(), 1u);
@@ -495,7 +496,7 @@ TEST_F(StreamHubTest, ShutdownKicksThePublisherAndClosesViewers) {
 // a keyframe followed by inter frames whose reference was never delivered. FanoutOutput::cache
 // does the right thing (drops the partial GOP until the next keyframe).
 TEST_F(StreamHubTest, GopCacheNeverHasHoles) {
-  config_.fanout.max_gop_cache_bytes = 1000;
+  config_.stream.max_gop_cache_bytes = 1000;
   auto s = make_stream();
   go_live(*s, "a:1");
   s->push(video("K" + std::string(599, 'k'), 0, true));

@@ -222,8 +222,7 @@ TEST_F(FanoutOutputTest, FramesTheFormatCannotCarryAreSkipped) {
 }
 
 TEST_F(FanoutOutputTest, GopLargerThanTheCapIsNotCached) {
-  config_.max_gop_cache_bytes = 1000;
-  auto out = make_output();
+  FanoutOutput out("test", std::make_unique<FakePackager>(package_calls_), config_, {}, 1000);
   out.on_tracks(tracks("avc1.64001f"));
   out.on_frame(frame("K" + std::string(599, 'k'), 0, true));
   out.on_frame(frame("P" + std::string(599, 'p'), 40));  // 1200 > 1000: drop the partial GOP

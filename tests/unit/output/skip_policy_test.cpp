@@ -1,5 +1,6 @@
 // SkipPolicy: the slow-viewer rule every viewer shares (TCP viewers, SRT players).
 #include "output/skip_policy.hpp"
+#include "output/fanout_config.hpp"
 
 #include <gtest/gtest.h>
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/bytes.hpp"
+#include "output/fanout_config.hpp"
 #include "output/packet.hpp"
 #include "output/viewer.hpp"
 

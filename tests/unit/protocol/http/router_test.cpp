@@ -1,4 +1,5 @@
 #include "protocol/http/router.hpp"
+#include "protocol/http/http_config.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>

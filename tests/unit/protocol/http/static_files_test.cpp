@@ -1,4 +1,5 @@
 #include "protocol/http/static_files.hpp"
+#include "protocol/http/http_config.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

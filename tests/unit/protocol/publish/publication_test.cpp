@@ -94,7 +94,7 @@ TEST_F(PublicationTest, SecondPublisherRefusedByDefault) {
 }
 
 TEST_F(PublicationTest, TakeOverEndsTheOldPublicationAndKicksItOnce) {
-  config_.rtmp.on_conflict = PublishConflict::TakeOver;
+  config_.stream.on_conflict = PublishConflict::TakeOver;
   std::vector<std::string> kicks;
   auto first = Publication::attach(stream_, info("10.0.0.1:1", &kicks));
   ASSERT_TRUE(first);

@@ -1,0 +1,52 @@
+#pragma once
+// The control plane's sections: auth.* (stream keys, playback auth) and webhooks.*.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace YAML {
+class Node;
+}
+
+namespace firstmile {
+
+// Stream keys per app: app -> (secret key -> public stream name). An empty public name keeps
+// the key as the name (plain nginx-rtmp-style keys).
+using PublishKeys = std::map<std::string, std::map<std::string, std::string>>;
+
+enum class PlayAuth { Off, Token, Webhook };
+
+struct AuthConfig {
+  PublishKeys publish_keys;
+  std::string keys_file;  // same shape as publish_keys, re-read when it changes
+  PlayAuth play = PlayAuth::Off;
+  std::string play_secret;         // HMAC key of signed playback URLs
+  Duration play_cache{30000};      // webhook mode: how long an HLS client's allow is kept
+  bool webhook_fail_open = false;  // an unreachable auth webhook allows instead of refusing
+};
+
+struct WebhooksConfig {
+  std::vector<std::string> on_publish, on_unpublish, on_play, on_stop, on_hls_segment;
+  std::string secret;  // X-Firstmile-Signature key; empty = unsigned
+  Duration timeout{3000};
+  uint32_t max_retries = 5;
+  Duration retry_backoff{1000};
+  Duration retry_backoff_max{60000};
+  uint32_t queue_size = 10000;
+  uint64_t max_response_bytes = 64 << 10;
+};
+
+// Reads a stream keys file (the shape of auth.publish_keys). Throws ConfigError.
+PublishKeys load_keys_file(const std::string& path);
+// app -> {key: name} or app -> [key, ...]. Throws ConfigError.
+PublishKeys parse_publish_keys(const YAML::Node& n);
+
+namespace control {
+ConfigModule auth_config_module();      // auth.*
+ConfigModule webhooks_config_module();  // webhooks.*
+}  // namespace control
+
+}  // namespace firstmile
