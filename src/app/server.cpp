@@ -16,15 +16,7 @@
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
 #include "output/http_clients.hpp"
-#include "protocol/http/http_config.hpp"
 #include "protocol/http/http_context.hpp"
-#include "protocol/http/http_server.hpp"
-#include "protocol/rtmp/rtmp_config.hpp"
-#include "protocol/rtmp/rtmp_server.hpp"
-#include "protocol/srt/srt_config.hpp"
-#include "protocol/srt/srt_server.hpp"
-#include "protocol/udp/udp_config.hpp"
-#include "protocol/udp/udp_server.hpp"
 
 namespace firstmile {
 
@@ -104,22 +96,21 @@ Server::Server(Config config, std::string config_path)
   http_ctx_ = std::make_unique<http::HttpContext>(
       http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }, config_schema(),
                         protocol_catalog()});
-  if (config_.get<HttpConfig>().enabled) http_ = std::make_unique<http::HttpServer>(*http_ctx_);
-  if (config_.get<RtmpConfig>().enabled) rtmp_ = std::make_unique<rtmp::RtmpServer>(*ctx_);
-  if (config_.get<SrtConfig>().enabled) srt_ = std::make_unique<srt::SrtServer>(*ctx_);
-  if (!config_.get<UdpConfig>().inputs.empty()) udp_ = std::make_unique<udp::UdpServer>(*ctx_);
+  endpoints_ = make_endpoints(config_, *ctx_, *http_ctx_);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Endpoints go in reverse order of start.
+  while (!endpoints_.empty())
+    endpoints_.pop_back();
+}
 
 int Server::run() {
   log_->info("firstmile starting version={} node={} workers={}", FIRSTMILE_VERSION, config_.node_id,
              workers_->size());
   if (auto st = control_->start(); !st) throw std::runtime_error(st.error().message);
-  if (rtmp_) rtmp_->start();
-  if (srt_) srt_->start();
-  if (udp_) udp_->start();
-  if (http_) http_->start();
+  for (auto& e : endpoints_)
+    e->start();
 
   std::promise<void> done;
   asio::signal_set signals(workers_->at(0), SIGINT, SIGTERM);
@@ -206,10 +197,8 @@ void Server::shutdown() {
   // Stage 1: stop accepting. Stage 2: each stream ends its outputs on its own worker (HLS
   // playlists get ENDLIST) and closes its sessions. Stage 3 (run()): after the grace period
   // the workers stop, whatever is left.
-  if (rtmp_) rtmp_->stop();
-  if (srt_) srt_->stop();
-  if (udp_) udp_->stop();
-  if (http_) http_->stop();
+  for (auto& e : endpoints_)
+    e->stop();
   for (auto& s : registry_->list()) {
     asio::post(s->executor(), [s] { s->shutdown(); });
   }

@@ -3,29 +3,21 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "control/control_plane.hpp"
 #include "core/config.hpp"
 #include "core/net.hpp"
 #include "core/workers.hpp"
 #include "media/registry.hpp"
+#include "protocol/endpoint.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile {
 
 namespace http {
-class HttpServer;
 struct HttpContext;
 }  // namespace http
-namespace rtmp {
-class RtmpServer;
-}
-namespace srt {
-class SrtServer;
-}
-namespace udp {
-class UdpServer;
-}
 
 class Server {
  public:
@@ -51,10 +43,7 @@ class Server {
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<http::HttpContext> http_ctx_;
-  std::unique_ptr<http::HttpServer> http_;
-  std::unique_ptr<rtmp::RtmpServer> rtmp_;
-  std::unique_ptr<srt::SrtServer> srt_;
-  std::unique_ptr<udp::UdpServer> udp_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;  // protocol listeners, in start order
   std::atomic<uint64_t> streams_created_{0};
 };
 

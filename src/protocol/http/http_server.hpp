@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/listener.hpp"
+#include "protocol/endpoint.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/http/response.hpp"
 #include "protocol/http/router.hpp"
@@ -14,12 +15,12 @@ namespace firstmile::http {
 
 namespace asio = boost::asio;
 
-class HttpServer {
+class HttpServer : public Endpoint {
  public:
   explicit HttpServer(HttpContext& ctx);
   // Binds the listener (throws std::runtime_error on failure: start-up code).
-  void start();
-  void stop();
+  void start() override;
+  void stop() override;
   asio::ip::tcp::endpoint local_endpoint() const;
 
  private:

@@ -24,13 +24,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "protocol/endpoint.hpp"
 #include "protocol/server_context.hpp"
 #include "protocol/srt/srt_player.hpp"
 #include "protocol/srt/wire/stream_id.hpp"
 
 namespace firstmile::srt {
 
-class SrtServer {
+class SrtServer : public Endpoint {
  public:
   explicit SrtServer(ServerContext& ctx);
   ~SrtServer();
@@ -38,9 +39,9 @@ class SrtServer {
   SrtServer& operator=(const SrtServer&) = delete;
 
   // Binds srt.listen (throws std::runtime_error on failure) and starts the thread.
-  void start();
+  void start() override;
   // Closes the listener and every connection; joins the thread.
-  void stop();
+  void stop() override;
 
  private:
   struct Publisher;

@@ -6,13 +6,14 @@
 #include <memory>
 #include <vector>
 
+#include "protocol/endpoint.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::udp {
 
 class UdpInput;
 
-class UdpServer {
+class UdpServer : public Endpoint {
  public:
   explicit UdpServer(ServerContext& ctx);
   ~UdpServer();
@@ -21,9 +22,9 @@ class UdpServer {
 
   // Binds every input (throws std::runtime_error naming the input on the first failure; the
   // ones already bound are closed again).
-  void start();
+  void start() override;
   // Closes the sockets and ends their publishes. Any thread; idempotent.
-  void stop();
+  void stop() override;
 
  private:
   ServerContext& ctx_;
