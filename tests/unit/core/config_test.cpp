@@ -1,6 +1,6 @@
 #include "core/config.hpp"
-#include "app/modules.hpp"
 #include "control/control_config.hpp"
+#include "core/server_schema.hpp"
 #include "output/fanout_config.hpp"
 #include "output/hls/hls_config.hpp"
 #include "protocol/http/http_config.hpp"
@@ -19,19 +19,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The server's schema: these tests read and print what the server does.
-Config parse_config(const std::string& text, const std::string& origin) {
-  return firstmile::parse_config(text, origin, config_schema());
-}
-Config load_config_file(const std::string& path) {
-  return firstmile::load_config_file(path, config_schema());
-}
-std::string dump_config(const Config& c, bool with_secrets = false) {
-  return firstmile::dump_config(c, config_schema(), with_secrets);
-}
-std::vector<std::string> changed_keys(const Config& a, const Config& b) {
-  return firstmile::changed_keys(a, b, config_schema());
-}
+using server_schema::changed_keys;
+using server_schema::dump_config;
+using server_schema::load_config_file;
+using server_schema::parse_config;
 
 // Compares every field of two configurations, naming the field that differs.
 void expect_same(const Config& a, const Config& b) {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string>
 
-#include "app/modules.hpp"
 #include "core/config.hpp"
+#include "core/server_schema.hpp"
 #include "protocol/udp/udp_config.hpp"
 
 namespace firstmile {
@@ -13,19 +13,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The server's schema: these tests read and print what the server does.
-Config parse_config(const std::string& text, const std::string& origin) {
-  return firstmile::parse_config(text, origin, config_schema());
-}
-Config load_config_file(const std::string& path) {
-  return firstmile::load_config_file(path, config_schema());
-}
-std::string dump_config(const Config& c, bool with_secrets = false) {
-  return firstmile::dump_config(c, config_schema(), with_secrets);
-}
-std::vector<std::string> changed_keys(const Config& a, const Config& b) {
-  return firstmile::changed_keys(a, b, config_schema());
-}
+using server_schema::changed_keys;
+using server_schema::dump_config;
+using server_schema::load_config_file;
+using server_schema::parse_config;
 
 // The ConfigError message of parse_config(text, "cfg.yaml"), or "" if it did not throw one.
 std::string error_of(const std::string& text) {
