@@ -33,6 +33,12 @@ struct StreamConfig {
   Duration linger{30000};  // keep an ended stream's HLS and state this long for a reconnect
   uint32_t max_streams = 1000;
   uint32_t max_name_length = 256;
+  // RTMP players may arrive before the publisher. A name nobody has published yet is a
+  // waiting stream: at most max_waiting of them, apart from max_streams (players cannot use up
+  // the publishers' room), and a player waits at most play_wait_timeout before it is told
+  // NetStream.Play.StreamNotFound.
+  uint32_t max_waiting = 1000;
+  Duration play_wait_timeout{30000};
   PublishConflict on_conflict = PublishConflict::Refuse;  // a second publisher of a live name
   uint64_t max_gop_cache_bytes = 32 << 20;                // the cached GOP a joining viewer gets
 };

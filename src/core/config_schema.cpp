@@ -192,7 +192,9 @@ ConfigModule stream_config_module() {
   Section<StreamConfig> stream("stream", &Config::stream);
   stream.duration("linger", &StreamConfig::linger, Duration(0), hours(24))
       .count("max_streams", &StreamConfig::max_streams, 1, 1000000)
-      .count("max_name_length", &StreamConfig::max_name_length, 8, 4096);
+      .count("max_name_length", &StreamConfig::max_name_length, 8, 4096)
+      .count("max_waiting", &StreamConfig::max_waiting, 0, 1000000)
+      .duration("play_wait_timeout", &StreamConfig::play_wait_timeout, Duration(100), hours(24));
   auto keys = stream.keys();
   Section<StreamConfig> renamed("", &Config::stream);
   renamed

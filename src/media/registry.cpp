@@ -33,7 +33,8 @@ std::shared_ptr<Stream> StreamRegistry::find(const std::string& app,
 
 Result<std::shared_ptr<Stream>> StreamRegistry::acquire(const std::string& app,
                                                         const std::string& name,
-                                                        const asio::any_io_executor& executor) {
+                                                        const asio::any_io_executor& executor,
+                                                        Claim claim) {
   if (!valid_name(app, config_.stream.max_name_length)) return fail("invalid app name");
   if (!valid_name(name, config_.stream.max_name_length)) return fail("invalid stream name");
   std::shared_ptr<Stream> stream;
@@ -41,14 +42,30 @@ Result<std::shared_ptr<Stream>> StreamRegistry::acquire(const std::string& app,
     std::lock_guard lock(mutex_);
     auto path = app + "/" + name;
     auto it = streams_.find(path);
-    if (it != streams_.end()) return it->second;
-    auto max = max_streams_.load(std::memory_order_relaxed);
-    if (streams_.size() >= max) {
+    const auto max = max_streams_.load(std::memory_order_relaxed);
+    const bool publish = claim == Claim::Publish;
+    if (it != streams_.end()) {
+      if (!publish || it->second->claimed()) return it->second;
+      // A publisher for a name players wait on: it needs a publisher's room.
+      if (claimed_ >= max) return fail("too many streams (stream.max_streams = ", max, ")");
+      it->second->claim();
+      ++claimed_;
+      return it->second;
+    }
+    if (publish && claimed_ >= max) {
       return fail("too many streams (stream.max_streams = ", max, ")");
+    }
+    if (!publish && streams_.size() - claimed_ >= config_.stream.max_waiting) {
+      return fail("too many streams waiting for a publisher (stream.max_waiting = ",
+                  config_.stream.max_waiting, ")");
     }
     stream = std::make_shared<Stream>(
         app, name, executor, config_, log_, [this](Stream& s) { remove(s); },
         StreamHooks{events_, &client_ids_});
+    if (publish) {
+      stream->claim();
+      ++claimed_;
+    }
     if (setup_) setup_(*stream);
     streams_.emplace(path, stream);
   }
@@ -62,6 +79,7 @@ void StreamRegistry::remove(Stream& stream) {
   std::lock_guard lock(mutex_);
   auto it = streams_.find(stream.path());
   if (it != streams_.end() && it->second.get() == &stream) {
+    if (stream.claimed()) --claimed_;
     streams_.erase(it);
     removed_totals_.bytes_in += totals.bytes_in;
     for (const auto& [protocol, n] : totals.bytes_out)
@@ -86,6 +104,11 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::list() const {
 size_t StreamRegistry::size() const {
   std::lock_guard lock(mutex_);
   return streams_.size();
+}
+
+size_t StreamRegistry::waiting() const {
+  std::lock_guard lock(mutex_);
+  return streams_.size() - claimed_;
 }
 
 }  // namespace firstmile::media

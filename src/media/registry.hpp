@@ -27,12 +27,16 @@ class StreamRegistry final : public StreamDirectory {
   ~StreamRegistry() override;
 
   std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const override;
-  // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
-  // and more than stream.max_streams streams.
+  // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names,
+  // more than stream.max_streams published (or publishing) streams and more than
+  // stream.max_waiting streams that only players wait on. A publisher's claim turns a waiting
+  // stream into a published one.
   Result<std::shared_ptr<Stream>> acquire(const std::string& app, const std::string& name,
-                                          const asio::any_io_executor& executor) override;
+                                          const asio::any_io_executor& executor,
+                                          Claim claim) override;
   std::vector<std::shared_ptr<Stream>> list() const override;
   size_t size() const;
+  size_t waiting() const;  // streams nobody has claimed to publish
   // Hot reload of stream.max_streams (existing streams stay).
   void set_max_streams(uint32_t max) { max_streams_.store(max, std::memory_order_relaxed); }
   // Totals of streams already removed, so that counters in the metrics never go down.
@@ -45,6 +49,7 @@ class StreamRegistry final : public StreamDirectory {
   Logger log_;
   Setup setup_;
   std::atomic<uint32_t> max_streams_;
+  size_t claimed_ = 0;  // streams a publisher claimed (under mutex_)
   std::atomic<uint64_t> client_ids_{0};
   StreamEvents* events_;
   StreamTotals removed_totals_;

@@ -44,6 +44,7 @@ Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
     kick_publisher("taken over by " + info.peer);
   }
   rebase_pending_ = last_dts_ != INT64_MIN;
+  published_ = true;
   publisher_ = std::move(info);
   publisher_id_ = next_client_id();
   publisher_->id = publisher_id_;
@@ -275,7 +276,8 @@ void Stream::arm_linger() {
 }
 
 void Stream::check_idle() {
-  if (removed_ || publisher_ || !linger_expired_) return;
+  // A stream only players waited on keeps nothing worth lingering for.
+  if (removed_ || publisher_ || (!linger_expired_ && (claimed() || published_))) return;
   for (auto& [_, d] : demand_) {
     if (d->in_use()) return;
   }

@@ -164,6 +164,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void set_tracks(Tracks tracks);
   const Tracks& tracks() const { return tracks_; }
   bool tracks_ready() const { return tracks_ready_; }
+  // A publisher has claimed the name (StreamRegistry::acquire); until then only players wait on
+  // it, and it goes as soon as none does. Any thread.
+  bool claimed() const { return claimed_.load(std::memory_order_acquire); }
+  void claim() { claimed_.store(true, std::memory_order_release); }
   void push(Frame frame);
 
   // An unkeyed sink, attached and detached at any time (tests, taps).
@@ -230,6 +234,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::chrono::system_clock::time_point created_ = std::chrono::system_clock::now();
   asio::steady_timer linger_timer_;
   bool linger_expired_ = false;
+  std::atomic<bool> claimed_{false};
+  bool published_ = false;  // a publisher attached once
   bool removed_ = false;
 };
 

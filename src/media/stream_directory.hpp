@@ -14,15 +14,20 @@ namespace firstmile::media {
 
 class Stream;
 
+// Why a stream is acquired: a publisher claims the name (stream.max_streams), a player of a
+// name nobody publishes waits on it (stream.max_waiting, counted apart).
+enum class Claim { Publish, Play };
+
 class StreamDirectory {
  public:
   virtual ~StreamDirectory() = default;
   // Any thread.
   virtual std::shared_ptr<Stream> find(const std::string& app, const std::string& name) const = 0;
   // Finds the stream or creates it on `executor` (the caller's worker). Refuses invalid names
-  // and more streams than the server allows.
+  // and more streams than the server allows for `claim`.
   virtual Result<std::shared_ptr<Stream>> acquire(const std::string& app, const std::string& name,
-                                                  const boost::asio::any_io_executor& executor) = 0;
+                                                  const boost::asio::any_io_executor& executor,
+                                                  Claim claim) = 0;
   virtual std::vector<std::shared_ptr<Stream>> list() const = 0;
 };
 

@@ -23,7 +23,7 @@ boost::asio::awaitable<AdmitResult> admit(
     co_return r;
   }
   auto executor = co_await boost::asio::this_coro::executor;
-  auto stream = ctx.streams.acquire(app, r.name, executor);
+  auto stream = ctx.streams.acquire(app, r.name, executor, media::Claim::Publish);
   if (!stream) {
     r.outcome = AdmitResult::Outcome::Unavailable;
     r.reason = stream.error().message;

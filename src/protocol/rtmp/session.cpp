@@ -183,6 +183,7 @@ Status Session::on_player_bytes(ByteSpan bytes) {
 }
 
 void Session::end_on_stream() {
+  if (wait_timer_) wait_timer_->cancel();
   stop_media(end_reason_.empty() ? "closed by client" : end_reason_);
   boost::system::error_code ignored;
   socket_.close(ignored);
@@ -467,6 +468,28 @@ void Session::push_control() {
   out_.clear();
   viewer_->push(p);
   viewer_->flush();  // control messages are not held for the fan-out's flush tick
+}
+
+void Session::wait_for_publisher() {
+  // A player is mostly a viewer with no timer of its own; only one waiting on a name nobody has
+  // claimed to publish gets this one (on the stream's executor, where the player now runs).
+  wait_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  wait_timer_->expires_after(ctx_.config.stream.play_wait_timeout);
+  wait_timer_->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->mode_ != Mode::Playing || !self->viewer_ || self->viewer_->closed() ||
+        self->stream_->claimed()) {
+      return;
+    }
+    // Told after what is queued; the session ends once its writer has sent it.
+    self->end_reason_ = "nobody published " + self->label() + " within " +
+                        std::to_string(self->ctx_.config.stream.play_wait_timeout.count()) + " ms";
+    self->ctx_.log->info("rtmp play not found stream={} peer={} reason=\"{}\"", self->label(),
+                         self->peer_, self->end_reason_);
+    self->send_status("error", "NetStream.Play.StreamNotFound", self->end_reason_);
+    self->push_control();
+    self->viewer_->finish();
+  });
 }
 
 void Session::refuse(const std::string& code, const std::string& reason) {

@@ -91,6 +91,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Playing: what send() serialized goes to the viewer's queue, behind the media queued.
   void push_control();
   void refuse(const std::string& code, const std::string& reason);
+  // Arms stream.play_wait_timeout: if nobody has claimed the name by then, StreamNotFound and
+  // the end.
+  void wait_for_publisher();
 
   std::string label() const;
 
@@ -130,6 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  // Only for a player of a name nobody has claimed to publish (stream.play_wait_timeout).
+  std::unique_ptr<boost::asio::steady_timer> wait_timer_;
   uint64_t media_errors_ = 0;
 };
 

@@ -72,8 +72,10 @@ asio::awaitable<Status> Session::authorize() {
     refuse("NetStream.Play.Failed", decision.reason);
     co_return fail(decision.reason);
   }
-  // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream.
-  auto stream = ctx_.streams.acquire(app_, stream_name_, socket_.get_executor());
+  // Like nginx-rtmp, a player may arrive before the publisher: it waits on the stream, within
+  // stream.max_waiting and stream.play_wait_timeout.
+  auto stream =
+      ctx_.streams.acquire(app_, stream_name_, socket_.get_executor(), media::Claim::Play);
   if (!stream) {
     refuse("NetStream.Play.StreamNotFound", stream.error().message);
     co_return stream.error();
@@ -179,6 +181,7 @@ Status Session::complete_play(const Attach& a) {
         return std::make_unique<RtmpPackager>(chunk);
       },
       viewer_, std::move(entry));
+  if (!stream_->claimed()) wait_for_publisher();
   ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
                  stream_->tracks_ready());
   return Status{};

@@ -1,0 +1,95 @@
+"""Hostile clients from raw sockets while a real publisher and a real player carry on: what one
+host can make the server hold is bounded, and publishing stays possible."""
+import os
+import socket
+import time
+import unittest
+
+import harness
+from harness import Server, ffprobe_json, publish
+from rtmp_client import RtmpClient
+
+
+def read_until_closed(client, seconds):
+    """Everything the server sends until it closes the connection (None if it stays open)."""
+    client.sock.settimeout(0.2)
+    data = b""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            part = client.sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return data
+        if not part:
+            return data
+        data += part
+    return None
+
+
+def read_until(client, marker, seconds):
+    """What the server sends until `marker` appears (None if it does not within `seconds`)."""
+    client.sock.settimeout(0.2)
+    data = b""
+    deadline = time.time() + seconds
+    while time.time() < deadline and marker not in data:
+        try:
+            part = client.sock.recv(65536)
+        except socket.timeout:
+            continue
+        if not part:
+            break
+        data += part
+    return data if marker in data else None
+
+
+class Hostile(unittest.TestCase):
+    def test_players_of_unpublished_names_cannot_squat_streams(self):
+        """Players of names nobody publishes wait apart from the publishers' room
+        (stream.max_waiting), are turned away past it, and are told StreamNotFound after
+        stream.play_wait_timeout; a real publisher gets in throughout and a real player plays."""
+        clip = harness.make_clip(seconds=20)
+        squatters, waiting_room = 40, 25
+        with Server("squat", config_extra=f"stream:\n  max_streams: 3\n  max_waiting: {waiting_room}\n"
+                                          "  play_wait_timeout: 3s\n") as srv:
+            waiting, refused, started = [], [], time.time()
+            for i in range(squatters):
+                c = RtmpClient(srv.rtmp_port)
+                c.handshake()
+                c.connect()
+                c.play(f"ghost{i}")
+                answer = read_until(c, b"NetStream.Play.", 5)
+                self.assertIsNotNone(answer, f"no answer to play {i}")
+                (refused if b"NetStream.Play.StreamNotFound" in answer else waiting).append(c)
+            # Past the waiting room, players are refused at once, and closed.
+            self.assertEqual((len(waiting), len(refused)), (waiting_room, squatters - waiting_room))
+            for c in refused:
+                self.assertIsNotNone(read_until_closed(c, 5), "a refused player should be closed")
+            self.assertIn("stream.max_waiting = 25", srv.log_text())
+            self.assertEqual(srv.api("/server")[1]["streams"], waiting_room)
+
+            # With the waiting room full, a real publisher gets in and a real player plays it.
+            with publish(srv, "live/real", clip, os.path.join(srv.dir, "publish.log"), timeout=60) as pub:
+                srv.wait_for(lambda: srv.api("/streams/live/real")[1].get("live"), timeout=10, what="live")
+                probe = ffprobe_json(srv.rtmp_url("live/real"), "-show_streams", "-read_intervals", "%+1",
+                                     timeout=30)
+                self.assertEqual(sorted(s["codec_type"] for s in probe["streams"]), ["audio", "video"])
+
+                # The waiting players are told nobody published their names, after the timeout.
+                for c in waiting:
+                    data = read_until_closed(c, 10)
+                    self.assertIsNotNone(data, "a waiting player should be closed after play_wait_timeout")
+                    self.assertIn(b"NetStream.Play.StreamNotFound", data)
+                self.assertGreaterEqual(time.time() - started, 3.0)
+                # Their streams go with them; the published one stays.
+                srv.wait_for(lambda: srv.api("/server")[1]["streams"] == 1, timeout=10,
+                             what="the waiting streams removed")
+                self.assertTrue(srv.api("/streams/live/real")[1]["live"])
+                self.assertIsNone(pub.proc.poll(), "the publisher keeps going")
+            for c in waiting + refused:
+                c.close()
+
+
+if __name__ == "__main__":
+    harness.main()
