@@ -37,6 +37,9 @@ uint64_t bits_of(double d) {
   return u;
 }
 
+// What a strict array reserves before its values arrive.
+constexpr size_t kStrictArrayReserve = 16;
+
 // One decode call: counts elements across the whole call so a body of many small values and a
 // deep tree are bounded alike.
 class Decoder {
@@ -173,8 +176,15 @@ class Decoder {
       return fail("amf0: strict-array count ", count, " exceeds the ", r_.remaining(),
                   " bytes left at offset ", at);
     }
+    // Nor can it hold more values than the call may still decode.
+    if (count > limits_.max_elements - std::min(elements_, limits_.max_elements)) {
+      return fail("amf0: strict-array count ", count, " at offset ", at, " is more than the ",
+                  limits_.max_elements, " elements a message may hold");
+    }
+    // Grown as values arrive, not reserved from the count: nested arrays would otherwise each
+    // reserve their own (claimed) share before one value is read.
     std::vector<Value> items;
-    items.reserve(count);
+    items.reserve(std::min<size_t>(count, kStrictArrayReserve));
     for (uint32_t i = 0; i < count; ++i) {
       auto v = value(depth + 1);
       if (!v.ok()) return v.error();

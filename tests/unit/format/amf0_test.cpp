@@ -299,6 +299,17 @@ TEST(Amf0, ElementLimitCountsAllValues) {
   EXPECT_FALSE(decode_all(nulls, {.max_elements = 19}).ok());
 }
 
+TEST(Amf0, StrictArrayCountBeyondTheElementLimitIsRejectedBeforeDecoding) {
+  // 30 nulls are there to read, but the count alone is over the limit (1 + 30 > 30).
+  Bytes b = from_hex("0a 0000001e");
+  b.insert(b.end(), 30, kNull);
+  auto over = decode_all(b, {.max_elements = 30});
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("strict-array count 30 at offset 0"), std::string::npos)
+      << over.error().message;
+  EXPECT_TRUE(decode_all(b, {.max_elements = 31}).ok());
+}
+
 TEST(Amf0, StrictArrayCountBeyondInputIsRejectedWithoutAllocating) {
   auto v = decode_all(from_hex("0a ffffffff 05"));
   ASSERT_FALSE(v.ok());
