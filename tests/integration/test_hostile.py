@@ -2,6 +2,7 @@
 host can make the server hold is bounded, and publishing stays possible."""
 import os
 import socket
+import struct
 import time
 import unittest
 
@@ -89,6 +90,30 @@ class Hostile(unittest.TestCase):
                 self.assertIsNone(pub.proc.poll(), "the publisher keeps going")
             for c in waiting + refused:
                 c.close()
+
+    def test_command_phase_messages_are_small(self):
+        """Before publish or play, a peer cannot make the server hold a large message: a 1 MiB
+        declared length is refused at once, while a publisher's keyframes (after its publish
+        command) still fit rtmp.max_message_size."""
+        clip = harness.make_clip(name="big-keyframes.mp4", seconds=6, size="1920x1080",
+                                 extra=["-b:v", "20000k"])
+        probe = ffprobe_json(clip, "-select_streams", "v", "-show_packets", "-show_entries", "packet=size")
+        self.assertGreater(max(int(p["size"]) for p in probe["packets"]), 64 << 10,
+                           "the clip needs keyframes over the command-phase limit")
+        with Server("cmdsize") as srv:
+            c = RtmpClient(srv.rtmp_port)
+            c.handshake()
+            # A type-0 header declaring an AMF0 command of 1 MiB, and only its first chunk.
+            header = bytes([3]) + (0).to_bytes(3, "big") + (1 << 20).to_bytes(3, "big") + bytes([20])
+            c.sock.sendall(header + struct.pack("<I", 0) + bytes(128))
+            self.assertIsNotNone(read_until_closed(c, 5), "the server should close the connection")
+            srv.wait_for(lambda: "bytes over limit 65536" in srv.log_text(), timeout=5,
+                         what="the refusal logged")
+            c.close()
+            # A real encoder still publishes its keyframes of over 64 KiB.
+            with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log"), timeout=30) as pub:
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1000:])
 
 
 if __name__ == "__main__":

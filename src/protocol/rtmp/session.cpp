@@ -33,16 +33,35 @@ std::pair<std::string, std::string> split_query(std::string_view s) {
   if (q == std::string_view::npos) return {std::string(s), {}};
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
+// Before publish or play a peer sends commands, a few hundred bytes each: it may not make the
+// server hold megabytes for them (rtmp.max_message_size applies once it publishes).
+constexpr uint32_t kCommandPhaseMaxMessage = 64 << 10;
+constexpr size_t kCommandPhaseMaxPending = 256 << 10;
+
+ChunkReaderLimits publisher_limits(const RtmpConfig& cfg) {
+  return ChunkReaderLimits{.max_chunk_size = cfg.max_incoming_chunk_size,
+                           .max_message_size = cfg.max_message_size};
+}
+
+ChunkReaderLimits command_phase_limits(const RtmpConfig& cfg) {
+  auto limits = publisher_limits(cfg);
+  limits.max_message_size = std::min(limits.max_message_size, kCommandPhaseMaxMessage);
+  limits.max_pending_bytes = std::min(limits.max_pending_bytes, kCommandPhaseMaxPending);
+  return limits;
+}
+
 }  // namespace
+
+void Session::lift_message_limits() {
+  reader_.set_limits(publisher_limits(ctx_.config.get<RtmpConfig>()));
+}
 
 Session::Session(ServerContext& ctx, asio::ip::tcp::socket socket, ConnectionLimiter::Slot slot)
     : ctx_(ctx),
       socket_(std::move(socket)),
       slot_(std::move(slot)),
       peer_(peer_string(socket_)),
-      reader_(
-          ChunkReaderLimits{.max_chunk_size = ctx.config.get<RtmpConfig>().max_incoming_chunk_size,
-                            .max_message_size = ctx.config.get<RtmpConfig>().max_message_size}) {
+      reader_(command_phase_limits(ctx.config.get<RtmpConfig>())) {
   read_buffer_.resize(kIdleReadBuffer);
   last_activity_ = std::chrono::steady_clock::now();
 }

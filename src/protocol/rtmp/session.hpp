@@ -94,6 +94,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Arms stream.play_wait_timeout: if nobody has claimed the name by then, StreamNotFound and
   // the end.
   void wait_for_publisher();
+  // A publisher may send what rtmp.max_message_size allows (the command phase allows less).
+  void lift_message_limits();
 
   std::string label() const;
 

@@ -36,6 +36,8 @@ Status Session::on_publish(double txn, const std::vector<Value>& args) {
   auth_request_ = std::make_unique<control::AccessRequest>(
       control::AccessRequest{"rtmp", app_, name, query_, peer_});
   auth_publish_ = true;
+  // Encoders may send their first keyframe before the answer: from here on media sizes apply.
+  lift_message_limits();
   auth_txn_ = txn;
   return Status{};
 }

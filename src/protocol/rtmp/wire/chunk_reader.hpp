@@ -39,6 +39,11 @@ class ChunkReader {
   // resynchronised, so the reader stays failed and returns the same Error from then on.
   Result<size_t> feed(ByteSpan data, std::vector<Message>& out);
 
+  // New bounds for the messages that start from now on (a session lifts them once the peer
+  // has become a publisher); messages already in progress keep the size they declared.
+  void set_limits(const ChunkReaderLimits& limits) { limits_ = limits; }
+  const ChunkReaderLimits& limits() const { return limits_; }
+
   // Every byte fed so far, for Acknowledgements at the window size (spec 5.4.3).
   uint64_t bytes_received() const { return bytes_received_; }
   // The peer's current chunk size (128 until it sends SetChunkSize).

@@ -69,6 +69,28 @@ TEST(RtmpChunkReader, MessageSizeLimit) {
   EXPECT_TRUE(reader.feed(type0(6, 0, 1000, 9, 1), out));
 }
 
+TEST(RtmpChunkReader, RaisedLimitsApplyToTheMessagesThatFollow) {
+  ChunkReader reader(ChunkReaderLimits{.max_message_size = 100});
+  std::vector<Message> out;
+  ASSERT_TRUE(reader.feed(type0(3, 0, 100, 20, 0), out));  // declared at the limit: accepted
+  ASSERT_TRUE(reader.feed(pattern(100), out));
+  ASSERT_EQ(out.size(), 1u);
+  reader.set_limits(ChunkReaderLimits{.max_message_size = 1000});
+  EXPECT_EQ(reader.limits().max_message_size, 1000u);
+  // A 500-byte message now passes where it would have failed before.
+  ASSERT_TRUE(reader.feed(type0(4, 0, 500, 9, 1), out));
+  Bytes rest;
+  for (size_t at = 0; at < 500; at += 128) {
+    if (at) append(rest, {B({0xC4})});  // type-3 continuation on csid 4
+    append(rest, {pattern(std::min<size_t>(128, 500 - at))});
+  }
+  ASSERT_TRUE(reader.feed(rest, out));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].payload.size(), 500u);
+  ChunkReader strict(ChunkReaderLimits{.max_message_size = 100});
+  EXPECT_FALSE(strict.feed(type0(4, 0, 500, 9, 1), out));
+}
+
 TEST(RtmpChunkReader, PartialMessageLimit) {
   Bytes wire;
   // 64 chunk streams each with the first 128-byte chunk of a 500-byte message.
