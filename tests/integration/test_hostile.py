@@ -115,6 +115,37 @@ class Hostile(unittest.TestCase):
                 srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
                 self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1000:])
 
+    def test_a_web_page_cannot_drive_the_api(self):
+        """No CORS on /api and /metrics, and what a browser marks as another origin's request is
+        refused before it runs: a page cannot reload the configuration or kick clients through a
+        request it cannot read (the API answers loopback clients without a token)."""
+        with Server("crosssite") as srv:
+            origin = f"127.0.0.1:{srv.http_port}"
+            attempts = [
+                ("POST", "/api/v1/reload", {"Origin": "http://evil.example"}),
+                ("POST", "/api/v1/reload", {"Origin": "null"}),
+                ("POST", "/api/v1/reload", {"Origin": "http://127.0.0.1:3000"}),  # same site, other port
+                ("POST", "/api/v1/reload", {"Sec-Fetch-Site": "cross-site"}),
+                ("DELETE", "/api/v1/streams/live/x", {"Sec-Fetch-Site": "same-site"}),
+                ("GET", "/api/v1/streams", {"Origin": "http://evil.example"}),
+                ("GET", "/metrics", {"Sec-Fetch-Site": "cross-site"}),
+            ]
+            for method, path, headers in attempts:
+                status, answer, body = srv.http_get(path, method=method, headers=headers)
+                self.assertEqual(status, 403, (method, path, headers))
+                self.assertIn(b"cross-site requests to the API are refused", body)
+                self.assertNotIn("Access-Control-Allow-Origin", answer)
+            self.assertEqual(srv.api("/server")[1]["reloads"], 0, "no refused call was carried out")
+            # The same origin, a typed URL and tools without an Origin are served.
+            self.assertEqual(srv.http_get("/api/v1/reload", method="POST",
+                                          headers={"Origin": f"http://{origin}"})[0], 200)
+            self.assertEqual(srv.http_get("/api/v1/streams", headers={"Sec-Fetch-Site": "none"})[0], 200)
+            status, answer, _ = srv.http_get("/api/v1/streams")
+            self.assertEqual(status, 200)
+            self.assertNotIn("Access-Control-Allow-Origin", answer)
+            # Media stays readable from any page.
+            self.assertEqual(srv.http_get("/healthz")[1].get("Access-Control-Allow-Origin"), "*")
+
 
 if __name__ == "__main__":
     harness.main()

@@ -2,6 +2,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <variant>
 
@@ -182,9 +183,44 @@ Response json_response(const Request& req, const HttpConfig& cfg, const json::va
 
 }  // namespace
 
+namespace {
+
+// Why the browser that sent `req` says it comes from another origin; nullptr if it does not.
+const char* cross_site(const Request& req) {
+  // Fetch Metadata (all current browsers): "none" is a typed URL or a bookmark.
+  std::string_view site = req["Sec-Fetch-Site"];
+  if (site == "cross-site" || site == "same-site") return "Sec-Fetch-Site";
+  auto origin = req.find(bhttp::field::origin);
+  if (origin == req.end()) return nullptr;
+  // Origin is "scheme://host[:port]" (or "null"); the same origin names the Host we serve.
+  std::string_view value = origin->value();
+  auto scheme_end = value.find("://");
+  if (scheme_end == std::string_view::npos) return "Origin";
+  auto authority = value.substr(scheme_end + 3);
+  std::string_view host = req[bhttp::field::host];
+  if (host.empty() || authority.size() != host.size()) return "Origin";
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(host[i])) !=
+        std::tolower(static_cast<unsigned char>(authority[i]))) {
+      return "Origin";
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::optional<Response> check_api_access(HttpContext& ctx, const Request& req,
                                          const std::string& client) {
   const auto& cfg = ctx.config.get<HttpConfig>();
+  // A page in a browser can send a "simple" request (a POST without a body, a GET) to any
+  // origin and have it carried out even though it cannot read the answer. Such requests carry
+  // the page's origin: the API answers only its own origin, or requests with none (curl, a
+  // backend, a typed URL).
+  if (auto why = cross_site(req)) {
+    return make_error(req, bhttp::status::forbidden,
+                      std::string("cross-site requests to the API are refused (") + why + ")", cfg);
+  }
   auto token = ctx.control.config()->get<ApiConfig>().token;
   if (token.empty()) {
     if (is_loopback_address(client)) return std::nullopt;

@@ -217,9 +217,11 @@ Router make_routes(HttpContext& ctx) {
   const Methods get{verb::get, verb::options};
   RouteOptions media;
   media.not_allowed_reason = "only GET and HEAD are served here";
-  // The API and /metrics: the API's access rule before anything else. (Hardening will set
-  // api.cors.allow_origin = false here.)
+  // The API and /metrics: the API's access rule before anything else, and no CORS: no page of
+  // another origin may read them (check_api_access also refuses what browsers mark
+  // cross-site, so a page cannot trigger a call it cannot read either).
   RouteOptions api;
+  api.cors.allow_origin = false;
   api.guard = [&ctx](const RouteRequest& r) { return check_api_access(ctx, r.req, r.client); };
 
   router.answer(get, "/healthz", with(ctx, healthz), media);
