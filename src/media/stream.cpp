@@ -36,8 +36,10 @@ Stream::~Stream() = default;
 Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
   if (publisher_) {
     if (config_.stream.on_conflict == PublishConflict::Refuse) {
-      return fail("stream ", path_, " is already being published by ", publisher_->protocol, " ",
-                  publisher_->peer);
+      // The operator learns who holds the name; the newcomer (told the reason) does not.
+      log_->info("stream publish refused stream={} peer={} publisher={} {}", path_, info.peer,
+                 publisher_->protocol, publisher_->peer);
+      return fail("the stream is already being published");
     }
     log_->info("stream takeover stream={} old_peer={} new_peer={}", path_, publisher_->peer,
                info.peer);

@@ -146,6 +146,29 @@ class Hostile(unittest.TestCase):
             # Media stays readable from any page.
             self.assertEqual(srv.http_get("/healthz")[1].get("Access-Control-Allow-Origin"), "*")
 
+    def test_a_refused_second_publisher_learns_nothing_of_the_first(self):
+        """A second publisher of a live name is refused with the reason but not the first
+        publisher's address (the log keeps it for the operator)."""
+        clip = harness.make_clip(seconds=10)
+        with Server("second") as srv:
+            with publish(srv, "live/held", clip, os.path.join(srv.dir, "publish.log"), timeout=30):
+                info = srv.wait_for(lambda: (lambda i: i.get("live") and i)(srv.api("/streams/live/held")[1]),
+                                    timeout=10, what="live")
+                first = info["publisher"]["address"]
+                c = RtmpClient(srv.rtmp_port)
+                c.handshake()
+                c.connect()
+                c.publish("held")
+                answer = read_until(c, b"NetStream.Publish.", 5)
+                self.assertIsNotNone(answer)
+                self.assertIn(b"NetStream.Publish.BadName", answer)
+                self.assertIn(b"already being published", answer)
+                host, port = first.rsplit(":", 1)
+                self.assertNotIn(port.encode(), answer.split(b"NetStream.Publish.BadName", 1)[1])
+                c.close()
+                srv.wait_for(lambda: f"publisher=rtmp {first}" in srv.log_text(), timeout=5,
+                             what="the holder named in the log")
+
 
 if __name__ == "__main__":
     harness.main()
