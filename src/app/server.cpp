@@ -48,7 +48,8 @@ Server::Server(Config config, std::string config_path)
   control_ = std::make_unique<control::ControlPlane>(std::make_shared<const Config>(config_), log_);
   size_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<WorkerPool>(n);
-  connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections);
+  connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections,
+                                                     config_.limits.max_connections_per_ip);
 
   auto setup = [this](media::Stream& stream) {
     const auto& hls_settings = config_.get<HlsSettings>();
@@ -174,6 +175,7 @@ Result<control::ReloadReport> Server::reload() {
     return st.error();
   }
   connections_->set_max(next.limits.max_connections);
+  connections_->set_max_per_address(next.limits.max_connections_per_ip);
   registry_->set_max_streams(next.stream.max_streams);
   if (auto level = spdlog::level::from_str(next.log.level);
       next.log.level == "off" || level != spdlog::level::off) {

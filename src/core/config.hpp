@@ -45,6 +45,10 @@ struct StreamConfig {
 
 struct LimitsConfig {
   uint32_t max_connections = 10000;  // all protocols together
+  // Of one peer address (IPv4-mapped IPv6 counts as IPv4), all protocols together; 0 = no
+  // limit. One host cannot hold every connection. 127.0.0.1 and ::1 (a reverse proxy on the
+  // host) are not counted. Viewers behind one CDN or carrier NAT share an address: raise it.
+  uint32_t max_connections_per_ip = 256;
 };
 
 class ConfigSchema;

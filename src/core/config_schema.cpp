@@ -182,7 +182,8 @@ ConfigModule server_config_module() {
   keys.push_back(ConfigKey{"node_id", [](Config& c, const YAML::Node& n) { c.node_id = scalar(n); },
                            [](const Config& c, bool) { return c.node_id; }, true});
   Section<LimitsConfig> limits("limits", &Config::limits);
-  limits.count("max_connections", &LimitsConfig::max_connections, 1, 1000000);
+  limits.count("max_connections", &LimitsConfig::max_connections, 1, 1000000)
+      .count("max_connections_per_ip", &LimitsConfig::max_connections_per_ip, 0, 1000000);
   keys.insert(keys.end(), limits.keys().begin(), limits.keys().end());
   return ConfigModule{"server", std::move(keys), {}};
 }

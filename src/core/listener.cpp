@@ -54,10 +54,16 @@ asio::awaitable<void> Listener::accept_loop() {
       continue;
     }
     tcp::socket socket(std::move(accepted));
-    auto slot = connections_.try_acquire();
+    boost::system::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // gone already
+    ConnectionLimiter::Refusal why;
+    auto slot = connections_.try_acquire(peer.address(), why);
     if (!slot) {
-      log_->warn("{} refused peer={} reason=\"connection limit reached\"", name_,
-                 peer_string(socket));
+      log_->warn("{} refused peer={} reason=\"{}\"", name_, peer_string(socket),
+                 why == ConnectionLimiter::Refusal::PerAddress
+                     ? "connection limit reached (limits.max_connections_per_ip)"
+                     : "connection limit reached (limits.max_connections)");
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;

@@ -61,4 +61,62 @@ Result<tcp::socket> move_socket(tcp::socket& socket, const asio::any_io_executor
   return moved;
 }
 
+namespace {
+
+// The key of an address: IPv4-mapped IPv6 peers (a dual-stack listener) count as their IPv4
+// address.
+std::string address_key(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
+}  // namespace
+
+ConnectionLimiter::Slot ConnectionLimiter::try_acquire(const asio::ip::address& peer,
+                                                       Refusal& why) {
+  return acquire(address_key(peer), why);
+}
+
+ConnectionLimiter::Slot ConnectionLimiter::acquire(std::string address, Refusal& why) {
+  why = Refusal::None;
+  if (count_.fetch_add(1, std::memory_order_relaxed) >= max_.load(std::memory_order_relaxed)) {
+    count_.fetch_sub(1, std::memory_order_relaxed);
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    why = Refusal::Total;
+    return Slot();
+  }
+  const uint32_t per_address = max_per_address_.load(std::memory_order_relaxed);
+  // The host itself (a reverse proxy, a local tool) is not one peer among others.
+  if (address.empty() || per_address == 0 || address == "127.0.0.1" || address == "::1")
+    return Slot(this, {});
+  {
+    std::lock_guard lock(mutex_);
+    auto& n = per_address_[address];
+    if (n >= per_address) {
+      if (n == 0) per_address_.erase(address);
+      count_.fetch_sub(1, std::memory_order_relaxed);
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      why = Refusal::PerAddress;
+      return Slot();
+    }
+    ++n;
+  }
+  return Slot(this, std::move(address));
+}
+
+void ConnectionLimiter::release(const std::string& address) {
+  count_.fetch_sub(1, std::memory_order_relaxed);
+  if (address.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto it = per_address_.find(address);
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+uint32_t ConnectionLimiter::count_of(const asio::ip::address& peer) const {
+  std::lock_guard lock(mutex_);
+  auto it = per_address_.find(address_key(peer));
+  return it == per_address_.end() ? 0 : it->second;
+}
+
 }  // namespace firstmile

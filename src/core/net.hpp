@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "core/result.hpp"
 
@@ -29,50 +32,73 @@ Result<tcp::socket> move_socket(tcp::socket& socket, const asio::any_io_executor
 // True for 127.0.0.0/8, ::1 and their IPv4-mapped forms; false for anything unparsable.
 bool is_loopback_address(std::string_view address);
 
-// Counts open connections across all protocols against limits.max_connections.
+// Counts open connections across all protocols against limits.max_connections, and those of
+// one peer address against limits.max_connections_per_ip, so that one host cannot hold every
+// connection the server allows.
 class ConnectionLimiter {
  public:
-  explicit ConnectionLimiter(uint32_t max) : max_(max) {}
+  // `max_per_address` 0: no per-address limit.
+  explicit ConnectionLimiter(uint32_t max, uint32_t max_per_address = 0)
+      : max_(max), max_per_address_(max_per_address) {}
+  ConnectionLimiter(const ConnectionLimiter&) = delete;
+  ConnectionLimiter& operator=(const ConnectionLimiter&) = delete;
 
   class Slot {
    public:
     Slot() = default;
-    explicit Slot(ConnectionLimiter* l) : limiter_(l) {}
-    Slot(Slot&& o) noexcept : limiter_(std::exchange(o.limiter_, nullptr)) {}
+    Slot(Slot&& o) noexcept
+        : limiter_(std::exchange(o.limiter_, nullptr)), address_(std::move(o.address_)) {}
     Slot& operator=(Slot&& o) noexcept {
       release();
       limiter_ = std::exchange(o.limiter_, nullptr);
+      address_ = std::move(o.address_);
       return *this;
     }
     ~Slot() { release(); }
     explicit operator bool() const { return limiter_ != nullptr; }
 
    private:
+    friend class ConnectionLimiter;
+    Slot(ConnectionLimiter* l, std::string address) : limiter_(l), address_(std::move(address)) {}
     void release() {
-      if (limiter_) limiter_->count_.fetch_sub(1, std::memory_order_relaxed);
+      if (limiter_) limiter_->release(address_);
       limiter_ = nullptr;
     }
     ConnectionLimiter* limiter_ = nullptr;
+    std::string address_;  // counted per address; empty: not
   };
 
-  // An empty Slot when the limit is reached.
+  enum class Refusal { None, Total, PerAddress };
+
+  // A connection without a peer address (a configured UDP input): the total only. An empty
+  // Slot when the limit is reached.
   Slot try_acquire() {
-    if (count_.fetch_add(1, std::memory_order_relaxed) >= max_.load(std::memory_order_relaxed)) {
-      count_.fetch_sub(1, std::memory_order_relaxed);
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      return Slot();
-    }
-    return Slot(this);
+    Refusal ignored;
+    return acquire(std::string(), ignored);
   }
+  // A peer's connection: the total and the peer's own count (except 127.0.0.1 and ::1: a
+  // reverse proxy or a tool on the server's host). An empty Slot, and why, when either is
+  // reached.
+  Slot try_acquire(const asio::ip::address& peer, Refusal& why);
+
   uint32_t count() const { return count_.load(std::memory_order_relaxed); }
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+  // Open connections of one address (0 when it has none or is not counted).
+  uint32_t count_of(const asio::ip::address& peer) const;
   // Hot reload; connections already open above a lowered limit stay.
   void set_max(uint32_t max) { max_.store(max, std::memory_order_relaxed); }
+  void set_max_per_address(uint32_t max) { max_per_address_.store(max, std::memory_order_relaxed); }
 
  private:
+  Slot acquire(std::string address, Refusal& why);
+  void release(const std::string& address);
+
   std::atomic<uint32_t> count_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint32_t> max_;
+  std::atomic<uint32_t> max_per_address_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, uint32_t> per_address_;  // under mutex_
 };
 
 }  // namespace firstmile

@@ -169,6 +169,52 @@ class Hostile(unittest.TestCase):
                 srv.wait_for(lambda: f"publisher=rtmp {first}" in srv.log_text(), timeout=5,
                              what="the holder named in the log")
 
+    def test_one_address_cannot_hold_every_connection(self):
+        """limits.max_connections_per_ip: a host (127.0.0.2 here) that opens more connections
+        than its share is refused past it, on RTMP and HTTP alike, while other hosts (ffmpeg and
+        ffprobe on 127.0.0.1) publish and play."""
+        clip = harness.make_clip(seconds=10)
+        per_ip = 6
+        with Server("perip", config_extra=f"limits:\n  max_connections_per_ip: {per_ip}\n") as srv:
+            held = []
+            for i in range(per_ip):
+                port = srv.rtmp_port if i % 2 else srv.http_port
+                s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0))
+                held.append(s)
+            srv.wait_for(lambda: srv.api("/server")[1]["connections"] >= per_ip, timeout=5,
+                         what="the held connections counted")
+            for port in (srv.rtmp_port, srv.http_port):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0))
+                s.settimeout(5)
+                try:
+                    self.assertEqual(s.recv(1), b"", "a connection past the share should be closed")
+                except ConnectionResetError:
+                    pass
+                s.close()
+            srv.wait_for(lambda: "connection limit reached (limits.max_connections_per_ip)" in srv.log_text(),
+                         timeout=5, what="the refusal logged")
+            with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log"), timeout=30):
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
+                probe = ffprobe_json(srv.rtmp_url("live/cam"), "-show_streams", "-read_intervals", "%+1",
+                                     timeout=30)
+                self.assertEqual(sorted(s["codec_type"] for s in probe["streams"]), ["audio", "video"])
+            # A connection given back makes room for that host again.
+            held.pop().close()
+            def accepted():
+                s = socket.create_connection(("127.0.0.1", srv.http_port), timeout=5,
+                                             source_address=("127.0.0.2", 0))
+                try:
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    s.settimeout(5)
+                    return s.recv(12).startswith(b"HTTP/1.1 200")
+                except OSError:
+                    return False
+                finally:
+                    s.close()
+            srv.wait_for(accepted, timeout=5, what="room again after a connection closed")
+            for s in held:
+                s.close()
+
 
 if __name__ == "__main__":
     harness.main()

@@ -31,6 +31,21 @@ constexpr auto kSampleInterval = std::chrono::seconds(1);  // link statistics
 // libsrt refuses a send buffer under 32 packets.
 constexpr int kMinSendBuffer = 32 * 1500;
 
+// The peer's IP address, for limits.max_connections_per_ip (unspecified if unknown).
+asio::ip::address ip_of(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    return asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
+  }
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    asio::ip::address_v6::bytes_type bytes;
+    std::memcpy(bytes.data(), &in6->sin6_addr, bytes.size());
+    return asio::ip::address_v6(bytes);
+  }
+  return {};
+}
+
 std::string address_of(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = "?";
   uint16_t port = 0;
@@ -302,10 +317,14 @@ void SrtServer::accept_callers() {
     srt_getsockflag(s, SRTO_STREAMID, sid, &sid_len);
     auto id = parse_stream_id(std::string_view(sid, static_cast<size_t>(std::max(0, sid_len))),
                               ctx_.config.stream.max_name_length);
-    p->slot = ctx_.connections.try_acquire();
+    ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::None;
+    if (id) p->slot = ctx_.connections.try_acquire(ip_of(reinterpret_cast<sockaddr*>(&ss)), why);
     if (!id || !p->slot) {
       ctx_.log->warn("srt refused peer={} reason=\"{}\"", p->peer,
-                     !id ? id.error().message : "limits.max_connections reached");
+                     !id ? id.error().message
+                     : why == ConnectionLimiter::Refusal::PerAddress
+                         ? "limits.max_connections_per_ip reached"
+                         : "limits.max_connections reached");
       srt_close(s);
       return;
     }

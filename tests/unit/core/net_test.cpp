@@ -28,5 +28,58 @@ TEST(NetTest, ConnectionLimiterHonoursALoweredLimit) {
   EXPECT_EQ(limiter.refused(), 2u);
 }
 
+TEST(NetTest, ConnectionLimiterBoundsEachAddress) {
+  ConnectionLimiter limiter(10, 2);
+  auto a = asio::ip::make_address("203.0.113.7");
+  auto mapped = asio::ip::make_address("::ffff:203.0.113.7");  // the same host, dual-stack
+  auto b = asio::ip::make_address("2001:db8::1");
+  ConnectionLimiter::Refusal why;
+  auto a1 = limiter.try_acquire(a, why);
+  auto a2 = limiter.try_acquire(mapped, why);
+  ASSERT_TRUE(a1 && a2);
+  EXPECT_EQ(limiter.count_of(a), 2u);
+  EXPECT_FALSE(limiter.try_acquire(a, why)) << "a third from one address";
+  EXPECT_EQ(why, ConnectionLimiter::Refusal::PerAddress);
+  auto b1 = limiter.try_acquire(b, why);
+  EXPECT_TRUE(b1) << "another address is not held back";
+  EXPECT_EQ(why, ConnectionLimiter::Refusal::None);
+  EXPECT_EQ(limiter.count(), 3u);
+  EXPECT_EQ(limiter.refused(), 1u);
+  {
+    auto moved = std::move(a1);  // a slot moves with its connection, and releases once
+  }
+  EXPECT_EQ(limiter.count_of(a), 1u);
+  EXPECT_TRUE(limiter.try_acquire(a, why));  // (released again at once)
+  limiter.set_max_per_address(0);            // no per-address limit
+  auto a3 = limiter.try_acquire(a, why);
+  auto a4 = limiter.try_acquire(a, why);
+  EXPECT_TRUE(a3 && a4);
+  EXPECT_EQ(limiter.count(), 4u);  // a2, b1, a3, a4
+}
+
+TEST(NetTest, ConnectionLimiterTotalComesFirst) {
+  ConnectionLimiter limiter(1, 5);
+  ConnectionLimiter::Refusal why;
+  auto a = limiter.try_acquire(asio::ip::make_address("198.51.100.1"), why);
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(limiter.try_acquire(asio::ip::make_address("198.51.100.2"), why));
+  EXPECT_EQ(why, ConnectionLimiter::Refusal::Total);
+  EXPECT_EQ(limiter.count_of(asio::ip::make_address("198.51.100.2")), 0u);
+}
+
+TEST(NetTest, ConnectionLimiterDoesNotCountTheHostItself) {
+  ConnectionLimiter limiter(10, 1);
+  ConnectionLimiter::Refusal why;
+  for (auto local : {"127.0.0.1", "::1", "::ffff:127.0.0.1"}) {
+    auto a = limiter.try_acquire(asio::ip::make_address(local), why);
+    auto b = limiter.try_acquire(asio::ip::make_address(local), why);
+    EXPECT_TRUE(a && b) << local;
+  }
+  // Other loopback addresses count like any peer (tests stand in for remote hosts with them).
+  auto c = limiter.try_acquire(asio::ip::make_address("127.0.0.2"), why);
+  EXPECT_TRUE(c);
+  EXPECT_FALSE(limiter.try_acquire(asio::ip::make_address("127.0.0.2"), why));
+}
+
 }  // namespace
 }  // namespace firstmile
