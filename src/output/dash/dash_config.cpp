@@ -2,7 +2,6 @@
 
 #include "core/config_schema.hpp"
 #include "output/dash/dash_segmenter.hpp"
-#include "output/hls/hls_config.hpp"
 
 namespace firstmile::dash {
 

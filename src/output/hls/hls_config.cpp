@@ -6,10 +6,11 @@
 namespace firstmile::hls {
 namespace {
 
-const char* const kVariants[] = {"ts", "fmp4", "ll"};
+// hls.variant and the values of hls.app_variants.
+const std::vector<std::string> kVariants = {"ts", "fmp4", "ll"};
 
 bool known_variant(const std::string& v) {
-  return std::find(std::begin(kVariants), std::end(kVariants), v) != std::end(kVariants);
+  return std::find(kVariants.begin(), kVariants.end(), v) != kVariants.end();
 }
 
 }  // namespace
@@ -23,7 +24,7 @@ ConfigModule config_module() {
       .count("keep_extra", &HlsSettings::keep_extra, 0, 100)
       .number("max_segment_duration", &HlsSettings::max_segment_duration, 0.5, 600)
       .text("dir", &HlsSettings::dir)
-      .text("variant", &HlsSettings::variant, {"ts", "fmp4", "ll"})
+      .text("variant", &HlsSettings::variant, kVariants)
       .custom(
           "app_variants",
           [](HlsSettings& h, const YAML::Node& n) {
