@@ -49,7 +49,8 @@ Server::Server(Config config, std::string config_path)
   size_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<WorkerPool>(n);
   connections_ = std::make_unique<ConnectionLimiter>(config_.limits.max_connections,
-                                                     config_.limits.max_connections_per_ip);
+                                                     config_.limits.max_connections_per_ip,
+                                                     config_.limits.reserved_for_publishers);
 
   auto setup = [this](media::Stream& stream) {
     const auto& hls_settings = config_.get<HlsSettings>();
@@ -93,7 +94,7 @@ Server::Server(Config config, std::string config_path)
   };
   registry_ = std::make_unique<media::StreamRegistry>(config_, log_, setup, control_.get());
   ctx_ = std::make_unique<ServerContext>(
-      ServerContext{config_, log_, *workers_, *registry_, *connections_, *control_});
+      ServerContext{config_, log_, *workers_, *registry_, *connections_, *control_, faults_});
   http_ctx_ = std::make_unique<http::HttpContext>(
       http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }, config_schema(),
                         protocol_catalog()});
@@ -159,8 +160,7 @@ Result<control::ReloadReport> Server::reload() {
   auto current = control_->config();
   // What applies live; everything else (listeners, workers, HLS, fan-out) needs a restart.
   static constexpr std::string_view kLive[] = {
-      "auth.",    "webhooks.", "api.", "metrics.", "limits.max_connections", "stream.max_streams",
-      "log.level"};
+      "auth.", "webhooks.", "api.", "metrics.", "limits.", "stream.max_streams", "log.level"};
   control::ReloadReport report;
   for (const auto& key : changed_keys(config_, next, config_schema())) {
     bool live = std::any_of(std::begin(kLive), std::end(kLive),
@@ -176,6 +176,7 @@ Result<control::ReloadReport> Server::reload() {
   }
   connections_->set_max(next.limits.max_connections);
   connections_->set_max_per_address(next.limits.max_connections_per_ip);
+  connections_->set_reserved(next.limits.reserved_for_publishers);
   registry_->set_max_streams(next.stream.max_streams);
   if (auto level = spdlog::level::from_str(next.log.level);
       next.log.level == "off" || level != spdlog::level::off) {

@@ -40,6 +40,7 @@ class Server {
   std::mutex reload_mutex_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ConnectionLimiter> connections_;
+  FaultCounter faults_;
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<http::HttpContext> http_ctx_;

@@ -49,6 +49,9 @@ struct LimitsConfig {
   // limit. One host cannot hold every connection. 127.0.0.1 and ::1 (a reverse proxy on the
   // host) are not counted. Viewers behind one CDN or carrier NAT share an address: raise it.
   uint32_t max_connections_per_ip = 256;
+  // Slots viewers (HTTP connections, RTMP and SRT players) cannot take, so that publishers
+  // can connect however many viewers come; at most half of max_connections is kept.
+  uint32_t reserved_for_publishers = 1000;
 };
 
 class ConfigSchema;

@@ -183,7 +183,8 @@ ConfigModule server_config_module() {
                            [](const Config& c, bool) { return c.node_id; }, true});
   Section<LimitsConfig> limits("limits", &Config::limits);
   limits.count("max_connections", &LimitsConfig::max_connections, 1, 1000000)
-      .count("max_connections_per_ip", &LimitsConfig::max_connections_per_ip, 0, 1000000);
+      .count("max_connections_per_ip", &LimitsConfig::max_connections_per_ip, 0, 1000000)
+      .count("reserved_for_publishers", &LimitsConfig::reserved_for_publishers, 0, 1000000);
   keys.insert(keys.end(), limits.keys().begin(), limits.keys().end());
   return ConfigModule{"server", std::move(keys), {}};
 }

@@ -10,12 +10,13 @@
 namespace firstmile {
 
 Listener::Listener(std::string name, WorkerPool& workers, ConnectionLimiter& connections,
-                   Logger log, Handler handler)
+                   Logger log, Handler handler, Options options)
     : name_(std::move(name)),
       workers_(workers),
       connections_(connections),
       log_(std::move(log)),
-      handler_(std::move(handler)) {}
+      handler_(std::move(handler)),
+      options_(options) {}
 
 void Listener::start(const std::string& address) {
   auto ep = parse_listen_address(address);
@@ -59,11 +60,19 @@ asio::awaitable<void> Listener::accept_loop() {
     if (peer_ec) continue;  // gone already
     ConnectionLimiter::Refusal why;
     auto slot = connections_.try_acquire(peer.address(), why);
-    if (!slot) {
-      log_->warn("{} refused peer={} reason=\"{}\"", name_, peer_string(socket),
-                 why == ConnectionLimiter::Refusal::PerAddress
-                     ? "connection limit reached (limits.max_connections_per_ip)"
-                     : "connection limit reached (limits.max_connections)");
+    const bool viewer_ok = !slot || !options_.viewers || slot.become_viewer();
+    if (!slot || !viewer_ok) {
+      // A flood of refusals is what an attack looks like: logged within a budget, counted in
+      // firstmile_connections_refused_total whatever the log shows.
+      uint64_t suppressed = 0;
+      if (refusals_log_.allow(suppressed)) {
+        log_->warn("{} refused peer={} reason=\"{}\" suppressed={}", name_, peer_string(socket),
+                   !viewer_ok ? "viewers' share full (limits.reserved_for_publishers)"
+                   : why == ConnectionLimiter::Refusal::PerAddress
+                       ? "connection limit reached (limits.max_connections_per_ip)"
+                       : "connection limit reached (limits.max_connections)",
+                   suppressed);
+      }
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
@@ -72,7 +81,7 @@ asio::awaitable<void> Listener::accept_loop() {
     socket.set_option(tcp::no_delay(true), ignored);
     auto ex = socket.get_executor();
     asio::co_spawn(ex, handler_(std::move(socket), std::move(slot)),
-                   LogExceptions{log_, "session"});
+                   LogExceptions{log_, "session", options_.faults, name_.c_str()});
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/config.hpp"
+#include "core/fault_counter.hpp"
 
 namespace firstmile {
 
@@ -26,12 +27,17 @@ std::string redact(std::string_view secret);
 namespace firstmile {
 
 // Completion handler for co_spawn'ed coroutines: an exception escaping a session is a bug, so
-// it is logged (with what the coroutine was) instead of vanishing as with asio::detached.
+// it is logged (with what the coroutine was) instead of vanishing as with asio::detached, and
+// counted under `protocol` when `faults` is given. The coroutine's frames are gone by then, and
+// with them (RAII) the session's connection, stream attachment and slot.
 struct LogExceptions {
   Logger log;
   const char* what;
+  FaultCounter* faults = nullptr;
+  const char* protocol = "";
   void operator()(std::exception_ptr e) const {
     if (!e) return;
+    if (faults) faults->add(protocol);
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {

@@ -1,5 +1,7 @@
 #include "core/net.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <charconv>
@@ -105,8 +107,23 @@ ConnectionLimiter::Slot ConnectionLimiter::acquire(std::string address, Refusal&
   return Slot(this, std::move(address));
 }
 
-void ConnectionLimiter::release(const std::string& address) {
+uint32_t ConnectionLimiter::max_viewers() const {
+  const uint32_t max = max_.load(std::memory_order_relaxed);
+  return max - std::min(reserved_.load(std::memory_order_relaxed), max / 2);
+}
+
+bool ConnectionLimiter::take_viewer() {
+  if (viewers_.fetch_add(1, std::memory_order_relaxed) >= max_viewers()) {
+    viewers_.fetch_sub(1, std::memory_order_relaxed);
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void ConnectionLimiter::release(const std::string& address, bool viewer) {
   count_.fetch_sub(1, std::memory_order_relaxed);
+  if (viewer) viewers_.fetch_sub(1, std::memory_order_relaxed);
   if (address.empty()) return;
   std::lock_guard lock(mutex_);
   auto it = per_address_.find(address);

@@ -34,12 +34,14 @@ bool is_loopback_address(std::string_view address);
 
 // Counts open connections across all protocols against limits.max_connections, and those of
 // one peer address against limits.max_connections_per_ip, so that one host cannot hold every
-// connection the server allows.
+// connection the server allows. Viewers (HTTP connections, RTMP and SRT players) have a share
+// of their own: limits.reserved_for_publishers slots (at most half the total) are kept from
+// them, so that however many viewers come, a publisher can still connect.
 class ConnectionLimiter {
  public:
-  // `max_per_address` 0: no per-address limit.
-  explicit ConnectionLimiter(uint32_t max, uint32_t max_per_address = 0)
-      : max_(max), max_per_address_(max_per_address) {}
+  // `max_per_address` 0: no per-address limit. `reserved` 0: viewers may take every slot.
+  explicit ConnectionLimiter(uint32_t max, uint32_t max_per_address = 0, uint32_t reserved = 0)
+      : max_(max), max_per_address_(max_per_address), reserved_(reserved) {}
   ConnectionLimiter(const ConnectionLimiter&) = delete;
   ConnectionLimiter& operator=(const ConnectionLimiter&) = delete;
 
@@ -47,25 +49,39 @@ class ConnectionLimiter {
    public:
     Slot() = default;
     Slot(Slot&& o) noexcept
-        : limiter_(std::exchange(o.limiter_, nullptr)), address_(std::move(o.address_)) {}
+        : limiter_(std::exchange(o.limiter_, nullptr)),
+          address_(std::move(o.address_)),
+          viewer_(std::exchange(o.viewer_, false)) {}
     Slot& operator=(Slot&& o) noexcept {
       release();
       limiter_ = std::exchange(o.limiter_, nullptr);
       address_ = std::move(o.address_);
+      viewer_ = std::exchange(o.viewer_, false);
       return *this;
     }
     ~Slot() { release(); }
     explicit operator bool() const { return limiter_ != nullptr; }
+    // The connection turns out to be a viewer's (an RTMP or SRT play, an HTTP request): it
+    // now counts against the viewers' share too. False (and the connection should be refused)
+    // when that share is full; true for an empty slot (nothing to count) or one already counted.
+    bool become_viewer() {
+      if (!limiter_ || viewer_) return true;
+      viewer_ = limiter_->take_viewer();
+      return viewer_;
+    }
+    bool viewer() const { return viewer_; }
 
    private:
     friend class ConnectionLimiter;
     Slot(ConnectionLimiter* l, std::string address) : limiter_(l), address_(std::move(address)) {}
     void release() {
-      if (limiter_) limiter_->release(address_);
+      if (limiter_) limiter_->release(address_, viewer_);
       limiter_ = nullptr;
+      viewer_ = false;
     }
     ConnectionLimiter* limiter_ = nullptr;
     std::string address_;  // counted per address; empty: not
+    bool viewer_ = false;  // counted in the viewers' share
   };
 
   enum class Refusal { None, Total, PerAddress };
@@ -82,21 +98,29 @@ class ConnectionLimiter {
   Slot try_acquire(const asio::ip::address& peer, Refusal& why);
 
   uint32_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint32_t viewers() const { return viewers_.load(std::memory_order_relaxed); }
+  // The most viewers' connections allowed now: the total less the publishers' reserve (which
+  // is capped at half the total, so that a small limits.max_connections still serves viewers).
+  uint32_t max_viewers() const;
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
   // Open connections of one address (0 when it has none or is not counted).
   uint32_t count_of(const asio::ip::address& peer) const;
   // Hot reload; connections already open above a lowered limit stay.
   void set_max(uint32_t max) { max_.store(max, std::memory_order_relaxed); }
   void set_max_per_address(uint32_t max) { max_per_address_.store(max, std::memory_order_relaxed); }
+  void set_reserved(uint32_t reserved) { reserved_.store(reserved, std::memory_order_relaxed); }
 
  private:
   Slot acquire(std::string address, Refusal& why);
-  void release(const std::string& address);
+  bool take_viewer();
+  void release(const std::string& address, bool viewer);
 
   std::atomic<uint32_t> count_{0};
+  std::atomic<uint32_t> viewers_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint32_t> max_;
   std::atomic<uint32_t> max_per_address_;
+  std::atomic<uint32_t> reserved_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, uint32_t> per_address_;  // under mutex_
 };

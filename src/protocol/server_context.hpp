@@ -5,6 +5,7 @@
 // sees the registry's internals, the control plane's HTTP API side or another protocol.
 #include "control/admission.hpp"
 #include "core/config.hpp"
+#include "core/fault_counter.hpp"
 #include "core/log.hpp"
 #include "core/net.hpp"
 #include "core/workers.hpp"
@@ -21,6 +22,8 @@ struct ServerContext {
   media::StreamDirectory& streams;
   ConnectionLimiter& connections;
   control::Admission& admission;
+  // Sessions ended by an exception caught at a protocol's boundary (/metrics).
+  FaultCounter& faults;
 };
 
 }  // namespace firstmile

@@ -1,6 +1,7 @@
 """Hostile clients from raw sockets while a real publisher and a real player carry on: what one
 host can make the server hold is bounded, and publishing stays possible."""
 import os
+import re
 import socket
 import struct
 import time
@@ -214,6 +215,133 @@ class Hostile(unittest.TestCase):
             srv.wait_for(accepted, timeout=5, what="room again after a connection closed")
             for s in held:
                 s.close()
+
+    def test_viewers_cannot_lock_out_publishers(self):
+        """limits.reserved_for_publishers: viewers (HTTP connections, RTMP players) fill their
+        share and are refused past it, while publishers still get the kept slots and a real
+        player plays again once viewers leave."""
+        clip = harness.make_clip(seconds=20)
+        total, reserved = 24, 8
+        with Server("share", config_extra=f"limits:\n  max_connections: {total}\n"
+                                          f"  reserved_for_publishers: {reserved}\n") as srv:
+            with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log"), timeout=60) as pub:
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
+                # Idle HTTP connections from several hosts, until one is turned away at once.
+                held, turned_away = [], False
+                for i in range(total):
+                    s = socket.create_connection(("127.0.0.1", srv.http_port), timeout=5,
+                                                 source_address=(f"127.0.0.{3 + i % 4}", 0))
+                    s.settimeout(0.3)
+                    try:
+                        gone = s.recv(1) == b""
+                    except socket.timeout:
+                        gone = False
+                    except ConnectionResetError:
+                        gone = True
+                    if gone:
+                        s.close()
+                        turned_away = True
+                        break
+                    held.append(s)
+                self.assertTrue(turned_away, "viewers past their share should be turned away")
+                # The share is total - reserved; the scrapes above may still hold one or two.
+                self.assertIn(len(held), range(total - reserved - 2, total - reserved + 1))
+                # An RTMP play is refused with a status the player can show.
+                c = RtmpClient(srv.rtmp_port)
+                c.handshake()
+                c.connect()
+                c.play("cam")
+                answer = read_until(c, b"NetStream.Play.", 5)
+                self.assertIsNotNone(answer)
+                self.assertIn(b"NetStream.Play.Failed", answer)
+                self.assertIsNotNone(read_until_closed(c, 5), "the refused player should be closed")
+                c.close()
+                self.assertIn("viewers' share full (limits.reserved_for_publishers)", srv.log_text())
+                # A second publisher still gets in.
+                with publish(srv, "live/second", clip, os.path.join(srv.dir, "publish2.log"),
+                             timeout=60) as pub2:
+                    # (Logs shorten a stream name that may be a key.)
+                    srv.wait_for(lambda: srv.log_text().count("rtmp publish start stream=live/") == 2,
+                                 timeout=10, what="the second publish with the viewers' share full")
+                    self.assertIsNone(pub2.proc.poll())
+                    # Viewers leaving make room: a real player plays.
+                    for h in held[:2]:
+                        h.close()
+                    del held[:2]
+                    srv.wait_for(lambda: srv.api("/streams/live/second")[1].get("live"), timeout=10,
+                                 what="the API answers again")
+                    probe = ffprobe_json(srv.rtmp_url("live/second"), "-show_streams", "-read_intervals",
+                                         "%+1", timeout=30)
+                    self.assertEqual(sorted(s["codec_type"] for s in probe["streams"]), ["audio", "video"])
+                self.assertIsNone(pub.proc.poll(), "the first publisher keeps going")
+                for h in held:
+                    h.close()
+
+    def test_a_trickled_header_is_cut_off(self):
+        """http.header_timeout: a client that sends its header a line at a time (slowloris) is
+        closed that long after its first byte, whatever it keeps sending; an idle kept-alive
+        connection is held to http.idle_timeout instead, and whole requests are served."""
+        with Server("slowloris", config_extra="http:\n  header_timeout: 1s\n  idle_timeout: 20s\n") as srv:
+            idle = socket.create_connection(("127.0.0.1", srv.http_port), timeout=5)
+            slow = socket.create_connection(("127.0.0.1", srv.http_port), timeout=5,
+                                            source_address=("127.0.0.3", 0))
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            started, closed_after = time.time(), None
+            slow.settimeout(0.25)
+            while time.time() - started < 8:
+                try:
+                    slow.sendall(b"X-Trickle: a\r\n")
+                    if slow.recv(1) == b"":
+                        closed_after = time.time() - started
+                        break
+                except socket.timeout:
+                    continue
+                except (ConnectionResetError, BrokenPipeError):
+                    closed_after = time.time() - started
+                    break
+            slow.close()
+            self.assertIsNotNone(closed_after, "a trickled header should be cut off")
+            self.assertGreaterEqual(closed_after, 0.9)
+            self.assertLess(closed_after, 4)
+            # The idle connection outlived the header timeout and still gets an answer.
+            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            idle.settimeout(5)
+            self.assertTrue(idle.recv(12).startswith(b"HTTP/1.1 200"))
+            idle.close()
+
+    def test_a_refusal_flood_does_not_flood_the_log(self):
+        """Refusals are counted one by one but logged within a budget: a host that opens
+        hundreds of connections past its share leaves a few lines, the next of which says how
+        many were held back."""
+        with Server("refusalflood", config_extra="limits:\n  max_connections_per_ip: 1\n") as srv:
+            keep = socket.create_connection(("127.0.0.1", srv.rtmp_port), timeout=5,
+                                            source_address=("127.0.0.3", 0))
+            srv.wait_for(lambda: srv.api("/server")[1]["connections"] >= 1, timeout=5, what="held")
+            flood = 300
+            for _ in range(flood):
+                s = socket.create_connection(("127.0.0.1", srv.rtmp_port), timeout=5,
+                                             source_address=("127.0.0.3", 0))
+                s.close()
+            def refused():
+                text = srv.http_get("/metrics")[2].decode()
+                return int(float(re.search(r"^firstmile_connections_refused_total (\S+)$", text, re.M)[1]))
+            srv.wait_for(lambda: refused() >= flood, timeout=10, what="every refusal counted")
+            lines = srv.log_text().count("rtmp refused peer=127.0.0.3")
+            self.assertGreater(lines, 0)
+            self.assertLess(lines, 100, "the refusal lines should be bounded")
+            # A while later, the next refusal is logged with what was held back.
+            time.sleep(1.1)
+            s = socket.create_connection(("127.0.0.1", srv.rtmp_port), timeout=5,
+                                         source_address=("127.0.0.3", 0))
+            s.close()
+            srv.wait_for(lambda: refused() >= flood + 1, timeout=5, what="the last refusal counted")
+            logged = [l for l in srv.log_text().splitlines() if "rtmp refused peer=127.0.0.3" in l]
+            self.assertEqual(len(logged), lines + 1, "the refusal after the pause is logged")
+            self.assertNotIn("suppressed=0", logged[-1], "it says how many lines were held back")
+            # Every refusal is either a line or counted in a later line's suppressed=N.
+            held_back = sum(int(l.split("suppressed=")[1].split()[0]) for l in logged)
+            self.assertEqual(len(logged) + held_back, flood + 1)
+            keep.close()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ ConfigModule config_module() {
       .count("max_header_bytes", &HttpConfig::max_header_bytes, 1024, 1 << 20)
       .count("max_body_bytes", &HttpConfig::max_body_bytes, 0, 64 << 20)
       .duration("idle_timeout", &HttpConfig::idle_timeout, Duration(100), hours(1))
+      .duration("header_timeout", &HttpConfig::header_timeout, Duration(100), hours(1))
+      .duration("request_timeout", &HttpConfig::request_timeout, Duration(100), hours(1))
       .text("cors_origin", &HttpConfig::cors_origin)
       .text("static_dir", &HttpConfig::static_dir)
       .custom(

@@ -14,7 +14,12 @@ struct HttpConfig {
   std::string listen = "0.0.0.0:8080";
   uint32_t max_header_bytes = 16 << 10;
   uint32_t max_body_bytes = 1 << 20;
-  Duration idle_timeout{30000};   // keep-alive connection with no request
+  Duration idle_timeout{30000};  // keep-alive connection with no request
+  // From a request's first byte: its header must be complete within header_timeout (a client
+  // that trickles a header, slowloris, holds a connection no longer), the whole request
+  // with its body within request_timeout.
+  Duration header_timeout{10000};
+  Duration request_timeout{60000};
   std::string cors_origin = "*";  // Access-Control-Allow-Origin; empty disables CORS headers
   std::string static_dir;         // files served under static_prefix; empty = off
   std::string static_prefix = "/console";  // URL prefix of static_dir's files

@@ -23,10 +23,12 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 HttpServer::HttpServer(HttpContext& ctx)
     : ctx_(ctx),
       router_(make_routes(ctx)),
-      listener_("http", ctx.workers, ctx.connections, ctx.log,
-                [this](tcp::socket s, ConnectionLimiter::Slot slot) {
-                  return session(std::move(s), std::move(slot));
-                }) {}
+      listener_(
+          "http", ctx.workers, ctx.connections, ctx.log,
+          [this](tcp::socket s, ConnectionLimiter::Slot slot) {
+            return session(std::move(s), std::move(slot));
+          },
+          Listener::Options{.viewers = true, .faults = &ctx.faults}) {}
 
 void HttpServer::start() {
   listener_.start(ctx_.config.get<HttpConfig>().listen);
@@ -57,6 +59,30 @@ std::optional<std::vector<std::string>> path_segments(std::string_view target) {
   return out;
 }
 
+constexpr size_t kFirstRead = 4096;
+
+// Reads one request. Waiting for its first byte is idle time (http.idle_timeout: a kept-alive
+// connection between requests); from that byte on, the header must be whole within
+// http.header_timeout and the request within http.request_timeout, however slowly it trickles.
+asio::awaitable<boost::system::error_code> read_request(
+    boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+    bhttp::request_parser<bhttp::string_body>& parser, const HttpConfig& cfg) {
+  if (buffer.size() == 0) {
+    stream.expires_after(cfg.idle_timeout);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstRead), as_tuple_awaitable);
+    buffer.commit(n);
+    if (ec) co_return ec;
+  }
+  const auto first_byte = std::chrono::steady_clock::now();
+  stream.expires_after(
+      std::min<std::chrono::steady_clock::duration>(cfg.header_timeout, cfg.request_timeout));
+  auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple_awaitable);
+  if (hec || parser.is_done()) co_return hec;
+  stream.expires_at(first_byte + cfg.request_timeout);
+  auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
+  co_return ec;
+}
+
 }  // namespace
 
 asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter::Slot slot) {
@@ -70,18 +96,20 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket, ConnectionLimiter:
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(cfg.max_header_bytes);
     parser.body_limit(cfg.max_body_bytes);
-    stream.expires_after(cfg.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
+    auto ec = co_await read_request(stream, buffer, parser, cfg);
     if (ec) {
       ctx_.log->debug("http read end peer={} error=\"{}\"", peer, ec.message());
       if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
           ec == boost::beast::error::timeout) {
-        break;  // the client closed, or kept an idle connection past http.idle_timeout
+        break;  // the client closed, kept a connection idle, or trickled its request
       }
       if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit ||
           ec == bhttp::error::bad_target ||
           ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
-        ctx_.log->info("http bad request peer={} error=\"{}\"", peer, ec.message());
+        if (uint64_t suppressed = 0; bad_requests_log_.allow(suppressed)) {
+          ctx_.log->info("http bad request peer={} error=\"{}\" suppressed={}", peer, ec.message(),
+                         suppressed);
+        }
         Request dummy;
         dummy.version(11);
         auto status = ec == bhttp::error::header_limit

@@ -29,6 +29,7 @@ class HttpServer : public Endpoint {
   HttpContext& ctx_;
   Router router_;  // make_routes(ctx_): every route the server answers
   Listener listener_;
+  LogThrottle bad_requests_log_;  // peers make these: logged within a budget
 };
 
 }  // namespace firstmile::http

@@ -98,8 +98,16 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
               {{"protocol", protocol}});
   out.gauge("firstmile_connections", "Open connections, all protocols.",
             static_cast<double>(ctx.connections.count()));
+  out.gauge("firstmile_viewer_connections",
+            "Open connections counted in the viewers' share (HTTP, RTMP and SRT players).",
+            static_cast<double>(ctx.connections.viewers()));
+  for (const auto& [protocol, n] : ctx.faults.counts()) {
+    out.counter("firstmile_session_faults_total",
+                "Sessions ended by an internal error caught at the protocol's boundary.",
+                static_cast<double>(n), {{"protocol", protocol}});
+  }
   out.counter("firstmile_connections_refused_total",
-              "Connections refused at limits.max_connections.",
+              "Connections refused at a connection limit (limits.*).",
               static_cast<double>(ctx.connections.refused()));
   out.counter("firstmile_bytes_in_total", "Media payload bytes received from publishers.",
               static_cast<double>(totals.bytes_in));

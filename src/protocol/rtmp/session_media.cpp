@@ -127,6 +127,11 @@ Status Session::on_play(double txn, const std::vector<Value>& args) {
     refuse("NetStream.Play.StreamNotFound", "invalid stream name");
     return fail("invalid stream name");
   }
+  if (!slot_.become_viewer()) {
+    // Viewers may not take the slots kept for publishers.
+    refuse("NetStream.Play.Failed", "server busy (viewers' share of connections is full)");
+    return fail("viewers' share full (limits.reserved_for_publishers)");
+  }
   auth_request_ = std::make_unique<control::AccessRequest>(
       control::AccessRequest{"rtmp", app_, name, query_, peer_});
   auth_publish_ = false;

@@ -84,7 +84,12 @@ struct SrtServer::Publisher {
   SRTSOCKET sock = SRT_INVALID_SOCK;
   std::string peer;
   SrtStreamId id;
-  std::string label;  // "app/stream" with the key shortened, for logs
+  // "app/stream" with the key shortened, for logs: written before the connection is shared,
+  // then read-only (the SRT thread and the workers both read it).
+  std::string label;
+  // The name the publish goes out under ("app/<public name>" once the control plane renamed
+  // it): the authorizing worker, then the stream's executor, never the SRT thread.
+  std::string public_label;
   ConnectionLimiter::Slot slot;
   // Closed by a kick, a refusal or the SRT thread (which then finishes it); attached on the
   // stream's worker. Whichever comes second ends the publish.
@@ -178,15 +183,31 @@ void SrtServer::stop() {
 
 int SrtServer::listen_hook(void* self, SRTSOCKET ns, int, const sockaddr* peer,
                            const char* streamid) {
-  return static_cast<SrtServer*>(self)->admit(ns, peer, streamid);
+  // Called from libsrt's C code: nothing may unwind through it.
+  auto* server = static_cast<SrtServer*>(self);
+  try {
+    return server->admit(ns, peer, streamid);
+  } catch (const std::exception& e) {
+    server->ctx_.faults.add("srt");
+    server->ctx_.log->error("srt handshake fault peer={} error=\"{}\"", address_of(peer), e.what());
+  } catch (...) {
+    server->ctx_.faults.add("srt");
+    server->ctx_.log->error("srt handshake fault peer={}", address_of(peer));
+  }
+  srt_setrejectreason(ns, SRT_REJX_ISE);
+  return -1;
 }
 
 int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
   // Runs on libsrt's receiver thread during the handshake: decide only what is quick.
   std::string who = address_of(peer);
+  uint64_t suppressed = 0;  // refusal lines held back by the throttle since the last one
   auto id = parse_stream_id(streamid ? streamid : "", ctx_.config.stream.max_name_length);
   if (!id) {
-    ctx_.log->info("srt refused peer={} reason=\"{}\"", who, id.error().message);
+    if (refusals_log_.allow(suppressed)) {
+      ctx_.log->info("srt refused peer={} reason=\"{}\" suppressed={}", who, id.error().message,
+                     suppressed);
+    }
     srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
     return -1;
   }
@@ -194,21 +215,29 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
     // The registry is shared between threads behind its own lock. A stream that exists but
     // has no publisher (lingering) is refused after the handshake instead.
     if (!ctx_.streams.find(id->app, id->stream)) {
-      ctx_.log->info("srt play refused peer={} stream={}/{} reason=\"no such stream\"", who,
-                     id->app, id->stream);
+      if (refusals_log_.allow(suppressed)) {
+        ctx_.log->info(
+            "srt play refused peer={} stream={}/{} reason=\"no such stream\" suppressed={}", who,
+            id->app, id->stream, suppressed);
+      }
       srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
       return -1;
     }
     control::AccessRequest request{"srt", id->app, id->stream, id->query, who};
     if (ctx_.admission.play_token_refuses(request)) {
-      ctx_.log->warn("srt play refused peer={} stream={}/{} reason=\"invalid play token\"", who,
-                     id->app, id->stream);
+      if (refusals_log_.allow(suppressed)) {
+        ctx_.log->warn(
+            "srt play refused peer={} stream={}/{} reason=\"invalid play token\" suppressed={}",
+            who, id->app, id->stream, suppressed);
+      }
       srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
       return -1;
     }
   } else if (ctx_.admission.static_key_refuses(id->app, id->stream)) {
-    ctx_.log->warn("srt refused peer={} stream={}/{} reason=\"unknown stream key\"", who, id->app,
-                   redact(id->stream));
+    if (refusals_log_.allow(suppressed)) {
+      ctx_.log->warn("srt refused peer={} stream={}/{} reason=\"unknown stream key\" suppressed={}",
+                     who, id->app, redact(id->stream), suppressed);
+    }
     srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
     return -1;
   }
@@ -233,21 +262,21 @@ void SrtServer::run() {
   while (!stopping_) {
     int n = srt_epoll_uwait(epoll_, events, kMaxEvents, kWaitMs);
     for (int i = 0; i < n; ++i) {
-      if (events[i].fd == listener_) {
-        accept_callers();
-        continue;
+      try {
+        handle_event(events[i]);
+      } catch (const std::exception& e) {
+        // A bug or memory running out: that connection ends, this thread and the others go on.
+        ctx_.faults.add("srt");
+        ctx_.log->error("srt connection fault socket={} error=\"{}\"", events[i].fd, e.what());
+        const std::string reason = std::string("internal error: ") + e.what();
+        if (auto it = publishers_.find(events[i].fd); it != publishers_.end()) {
+          it->second->close(reason);
+        } else if (auto pl = players_.find(events[i].fd); pl != players_.end()) {
+          pl->second->close(reason);
+        } else if (events[i].fd != listener_) {
+          srt_close(events[i].fd);
+        }
       }
-      if (auto pl = players_.find(events[i].fd); pl != players_.end()) {
-        // A player sends nothing we read: an event means its connection is gone.
-        if (events[i].events & SRT_EPOLL_ERR) finish_player(pl->second, "connection lost");
-        continue;
-      }
-      auto it = publishers_.find(events[i].fd);
-      if (it == publishers_.end()) continue;
-      auto p = it->second;
-      if (events[i].events & SRT_EPOLL_IN) read(p);
-      if ((events[i].events & SRT_EPOLL_ERR) && publishers_.count(p->sock))
-        finish(p, "connection lost");
     }
     sweep();
     if (std::chrono::steady_clock::now() - last_sample_ >= kSampleInterval) sample_links();
@@ -257,6 +286,23 @@ void SrtServer::run() {
   for (auto& [sock, p] : std::unordered_map(players_))
     finish_player(p, "server shutting down");
   srt_close(listener_);
+}
+
+void SrtServer::handle_event(const SRT_EPOLL_EVENT& event) {
+  if (event.fd == listener_) {
+    accept_callers();
+    return;
+  }
+  if (auto pl = players_.find(event.fd); pl != players_.end()) {
+    // A player sends nothing we read: an event means its connection is gone.
+    if (event.events & SRT_EPOLL_ERR) finish_player(pl->second, "connection lost");
+    return;
+  }
+  auto it = publishers_.find(event.fd);
+  if (it == publishers_.end()) return;
+  auto p = it->second;
+  if (event.events & SRT_EPOLL_IN) read(p);
+  if ((event.events & SRT_EPOLL_ERR) && publishers_.count(p->sock)) finish(p, "connection lost");
 }
 
 void SrtServer::sweep() {
@@ -319,12 +365,20 @@ void SrtServer::accept_callers() {
                               ctx_.config.stream.max_name_length);
     ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::None;
     if (id) p->slot = ctx_.connections.try_acquire(ip_of(reinterpret_cast<sockaddr*>(&ss)), why);
-    if (!id || !p->slot) {
-      ctx_.log->warn("srt refused peer={} reason=\"{}\"", p->peer,
-                     !id ? id.error().message
-                     : why == ConnectionLimiter::Refusal::PerAddress
-                         ? "limits.max_connections_per_ip reached"
-                         : "limits.max_connections reached");
+    // A player counts in the viewers' share: it may not take the slots kept for publishers.
+    const bool viewer_ok =
+        !id || !p->slot || id->mode != SrtMode::Request || p->slot.become_viewer();
+    if (!id || !p->slot || !viewer_ok) {
+      uint64_t suppressed = 0;
+      if (refusals_log_.allow(suppressed)) {
+        ctx_.log->warn("srt refused peer={} reason=\"{}\" suppressed={}", p->peer,
+                       !id          ? id.error().message
+                       : !viewer_ok ? "viewers' share full (limits.reserved_for_publishers)"
+                       : why == ConnectionLimiter::Refusal::PerAddress
+                           ? "limits.max_connections_per_ip reached"
+                           : "limits.max_connections reached",
+                       suppressed);
+      }
       srt_close(s);
       return;
     }
@@ -345,6 +399,14 @@ void SrtServer::accept_callers() {
     }
     p->id = *id;
     p->label = p->id.app + "/" + redact(p->id.stream);
+    p->public_label = p->label;
+    // An exception while feeding ended the publish on the stream's worker: close the
+    // connection (thread-safe), the SRT thread's sweep finishes it.
+    p->ingest.on_fault = [weak = std::weak_ptr<Publisher>(p),
+                          faults = &ctx_.faults](const std::string& reason) {
+      faults->add("srt");
+      if (auto self = weak.lock()) self->close(reason);
+    };
     srt_setsockflag(s, SRTO_RCVSYN, &no, sizeof no);
     int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
     srt_epoll_add_usock(epoll_, s, &events);
@@ -355,9 +417,9 @@ void SrtServer::accept_callers() {
 }
 
 void SrtServer::read(const std::shared_ptr<Publisher>& p) {
-  auto batch = std::make_shared<Bytes>();
+  Bytes batch;
   uint8_t buf[kDatagram];
-  while (batch->size() < kMaxBatch) {
+  while (batch.size() < kMaxBatch) {
     int n = srt_recvmsg(p->sock, reinterpret_cast<char*>(buf), sizeof buf);
     if (n == SRT_ERROR) {
       int code = srt_getlasterror(nullptr);
@@ -369,18 +431,19 @@ void SrtServer::read(const std::shared_ptr<Publisher>& p) {
       return;
     }
     if (n <= 0) break;
-    batch->insert(batch->end(), buf, buf + n);
+    batch.insert(batch.end(), buf, buf + n);
     p->last_data = std::chrono::steady_clock::now();
   }
-  if (batch->empty()) return;
+  if (batch.empty()) return;
   if (!p->gate.attached()) {
     // Before the publish is allowed nothing reaches a stream; TS repeats its tables and the
     // demuxer starts at the next keyframe anyway.
-    p->discarded_bytes += batch->size();
+    p->discarded_bytes += batch.size();
     return;
   }
-  asio::post(p->ingest.stream()->executor(),
-             [p, batch] { p->ingest.feed(ByteSpan(batch->data(), batch->size())); });
+  // Bounded: past TsIngest::kMaxQueued bytes waiting on the stream's worker, dropped (counted,
+  // logged at the end of the publish).
+  p->ingest.post(std::move(batch), p, ctx_.log);
 }
 
 void SrtServer::finish(std::shared_ptr<Publisher> p, const std::string& reason) {
@@ -408,14 +471,14 @@ asio::awaitable<void> SrtServer::authorize_task(std::shared_ptr<Publisher> p) {
   control::AccessRequest request{"srt", p->id.app, p->id.stream, p->id.query, p->peer};
   std::function<bool(const std::string&)> still_wanted = [p](const std::string& name) {
     if (p->gate.closed()) return false;
-    if (name != p->id.stream) p->label = p->id.app + "/" + name;
+    if (name != p->id.stream) p->public_label = p->id.app + "/" + name;
     return true;
   };
   auto task = publish::admit(ctx_, std::move(request), std::move(still_wanted));
   auto admitted = co_await std::move(task);
   if (admitted.outcome == publish::AdmitResult::Outcome::Withdrawn) co_return;  // closed meanwhile
   if (!admitted.admitted()) {
-    ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
+    ctx_.log->warn("srt refused stream={} peer={} reason=\"{}\"", p->public_label, p->peer,
                    admitted.reason);
     p->close(admitted.reason);
     co_return;
@@ -441,9 +504,9 @@ void SrtServer::attach(const std::shared_ptr<Publisher>& p, const std::shared_pt
     if (auto self = weak.lock()) return self->link.get();
     return std::nullopt;
   };
-  auto attached = p->ingest.attach(s, std::move(info), p->label, log);
+  auto attached = p->ingest.attach(s, std::move(info), p->public_label, log);
   if (!attached) {
-    log->warn("srt refused stream={} peer={} reason=\"{}\"", p->label, p->peer,
+    log->warn("srt refused stream={} peer={} reason=\"{}\"", p->public_label, p->peer,
               attached.error().message);
     p->close(attached.error().message);
     return;

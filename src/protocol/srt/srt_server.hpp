@@ -24,6 +24,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/log_throttle.hpp"
 #include "protocol/endpoint.hpp"
 #include "protocol/server_context.hpp"
 #include "protocol/srt/srt_player.hpp"
@@ -50,6 +51,8 @@ class SrtServer : public Endpoint {
                          const char* streamid);
   int admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid);
   void run();
+  // One epoll event; an exception out of it ends that connection only (counted as a fault).
+  void handle_event(const SRT_EPOLL_EVENT& event);
   void accept_callers();
   void read(const std::shared_ptr<Publisher>& p);
   void finish(std::shared_ptr<Publisher> p, const std::string& reason);
@@ -74,6 +77,7 @@ class SrtServer : public Endpoint {
   std::unordered_map<SRTSOCKET, std::shared_ptr<Publisher>> publishers_;
   std::unordered_map<SRTSOCKET, std::shared_ptr<SrtPlayer>> players_;
   std::chrono::steady_clock::time_point last_sample_{};
+  LogThrottle refusals_log_;  // refusals are logged within a budget (libsrt's and the SRT thread)
 };
 
 }  // namespace firstmile::srt

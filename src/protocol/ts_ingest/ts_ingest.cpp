@@ -1,5 +1,7 @@
 #include "protocol/ts_ingest/ts_ingest.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace firstmile::ts_ingest {
 
 TsIngest::TsIngest(std::string protocol) : protocol_(std::move(protocol)) {}
@@ -32,8 +34,47 @@ Status TsIngest::attach(const std::shared_ptr<media::Stream>& stream, media::Pub
   return {};
 }
 
-void TsIngest::feed(ByteSpan data) {
-  if (stream_ && !ended_) demuxer_.feed(data);
+void TsIngest::feed(ByteSpan data, const Logger& log) {
+  if (!stream_ || ended_) return;
+  try {
+    demuxer_.feed(data);
+  } catch (const std::exception& e) {
+    fault(e.what(), log);
+  } catch (...) {
+    fault("unknown exception", log);
+  }
+}
+
+bool TsIngest::post(Bytes&& data, std::shared_ptr<const void> owner, const Logger& log) {
+  const size_t size = data.size();
+  if (queued_.load(std::memory_order_relaxed) + size > kMaxQueued) {
+    if (overflow_bytes_.fetch_add(size, std::memory_order_relaxed) == 0) {
+      log->warn("{} stream worker behind, dropping stream={} peer={} queued_bytes={}", protocol_,
+                label_, peer_, queued_.load(std::memory_order_relaxed));
+    }
+    return false;
+  }
+  queued_.fetch_add(size, std::memory_order_relaxed);
+  auto batch = std::make_shared<Bytes>(std::move(data));
+  boost::asio::post(stream_->executor(), [this, owner = std::move(owner), batch, log] {
+    feed(ByteSpan(batch->data(), batch->size()), log);
+    queued_.fetch_sub(batch->size(), std::memory_order_relaxed);
+  });
+  return true;
+}
+
+void TsIngest::fault(const char* what, const Logger& log) {
+  const std::string reason = std::string("internal error: ") + what;
+  log->error("{} publish fault stream={} peer={} error=\"{}\"", protocol_, label_, peer_, what);
+  ended_ = true;
+  try {
+    // No flush: the demuxer's state is what failed.
+    publication_->end(reason);
+  } catch (const std::exception& e) {
+    log->error("{} publish fault stream={} while ending error=\"{}\"", protocol_, label_, e.what());
+  }
+  log_stop(reason, log);
+  if (on_fault) on_fault(reason);
 }
 
 bool TsIngest::end(const std::string& reason, const Logger& log) {
@@ -57,8 +98,9 @@ void TsIngest::log_stop(const std::string& reason, const Logger& log) {
   const auto& st = demuxer_.stats();
   log->info(
       "{} publish stop stream={} peer={} frames={} packets={} cc_errors={} sync_errors={} "
-      "reason=\"{}\"",
-      protocol_, label_, peer_, st.frames, st.packets, st.cc_errors, st.sync_errors, reason);
+      "overflow_bytes={} reason=\"{}\"",
+      protocol_, label_, peer_, st.frames, st.packets, st.cc_errors, st.sync_errors,
+      overflow_bytes(), reason);
   demuxer_.on_frame = nullptr;
   demuxer_.on_tracks = nullptr;
 }

@@ -7,7 +7,14 @@
 //
 // Everything here runs on the stream's executor, except stream() and publisher_id(), which
 // are written by attach() and then read-only: read them only after the protocol's own
-// "attached" flag (set after a successful attach()) says so.
+// "attached" flag (set after a successful attach()) says so; and post() and overflow_bytes(),
+// which any thread may call once attached.
+//
+// This is the exception boundary of the TS ingests: an exception out of the demuxer or the
+// hub while feeding (a bug, or memory running out) ends this publish with "internal error",
+// calls on_fault so the protocol closes its connection and counts it, and nothing else stops.
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,8 +39,21 @@ class TsIngest {
   // shortened). On failure (the stream already has a publisher, ...) nothing changed.
   Status attach(const std::shared_ptr<media::Stream>& stream, media::PublisherInfo info,
                 std::string label, const Logger& log);
+  // Bytes waiting on the stream's executor (posted, not yet fed) past which post() drops: the
+  // stream's worker is behind, and a queue without bound would hold the whole input.
+  static constexpr size_t kMaxQueued = 16 << 20;
+
+  // Stream executor: after a fault ended the publish (the reason says what was caught). Set
+  // before attach().
+  std::function<void(const std::string& reason)> on_fault;
+
   // TS bytes from the peer: demuxed into the stream while attached and not ended.
-  void feed(ByteSpan data);
+  void feed(ByteSpan data, const Logger& log);
+  // Any thread, once attached: posts `data` to the stream's executor to be fed; `owner` keeps
+  // this ingest alive until then. Over kMaxQueued bytes waiting, the data is dropped and
+  // counted in overflow_bytes() instead, and false returned.
+  bool post(Bytes&& data, std::shared_ptr<const void> owner, const Logger& log);
+  uint64_t overflow_bytes() const { return overflow_bytes_.load(std::memory_order_relaxed); }
   // Ends the publish: flushes the demuxer, detaches the publisher from the stream with `reason`
   // and logs the stop line. Only the first end() or release() does anything; returns whether
   // this one did.
@@ -50,6 +70,7 @@ class TsIngest {
 
  private:
   void log_stop(const std::string& reason, const Logger& log);
+  void fault(const char* what, const Logger& log);
 
   const std::string protocol_;
   std::string label_;
@@ -58,7 +79,9 @@ class TsIngest {
   std::unique_ptr<publish::Publication> publication_;
   // Written by attach(), then read-only (other threads read it to post to the stream).
   std::shared_ptr<media::Stream> stream_;
-  bool ended_ = false;  // the stop line is written
+  bool ended_ = false;             // the stop line is written
+  std::atomic<size_t> queued_{0};  // bytes posted, not yet fed
+  std::atomic<uint64_t> overflow_bytes_{0};
 };
 
 }  // namespace firstmile::ts_ingest

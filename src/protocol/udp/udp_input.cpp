@@ -31,9 +31,6 @@ constexpr size_t kMaxDatagram = 65536;  // the largest UDP payload (65507 over I
 // the worker gets a turn.
 constexpr size_t kMaxBatch = 256 * 1024;
 constexpr size_t kMaxDatagramsPerWake = 512;
-// Bytes posted to the stream's worker and not yet demuxed: past this (that worker is overloaded)
-// batches are dropped rather than queued without bound.
-constexpr size_t kMaxQueued = 16 << 20;
 // A refused source is tried again at most this often (the on_publish webhook would otherwise
 // be called per datagram); a kicked one is ignored this long.
 constexpr milliseconds kRetryAfter{3000};
@@ -71,8 +68,6 @@ struct UdpInput::Publish {
   ConnectionLimiter::Slot slot;
   Clock::time_point last_data = Clock::now();  // input worker
   uint64_t discarded_bytes = 0;                // input worker: before the publish was allowed
-  std::atomic<size_t> queued{0};  // bytes posted to the stream's worker, not yet demuxed
-  uint64_t overflow_bytes = 0;    // input worker: dropped because `queued` was over kMaxQueued
   // Closed when the input lets go of it (input worker), attached on the stream's worker;
   // whichever comes second ends the publish.
   publish::PublishGate gate;
@@ -176,7 +171,17 @@ asio::awaitable<void> UdpInput::receive_loop(std::shared_ptr<UdpInput> self) {
         ctx_.log->debug("udp receive error input={} error=\"{}\"", label_, rec.message());
         break;
       }
-      handle(n, source, now, batch);
+      try {
+        handle(n, source, now, batch);
+      } catch (const std::exception& e) {
+        // A bug or memory running out while handling one datagram: that publish ends, the
+        // input goes on listening.
+        ctx_.faults.add("udp");
+        ctx_.log->error("udp input fault input={} peer={} error=\"{}\"", label_,
+                        source_string(source), e.what());
+        batch.clear();
+        if (current_) finish(current_, std::string("internal error: ") + e.what(), kRetryAfter);
+      }
     }
     send_batch(std::move(batch));
   }
@@ -209,23 +214,9 @@ void UdpInput::handle(size_t n, const udp_endpoint& source, Clock::time_point no
 
 void UdpInput::send_batch(Bytes&& data) {
   if (data.empty() || !current_) return;
-  auto p = current_;
-  size_t size = data.size();
-  if (p->queued.load() + size > kMaxQueued) {
-    if (p->overflow_bytes == 0) {
-      ctx_.log->warn("udp stream worker behind, dropping input={} peer={} queued_bytes={}", label_,
-                     p->peer, p->queued.load());
-    }
-    p->overflow_bytes += size;
-    stats_.discarded_bytes += size;
-    return;
-  }
-  p->queued += size;
-  auto batch = std::make_shared<Bytes>(std::move(data));
-  asio::post(p->ingest.stream()->executor(), [p, batch] {
-    p->ingest.feed(ByteSpan(batch->data(), batch->size()));
-    p->queued -= batch->size();
-  });
+  const size_t size = data.size();
+  // Bounded: past TsIngest::kMaxQueued bytes waiting on the stream's worker, dropped.
+  if (!current_->ingest.post(std::move(data), current_, ctx_.log)) stats_.discarded_bytes += size;
 }
 
 void UdpInput::start_publish(const udp_endpoint& source) {
@@ -239,6 +230,15 @@ void UdpInput::start_publish(const udp_endpoint& source) {
     refuse(p, "limits.max_connections reached");
     return;
   }
+  // An exception while feeding ended the publish on the stream's worker: let go of the source
+  // here and hold it back like a refused one.
+  p->ingest.on_fault = [weak = weak_from_this(), wp = std::weak_ptr<Publish>(p),
+                        faults = &ctx_.faults](const std::string& reason) {
+    faults->add("udp");
+    auto in = weak.lock();
+    if (auto p = wp.lock(); in && p)
+      asio::post(in->io_, [in, p, reason] { in->finish(p, reason, kRetryAfter); });
+  };
   ctx_.log->debug("udp source input={} peer={}", label_, p->peer);
   asio::co_spawn(io_, authorize_task(shared_from_this(), p),
                  LogExceptions{ctx_.log, "udp authorize"});
@@ -310,10 +310,6 @@ void UdpInput::finish(std::shared_ptr<Publish> p, const std::string& reason, mil
     ctx_.log->info("udp close stream={} peer={} discarded_bytes={} reason=\"{}\"", p->label,
                    p->peer, p->discarded_bytes, reason);
     return;
-  }
-  if (p->overflow_bytes > 0) {
-    ctx_.log->warn("udp publish overflow stream={} peer={} dropped_bytes={}", p->label, p->peer,
-                   p->overflow_bytes);
   }
   auto log = ctx_.log;
   asio::post(p->ingest.stream()->executor(), [p, reason, log] { p->ingest.end(reason, log); });

@@ -1,5 +1,7 @@
 #include "core/net.hpp"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace firstmile {
@@ -79,6 +81,48 @@ TEST(NetTest, ConnectionLimiterDoesNotCountTheHostItself) {
   auto c = limiter.try_acquire(asio::ip::make_address("127.0.0.2"), why);
   EXPECT_TRUE(c);
   EXPECT_FALSE(limiter.try_acquire(asio::ip::make_address("127.0.0.2"), why));
+}
+
+TEST(NetTest, ViewersCannotTakeTheSlotsKeptForPublishers) {
+  ConnectionLimiter limiter(10, 0, 3);
+  EXPECT_EQ(limiter.max_viewers(), 7u);
+  std::vector<ConnectionLimiter::Slot> viewers;
+  for (int i = 0; i < 7; ++i) {
+    auto s = limiter.try_acquire();
+    ASSERT_TRUE(s.become_viewer());
+    EXPECT_TRUE(s.become_viewer());  // counted once
+    viewers.push_back(std::move(s));
+  }
+  EXPECT_EQ(limiter.viewers(), 7u);
+  // An eighth connection is accepted (it may be a publisher), but not as a viewer.
+  auto eighth = limiter.try_acquire();
+  ASSERT_TRUE(eighth);
+  EXPECT_FALSE(eighth.become_viewer());
+  EXPECT_FALSE(eighth.viewer());
+  EXPECT_EQ(limiter.refused(), 1u);
+  // The reserved slots still take publishers.
+  auto p1 = limiter.try_acquire();
+  auto p2 = limiter.try_acquire();
+  EXPECT_TRUE(p1 && p2);
+  EXPECT_FALSE(limiter.try_acquire());
+  // A viewer leaving makes room for one; a moved slot is counted once.
+  auto moved = std::move(viewers.back());
+  viewers.pop_back();
+  EXPECT_EQ(limiter.viewers(), 7u);
+  moved = ConnectionLimiter::Slot();
+  EXPECT_EQ(limiter.viewers(), 6u);
+  EXPECT_EQ(limiter.count(), 9u);
+  EXPECT_TRUE(eighth.become_viewer());
+}
+
+TEST(NetTest, ThePublishersReserveIsAtMostHalf) {
+  ConnectionLimiter limiter(60, 0, 1000);
+  EXPECT_EQ(limiter.max_viewers(), 30u);
+  limiter.set_reserved(0);
+  EXPECT_EQ(limiter.max_viewers(), 60u);
+  limiter.set_reserved(10);
+  limiter.set_max(100);
+  EXPECT_EQ(limiter.max_viewers(), 90u);
 }
 
 }  // namespace

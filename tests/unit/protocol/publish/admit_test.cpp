@@ -40,7 +40,7 @@ class AdmitTest : public ::testing::Test {
       : log_(make_logger(LogConfig{"off", "text"})),
         workers_(1),
         registry_(config_, log_, nullptr),
-        ctx_{config_, log_, workers_, registry_, connections_, admission_} {}
+        ctx_{config_, log_, workers_, registry_, connections_, admission_, faults_} {}
 
   AdmitResult run(control::AccessRequest request,
                   std::function<bool(const std::string&)> wanted = {}) {
@@ -68,6 +68,7 @@ class AdmitTest : public ::testing::Test {
   media::StreamRegistry registry_;
   ConnectionLimiter connections_{100};
   ScriptedAdmission admission_;
+  FaultCounter faults_;
   ServerContext ctx_;
 };
 

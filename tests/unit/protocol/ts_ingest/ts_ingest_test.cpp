@@ -64,7 +64,9 @@ class TsIngestTest : public ::testing::Test {
     return info;
   }
 
-  void feed_all(TsIngest& ingest) { ingest.feed(ByteSpan(kH264AacTs.data(), kH264AacTs.size())); }
+  void feed_all(TsIngest& ingest) {
+    ingest.feed(ByteSpan(kH264AacTs.data(), kH264AacTs.size()), log_);
+  }
 
   std::string log_lines() const { return log_text_.str(); }
 
@@ -118,7 +120,7 @@ TEST_F(TsIngestTest, FramesReachTheStreamAndEndFlushesAndDetachesOnce) {
   // The stop line integration tests and operators read.
   const std::string stop =
       "udp publish stop stream=live/c…(3) peer=192.0.2.1:5000 frames=30 "
-      "packets=37 cc_errors=0 sync_errors=0 reason=\"no data for 1000 ms\"";
+      "packets=37 cc_errors=0 sync_errors=0 overflow_bytes=0 reason=\"no data for 1000 ms\"";
   EXPECT_NE(log_lines().find(stop), std::string::npos) << log_lines();
 
   // Once only, and nothing more is demuxed.
@@ -180,6 +182,63 @@ TEST_F(TsIngestTest, KickReleasesWithoutTellingTheStreamAgain) {
   EXPECT_TRUE(stream_->has_publisher());
   feed_all(ingest);
   EXPECT_EQ(sink_->frames.size(), frames);
+}
+
+// A sink that fails on its third frame, as a bug or an allocation failure in an output would.
+class ThrowingSink : public media::Sink {
+ public:
+  void on_tracks(const media::Tracks&) override {}
+  void on_frame(const media::FramePtr&) override {
+    if (++frames == 3) throw std::runtime_error("output broke");
+  }
+  void on_end() override { ++ends; }
+  int frames = 0;
+  int ends = 0;
+};
+
+TEST_F(TsIngestTest, AnExceptionWhileFeedingEndsThisPublishOnly) {
+  auto throwing = std::make_shared<ThrowingSink>();
+  stream_->add_sink(throwing);
+  TsIngest ingest("srt");
+  std::vector<std::string> faults;
+  ingest.on_fault = [&](const std::string& reason) { faults.push_back(reason); };
+  ASSERT_TRUE(ingest.attach(stream_, publisher(), "live/cam", log_).ok());
+  feed_all(ingest);  // must not throw
+  EXPECT_EQ(faults, std::vector<std::string>{"internal error: output broke"});
+  EXPECT_TRUE(ingest.ended());
+  EXPECT_FALSE(stream_->has_publisher());
+  EXPECT_EQ(throwing->ends, 1);
+  EXPECT_NE(log_lines().find("srt publish fault stream=live/cam peer=192.0.2.1:5000 "
+                             "error=\"output broke\""),
+            std::string::npos)
+      << log_lines();
+  EXPECT_NE(log_lines().find("srt publish stop stream=live/cam"), std::string::npos);
+  // Nothing more is fed, and the stream takes the next publisher.
+  const auto packets = ingest.stats().packets;
+  feed_all(ingest);
+  EXPECT_EQ(ingest.stats().packets, packets);
+  TsIngest next("srt");
+  EXPECT_TRUE(next.attach(stream_, publisher("192.0.2.9:9"), "live/cam", log_).ok());
+}
+
+TEST_F(TsIngestTest, PostIsBoundedByTheBytesWaiting) {
+  TsIngest ingest("udp");
+  ASSERT_TRUE(ingest.attach(stream_, publisher(), "live/cam", log_).ok());
+  auto owner = std::make_shared<int>(0);
+  // The stream's executor (ioc_) does not run: everything posted waits.
+  const size_t chunk = TsIngest::kMaxQueued / 4;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(ingest.post(Bytes(chunk, 0x47), owner, log_));
+  EXPECT_FALSE(ingest.post(Bytes(188, 0x47), owner, log_));
+  EXPECT_FALSE(ingest.post(Bytes(188, 0x47), owner, log_));
+  EXPECT_EQ(ingest.overflow_bytes(), 376u);
+  EXPECT_EQ(owner.use_count(), 5);  // each waiting batch keeps its owner
+  EXPECT_NE(log_lines().find("udp stream worker behind, dropping stream=live/cam"),
+            std::string::npos);
+  // Once fed, room again.
+  ioc_.run();
+  EXPECT_EQ(owner.use_count(), 1);
+  EXPECT_TRUE(ingest.post(Bytes(188, 0x47), owner, log_));
 }
 
 }  // namespace
