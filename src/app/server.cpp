@@ -64,15 +64,17 @@ Server::Server(Config config, std::string config_path)
         hls::segmenter_config(hls_settings, stream.app(), instance_prefix(streams_created_++));
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!hls_settings.dir.empty()) {
-      auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{
-          .directory = hls_settings.dir, .app = stream.app(), .stream = stream.name()});
+      auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{.directory = hls_settings.dir,
+                                                                  .app = stream.app(),
+                                                                  .stream = stream.name(),
+                                                                  .remove_at_end = true});
       if (writer) {
         std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
         segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) {
           w->submit(snap);
         };
       } else {
-        log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.path(),
+        log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.log_label(),
                     writer.error().message);
       }
     }
@@ -111,6 +113,12 @@ int Server::run() {
   log_->info("firstmile starting version={} node={} workers={}", FIRSTMILE_VERSION, config_.node_id,
              workers_->size());
   if (auto st = control_->start(); !st) throw std::runtime_error(st.error().message);
+  if (const auto& dir = config_.get<HlsSettings>().dir; !dir.empty()) {
+    // What an earlier run left in the disk copy's directory (a crash, half-written .tmp files):
+    // no stream of this run lists it.
+    if (auto removed = hls::remove_hls_leftovers(dir); removed > 0)
+      log_->info("hls disk copy cleaned dir={} files_removed={}", dir, removed);
+  }
   for (auto& e : endpoints_)
     e->start();
 

@@ -31,19 +31,46 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// %* in the text pattern: the message with control characters written as \xNN, so that a value
+// a peer controls (a stream name, a tcUrl, a webhook's reason) cannot start a forged line
+// with a newline or drive the operator's terminal with escape sequences.
+class TextMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        const char esc[] = {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+        dest.append(esc, esc + 4);
+      } else {
+        dest.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextMessageFlag>();
+  }
+};
+
 }  // namespace
 
-Logger make_logger(const LogConfig& config) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto logger = std::make_shared<spdlog::logger>("firstmile", sink);
+std::unique_ptr<spdlog::formatter> make_log_formatter(const LogConfig& config) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (config.format == "json") {
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%*"})");
   } else {
-    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    formatter->add_flag<TextMessageFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*");
   }
-  logger->set_formatter(std::move(formatter));
+  return formatter;
+}
+
+Logger make_logger(const LogConfig& config) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("firstmile", sink);
+  logger->set_formatter(make_log_formatter(config));
   auto level = spdlog::level::from_str(config.level);
   if (level == spdlog::level::off && config.level != "off") {
     throw ConfigError("log.level: unknown level '" + config.level + "'");

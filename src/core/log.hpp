@@ -17,6 +17,8 @@ using Logger = std::shared_ptr<spdlog::logger>;
 
 // Builds the server's logger (stderr) from the log config. Throws ConfigError on a bad level.
 Logger make_logger(const LogConfig& config);
+// Its line format: text (control characters in a message written as \xNN) or JSON.
+std::unique_ptr<spdlog::formatter> make_log_formatter(const LogConfig& config);
 
 // A stream key or token as it may appear in a log line: enough to tell keys apart, never the
 // whole secret ("abcd…(12)" for a 12-byte key). Short keys show only their length.

@@ -9,6 +9,12 @@ namespace firstmile::media {
 namespace {
 // Step added after the last timestamp when a new timeline starts (one 30 fps frame).
 constexpr int64_t kRebaseStep = kTimeBase / 30;
+// A step back of a track's time by more than this (not flagged by the protocol) is a new
+// timeline (an encoder restarted its clock): rebased like a reconnect. A smaller one, or time
+// that does not advance, drops the frame.
+constexpr int64_t kStepBackIsNewTimeline = kTimeBase;
+// Timestamp errors are logged at the first, then at most this often, with the count.
+constexpr auto kTimestampLogEvery = std::chrono::seconds(10);
 constexpr auto kStatsWindow = std::chrono::seconds(1);
 // Without a video keyframe, keep only a short audio tail for new viewers.
 constexpr size_t kAudioOnlyCacheFrames = 8;
@@ -33,15 +39,20 @@ uint64_t Stream::next_client_id() {
 
 Stream::~Stream() = default;
 
+std::string Stream::log_label() const {
+  if (name_public_.load(std::memory_order_relaxed)) return path_;
+  return app_ + "/" + redact(name_);
+}
+
 Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
   if (publisher_) {
     if (config_.stream.on_conflict == PublishConflict::Refuse) {
       // The operator learns who holds the name; the newcomer (told the reason) does not.
-      log_->info("stream publish refused stream={} peer={} publisher={} {}", path_, info.peer,
+      log_->info("stream publish refused stream={} peer={} publisher={} {}", log_label(), info.peer,
                  publisher_->protocol, publisher_->peer);
       return fail("the stream is already being published");
     }
-    log_->info("stream takeover stream={} old_peer={} new_peer={}", path_, publisher_->peer,
+    log_->info("stream takeover stream={} old_peer={} new_peer={}", log_label(), publisher_->peer,
                info.peer);
     kick_publisher("taken over by " + info.peer);
   }
@@ -69,8 +80,8 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
   if (!publisher_ || publisher_id != publisher_id_) return;
   auto duration = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now() - publisher_->started);
-  log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}", path_,
-             publisher_->peer, reason, duration.count(), bytes_in_);
+  log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}",
+             log_label(), publisher_->peer, reason, duration.count(), bytes_in_);
   auto client = publisher_client();
   if (client.link) totals_.links["publisher"].add(*client.link);
   if (hooks_.events) hooks_.events->publish_stopped(*this, client, reason);
@@ -182,6 +193,31 @@ void Stream::update_stats(TrackStats& s, size_t bytes) {
 void Stream::push(Frame frame) {
   if (!tracks_ready_ || !publisher_) return;
   bool video = frame.kind == MediaKind::Video;
+  auto& track_last = last_track_dts_[video ? 0 : 1];
+  auto& track_stats = video ? video_stats_ : audio_stats_;
+
+  // Each track's time advances: a frame at or before its track's previous one is dropped
+  // (counted, logged), and a large step back starts a new timeline.
+  if (!rebase_pending_ && !frame.discontinuity && track_last != INT64_MIN &&
+      frame.dts + ts_offset_ <= track_last) {
+    const int64_t back = track_last - (frame.dts + ts_offset_);
+    if (back > kStepBackIsNewTimeline) {
+      frame.discontinuity = true;
+    } else {
+      ++track_stats.timestamp_errors;
+      const uint64_t errors = video_stats_.timestamp_errors + audio_stats_.timestamp_errors;
+      const auto now = std::chrono::steady_clock::now();
+      if (timestamp_errors_logged_ == 0 || now - timestamp_log_ >= kTimestampLogEvery) {
+        log_->warn(
+            "stream timestamp not advancing, frame dropped stream={} track={} step_ms={} "
+            "timestamp_errors={}",
+            log_label(), video ? "video" : "audio", -back * 1000 / kTimeBase, errors);
+        timestamp_log_ = now;
+        timestamp_errors_logged_ = errors;
+      }
+      return;
+    }
+  }
 
   // One timeline for the outputs: after a reconnect or a jump, continue just after the last
   // timestamp instead of going back or leaping ahead; the frame stays marked so that HLS
@@ -196,9 +232,10 @@ void Stream::push(Frame frame) {
   frame.dts += ts_offset_;
   frame.pts += ts_offset_;
   if (frame.dts > last_dts_) last_dts_ = frame.dts;
+  track_last = frame.dts;
 
   bytes_in_ += frame.payload.size();
-  update_stats(video ? video_stats_ : audio_stats_, frame.payload.size());
+  update_stats(track_stats, frame.payload.size());
 
   auto shared = std::make_shared<const Frame>(std::move(frame));
   const Frame& f = *shared;
@@ -287,7 +324,7 @@ void Stream::check_idle() {
     if (s->in_use()) return;
   }
   removed_ = true;
-  log_->debug("stream removed stream={}", path_);
+  log_->debug("stream removed stream={}", log_label());
   if (on_idle_) on_idle_(*this);
 }
 

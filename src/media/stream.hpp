@@ -98,6 +98,8 @@ struct StreamHooks {
 struct TrackStats {
   uint64_t frames = 0;
   uint64_t bytes = 0;
+  // Frames dropped because their time did not advance past the track's previous frame.
+  uint64_t timestamp_errors = 0;
   double bitrate = 0;     // bits per second over the last measurement window
   double frame_rate = 0;  // frames per second over the last measurement window
   // Current window.
@@ -133,6 +135,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const std::string& app() const { return app_; }
   const std::string& name() const { return name_; }
   const std::string& path() const { return path_; }
+  // The path as logs show it: unless the control plane gave the publish a name of its own
+  // (mark_name_public), the name may be the publisher's stream key, so it is shortened
+  // ("live/abcd…(12)").
+  std::string log_label() const;
+  void mark_name_public() { name_public_.store(true, std::memory_order_relaxed); }
   const asio::any_io_executor& executor() const { return executor_; }
   // The configuration the server started with (outputs read their settings from it).
   const Config& config() const { return config_; }
@@ -201,6 +208,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   ClientInfo viewer_client(uint64_t id, const ViewerEntry& v, const ViewerCounters& c) const;
 
   std::string app_, name_, path_;
+  std::atomic<bool> name_public_{false};
   asio::any_io_executor executor_;
   const Config& config_;
   Logger log_;
@@ -223,6 +231,12 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool rebase_pending_ = false;
   int64_t ts_offset_ = 0;
   int64_t last_dts_ = INT64_MIN;
+  // Per track (video, audio), on the outputs' timeline: a frame must come after its track's
+  // previous one, or outputs would write zero or negative durations and a segment whose time
+  // never advances would grow without bound.
+  int64_t last_track_dts_[2] = {INT64_MIN, INT64_MIN};
+  std::chrono::steady_clock::time_point timestamp_log_{};  // last "timestamp" warning
+  uint64_t timestamp_errors_logged_ = 0;                   // errors counted at that warning
 
   std::vector<FramePtr> gop_;
   uint64_t gop_bytes_ = 0;

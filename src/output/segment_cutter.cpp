@@ -42,13 +42,18 @@ SegmentCutter::Decision SegmentCutter::on_frame(const media::Frame& frame) {
   if (!cut_track && !config_.any_track_forces) return {Action::Continue, 0};
   const int64_t elapsed = frame.dts - first_dts_;
   const bool at_boundary = cut_track && (!cuts_on_video_ || frame.keyframe);
+  // A segment holds at least one frame, however large.
+  const bool too_big = config_.max_bytes > 0 && bytes_ > 0 &&
+                       bytes_ + frame.payload.size() > config_.max_bytes && elapsed > 0;
   Action action = Action::Continue;
   if (at_boundary && elapsed >= config_.target_ticks) {
     action = Action::Cut;
-  } else if (elapsed >= config_.max_ticks) {
-    // No keyframe for too long: cut anyway so the playlist keeps moving. The next segment does
-    // not start with a keyframe (which is why HLS never claims EXT-X-INDEPENDENT-SEGMENTS).
+  } else if (elapsed >= config_.max_ticks || too_big) {
+    // No keyframe for too long (or too many bytes): cut anyway so the playlist keeps moving and
+    // memory bounded. The next segment does not start with a keyframe (which is why HLS never
+    // claims EXT-X-INDEPENDENT-SEGMENTS).
     forced_cuts_.fetch_add(1, std::memory_order_relaxed);
+    if (elapsed < config_.max_ticks) size_cuts_.fetch_add(1, std::memory_order_relaxed);
     action = Action::ForcedCut;
   } else {
     return {Action::Continue, 0};
@@ -62,10 +67,13 @@ void SegmentCutter::start_segment(const media::Frame& frame) {
   first_dts_ = frame.dts;
   cut_first_dts_ = cut_last_dts_ = frame.dts;
   frames_ = 0;
+  bytes_ = 0;
 }
 
 void SegmentCutter::add(const media::Frame& frame) {
-  if (!open_ || !is_cut_track(frame)) return;
+  if (!open_) return;
+  bytes_ += frame.payload.size();
+  if (!is_cut_track(frame)) return;
   if (frames_ == 0) cut_first_dts_ = frame.dts;
   cut_last_dts_ = std::max(cut_last_dts_, frame.dts);
   ++frames_;
@@ -74,6 +82,7 @@ void SegmentCutter::add(const media::Frame& frame) {
 void SegmentCutter::close() {
   open_ = false;
   frames_ = 0;
+  bytes_ = 0;
 }
 
 int64_t SegmentCutter::frame_interval() const {

@@ -5,8 +5,9 @@
 // One track cuts: video when the stream has video the output carries, else audio. A segment
 // opens at a random access point of that track (a video keyframe; any audio frame), so each one
 // decodes on its own; frames before it are dropped. It is cut at the first such point at or past
-// the target duration, or, without one, at the first frame at or past the maximum (a forced
-// cut, counted: the next segment then does not start with a keyframe). A frame flagged as a
+// the target duration, or, without one, at the first frame at or past the maximum duration or
+// that would pass the maximum size (a forced cut, counted: the next segment then does not start
+// with a keyframe). A frame flagged as a
 // discontinuity (or, optionally, a step back past the maximum) ends the timeline: the caller
 // closes the open segment with estimated_duration() and then close()s the cutter.
 //
@@ -24,6 +25,10 @@ namespace firstmile::output {
 struct SegmentCutterConfig {
   int64_t target_ticks = 0;  // cut at the first random access point at or past this
   int64_t max_ticks = 0;     // cut anyway at the first frame at or past this (>= target)
+  // Cut anyway before a frame that would take the segment's payload past this many bytes (the
+  // frames reported with add()): with the hub keeping time advancing, this bounds a segment,
+  // and each part within it, whatever a publisher sends. 0: no limit.
+  uint64_t max_bytes = 0;
   // Whether a frame of the other track (audio in a video stream) may force a cut past the
   // maximum (the TS segmenter), or only a frame of the cutting track (CMAF, DASH).
   bool any_track_forces = false;
@@ -84,6 +89,8 @@ class SegmentCutter {
   static int64_t audio_frame_ticks(const media::Tracks& tracks);
 
   uint64_t forced_cuts() const { return forced_cuts_.load(std::memory_order_relaxed); }
+  // Of those, the cuts at max_bytes.
+  uint64_t size_cuts() const { return size_cuts_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
@@ -98,7 +105,9 @@ class SegmentCutter {
   int64_t cut_first_dts_ = 0;
   int64_t cut_last_dts_ = 0;
   uint64_t frames_ = 0;
+  uint64_t bytes_ = 0;  // payload added to the open segment, all tracks
   std::atomic<uint64_t> forced_cuts_{0};
+  std::atomic<uint64_t> size_cuts_{0};
   std::atomic<uint64_t> dropped_{0};
 };
 

@@ -132,9 +132,12 @@ class Dash(unittest.TestCase):
         now = datetime.datetime.now(datetime.timezone.utc)
         self.assertLess(abs((now - ast).total_seconds()), 60)
         self.assertIn("urn:mpeg:dash:profile:isoff-live:2011", root.get("profiles"))
+        # The server's clock in the MPD itself (no dash.time_url set): never the request's Host,
+        # which a cache would keep and serve to everybody.
         utc = root.find("d:UTCTiming", NS)
-        self.assertEqual(utc.get("schemeIdUri"), "urn:mpeg:dash:utc:http-iso:2014")
-        self.assertTrue(utc.get("value").endswith("/time"), utc.get("value"))
+        self.assertEqual(utc.get("schemeIdUri"), "urn:mpeg:dash:utc:direct:2014")
+        direct = datetime.datetime.fromisoformat(utc.get("value").replace("Z", "+00:00"))
+        self.assertLess(abs((direct - now).total_seconds()), 10)
         status, _, body = srv.http_get("/time")
         self.assertEqual(status, 200)
         server_now = datetime.datetime.fromisoformat(body.decode().replace("Z", "+00:00"))
@@ -268,6 +271,20 @@ class Dash(unittest.TestCase):
         self.assertEqual(srv.http_get(media_url(sets["video"], number, "v"))[0], 200)
         bare = media_url(sets["video"], number, "v").split("?")[0]
         self.assertIn(srv.http_get(bare)[0], (401, 403))
+
+    def test_the_clock_url_is_the_operators_never_the_requests_host(self):
+        """dash.time_url: the UTCTiming http-iso source is the configured URL whatever Host a
+        request sends (a shared cache keeps the MPD for everybody)."""
+        srv = self.start("dash-time", "  time_url: \"https://live.example.com/time\"\n")
+        pub = publish(srv, "live/dash", self.clip, os.path.join(srv.dir, "publish.log"), timeout=70)
+        self.addCleanup(pub.stop)
+        self.wait_mpd(srv, timeout=30)
+        status, headers, body = srv.http_get(MPD, headers={"Host": "evil.example"})
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"evil.example", body)
+        utc = parse_mpd(body).find("d:UTCTiming", NS)
+        self.assertEqual(utc.get("schemeIdUri"), "urn:mpeg:dash:utc:http-iso:2014")
+        self.assertEqual(utc.get("value"), "https://live.example.com/time")
 
     def test_play_webhook_sees_protocol_dash(self):
         with WebhookReceiver() as rx:

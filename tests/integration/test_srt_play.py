@@ -80,7 +80,7 @@ class SrtPlay(unittest.TestCase):
             self.assertGreater(frames["video"][1], 60)  # ~5 s at 30 fps, from a keyframe
             self.assertGreater(frames["audio"][1], 100)
             self.assertEqual(os.path.getsize(out) % 188, 0)
-            self.assertIn("srt play stop stream=live/x", srv.log_text())
+            self.assertIn("srt play stop stream=live/…(1)", srv.log_text())
             metrics = srv.http_get("/metrics")[2].decode()
             self.assertIn('firstmile_srt_packets_lost_total{role="player"}', metrics)
             bytes_out = [line for line in metrics.splitlines()

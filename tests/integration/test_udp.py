@@ -107,7 +107,7 @@ class Udp(unittest.TestCase):
             self.assertIn(f"source=127.0.0.1:{garbage_port}", log)
             # The foreign datagrams never reached the first publisher's demuxer.
             stop = re.search(r"udp publish stop stream=live/…\(3\) .*frames=(\d+) .*cc_errors=(\d+) "
-                             r"sync_errors=(\d+) reason=\"no data for 1000 ms\"", log)
+                             r"sync_errors=(\d+) overflow_bytes=0 reason=\"no data for 1000 ms\"", log)
             self.assertIsNotNone(stop, log[-3000:])
             self.assertGreater(int(stop.group(1)), 300)
             self.assertEqual((stop.group(2), stop.group(3)), ("0", "0"))

@@ -13,6 +13,10 @@ struct DashSettings {
   bool enabled = false;
   bool low_latency = true;      // chunked delivery of the segment being produced
   double chunk_duration = 0.5;  // seconds: one CMAF chunk (moof+mdat) about this long
+  // The absolute URL players fetch the server's clock from (this server's GET /time as the
+  // public reaches it, "https://live.example.com/time"): the MPD's UTCTiming http-iso source.
+  // Empty: the MPD carries the server's time itself (UTCTiming direct).
+  std::string time_url;
 };
 
 namespace dash {

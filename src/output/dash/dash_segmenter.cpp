@@ -39,6 +39,7 @@ DashSegmenter::DashSegmenter(DashConfig config)
       cutter_({.target_ticks = target_ticks_,
                .max_ticks = seconds_to_ticks(
                    std::max(config_.max_segment_duration, config_.segment_duration)),
+               .max_bytes = config_.max_segment_bytes,
                .any_track_forces = false,
                .step_back_breaks = false}),
       waiters_(std::make_shared<DashWaiters>(config_.max_waiters)),

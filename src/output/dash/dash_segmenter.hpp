@@ -38,14 +38,15 @@
 namespace firstmile::dash {
 
 struct DashConfig {
-  double segment_duration = 2.0;       // seconds
-  double max_segment_duration = 10.0;  // cut without a keyframe past this
-  double chunk_duration = 0.5;         // seconds
-  size_t window = 6;                   // segments listed per representation
-  size_t keep_extra = 2;               // kept in memory after leaving the MPD
-  bool low_latency = true;             // chunked delivery; the open segment is listed too
-  size_t max_waiters = 5000;           // chunked requests waiting on this stream
-  std::string name_prefix;             // unique per stream instance
+  double segment_duration = 2.0;          // seconds
+  double max_segment_duration = 10.0;     // cut without a keyframe past this
+  uint64_t max_segment_bytes = 64 << 20;  // cut without a keyframe before passing this
+  double chunk_duration = 0.5;            // seconds
+  size_t window = 6;                      // segments listed per representation
+  size_t keep_extra = 2;                  // kept in memory after leaving the MPD
+  bool low_latency = true;                // chunked delivery; the open segment is listed too
+  size_t max_waiters = 5000;              // chunked requests waiting on this stream
+  std::string name_prefix;                // unique per stream instance
 };
 
 struct DashStats {

@@ -276,10 +276,13 @@ std::string render_mpd(const DashSnapshot& snap, const MpdUrls& urls) {
       render_adaptation_set(out, snap, po.audio, urls.query, id++);
     out += "  </Period>\n";
   }
+  // 5.8.5.7: the clock players synchronise with to compute segment availability.
   if (!urls.time_url.empty()) {
-    // 5.8.5.7: the clock players synchronise with to compute segment availability.
     out += "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"" +
            xml_escape(urls.time_url) + "\"/>\n";
+  } else if (!urls.direct_time.empty()) {
+    out += "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"" +
+           xml_escape(urls.direct_time) + "\"/>\n";
   }
   out += "</MPD>\n";
   return out;

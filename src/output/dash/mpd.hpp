@@ -14,6 +14,8 @@ struct MpdUrls {
   std::string query;
   // UTCTiming http-iso source: an absolute URL (players may run on another origin).
   std::string time_url;
+  // Else UTCTiming direct: the server's time (xs:dateTime) as the MPD is made.
+  std::string direct_time;
 };
 
 // Empty when the snapshot is not playable yet (no Period with a segment in every

@@ -75,6 +75,7 @@ HlsSegmenterStats CmafSegmenter::stats() const {
   HlsSegmenterStats s;
   s.segments = stat_segments_.load(std::memory_order_relaxed);
   s.forced_cuts = cutter_.forced_cuts();
+  s.size_cuts = cutter_.size_cuts();
   s.frames_dropped_waiting_keyframe = cutter_.dropped();
   s.frames_rejected = stat_rejected_.load(std::memory_order_relaxed);
   s.parts = stat_parts_.load(std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace firstmile::hls {
 
@@ -11,6 +12,36 @@ bool is_safe_path_component(std::string_view name) {
   if (name.find('/') != std::string_view::npos) return false;
   if (name.find('\0') != std::string_view::npos) return false;
   return name.find("..") == std::string_view::npos;
+}
+
+namespace {
+
+// What a disk copy writes: its files are recognised by these endings alone.
+bool is_hls_file(const std::filesystem::path& p) {
+  const auto ext = p.extension();
+  return ext == ".m3u8" || ext == ".ts" || ext == ".m4s" || ext == ".mp4" || ext == ".tmp";
+}
+
+}  // namespace
+
+uint64_t remove_hls_leftovers(const std::filesystem::path& root, int depth) {
+  std::error_code ec;
+  uint64_t removed = 0;
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
+    // Symbolic links are not followed: they may lead out of the directory.
+    if (e.is_symlink(ec)) continue;
+    if (e.is_directory(ec)) {
+      if (depth > 0) dirs.push_back(e.path());
+    } else if (depth == 0 && e.is_regular_file(ec) && is_hls_file(e.path())) {
+      if (std::filesystem::remove(e.path(), ec)) ++removed;
+    }
+  }
+  for (const auto& d : dirs) {
+    removed += remove_hls_leftovers(d, depth - 1);
+    if (std::filesystem::is_empty(d, ec) && !ec) std::filesystem::remove(d, ec);
+  }
+  return removed;
 }
 
 Result<std::unique_ptr<HlsDiskWriter>> HlsDiskWriter::create(HlsDiskConfig config) {
@@ -34,6 +65,26 @@ HlsDiskWriter::HlsDiskWriter(HlsDiskConfig config)
 
 HlsDiskWriter::~HlsDiskWriter() {
   stop();
+  if (config_.remove_at_end) remove_written();
+}
+
+void HlsDiskWriter::remove_written() {
+  std::error_code ec;
+  uint64_t removed = 0;
+  for (const auto& [sequence, name] : on_disk_)
+    removed += std::filesystem::remove(dir_ / name, ec) ? 1 : 0;
+  for (const auto& name : inits_on_disk_)
+    removed += std::filesystem::remove(dir_ / name, ec) ? 1 : 0;
+  removed += std::filesystem::remove(dir_ / config_.playlist_name, ec) ? 1 : 0;
+  on_disk_.clear();
+  inits_on_disk_.clear();
+  // The stream's directory, and the app's, if nothing else is in them.
+  for (auto d = dir_; d != dir_.parent_path().parent_path(); d = d.parent_path()) {
+    if (!std::filesystem::is_empty(d, ec) || ec) break;
+    std::filesystem::remove(d, ec);
+  }
+  std::lock_guard lock(mutex_);
+  stats_.files_removed += removed;
 }
 
 void HlsDiskWriter::stop() {
@@ -105,7 +156,11 @@ void HlsDiskWriter::submit(const std::shared_ptr<const HlsSnapshot>& snapshot) {
 }
 
 void HlsDiskWriter::run() {
+  // Files an earlier instance of this stream left (a crash, a restart): none of them is in the
+  // new playlist, and nothing else would ever remove them.
+  const uint64_t leftovers = remove_hls_leftovers(dir_, 0);
   std::unique_lock lock(mutex_);
+  stats_.files_removed += leftovers;
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and drained

@@ -27,6 +27,9 @@ struct HlsDiskConfig {
   std::string stream;
   std::string playlist_name = "index.m3u8";
   size_t max_queue_bytes = 64 * 1024 * 1024;
+  // When the writer goes (its stream instance ended), remove the files it wrote, so that the
+  // directory holds the live streams' windows only.
+  bool remove_at_end = false;
 };
 
 struct HlsDiskStats {
@@ -40,6 +43,12 @@ struct HlsDiskStats {
 // A single path component we are willing to create: not empty, not "." or "..", no "/", no
 // "..", no NUL.
 bool is_safe_path_component(std::string_view name);
+
+// Removes what a disk copy leaves behind under `root` (<root>/<app>/<stream>/): playlists,
+// segments, init segments and half-written .tmp files of earlier server runs or stream
+// instances, then the directories that became empty. Other files and deeper trees are left
+// alone. Returns how many files were removed.
+uint64_t remove_hls_leftovers(const std::filesystem::path& root, int depth = 2);
 
 class HlsDiskWriter {
  public:
@@ -73,6 +82,7 @@ class HlsDiskWriter {
   explicit HlsDiskWriter(HlsDiskConfig config);
   void run();
   void execute(const Job& job);
+  void remove_written();
   bool write_file(const std::string& name, ByteSpan data);
 
   HlsDiskConfig config_;

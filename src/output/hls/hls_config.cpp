@@ -23,6 +23,7 @@ ConfigModule config_module() {
       .count("window", &HlsSettings::window, 2, 1000)
       .count("keep_extra", &HlsSettings::keep_extra, 0, 100)
       .number("max_segment_duration", &HlsSettings::max_segment_duration, 0.5, 600)
+      .size("max_segment_bytes", &HlsSettings::max_segment_bytes, 64 << 10, 4ull << 30)
       .text("dir", &HlsSettings::dir)
       .text("variant", &HlsSettings::variant, kVariants)
       .custom(
@@ -71,6 +72,7 @@ HlsConfig segmenter_config(const HlsSettings& settings, std::string_view app,
   c.window = settings.window;
   c.keep_extra = settings.keep_extra;
   c.max_segment_duration = settings.max_segment_duration;
+  c.max_segment_bytes = settings.max_segment_bytes;
   c.name_prefix = std::move(name_prefix);
   c.audio_rendition = settings.audio_rendition;
   return c;

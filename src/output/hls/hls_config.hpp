@@ -16,7 +16,10 @@ struct HlsSettings {
   uint32_t window = 6;                 // segments listed in the live playlist
   uint32_t keep_extra = 2;             // segments kept in memory after leaving the playlist
   double max_segment_duration = 10.0;  // cut even without a keyframe past this
-  std::string dir;                     // optional copy on disk; empty = memory only
+  // Cut even without a keyframe before a segment would pass this many bytes: memory per
+  // stream stays bounded whatever a publisher sends (and however its clock behaves).
+  uint64_t max_segment_bytes = 64 << 20;
+  std::string dir;  // optional copy on disk; empty = memory only
   // Segment format: "ts" (MPEG-TS), "fmp4" (fMP4/CMAF with EXT-X-MAP) or "ll" (fMP4 with
   // Low-Latency HLS parts, blocking reloads and delta updates).
   std::string variant = "ts";

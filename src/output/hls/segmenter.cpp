@@ -38,6 +38,7 @@ output::SegmentCutterConfig cutter_config(const HlsConfig& config, bool any_trac
   const int64_t target = std::max<int64_t>(seconds_to_ticks(config.segment_duration), 9000);
   return {.target_ticks = target,
           .max_ticks = std::max(seconds_to_ticks(config.max_segment_duration), target),
+          .max_bytes = config.max_segment_bytes,
           .any_track_forces = any_track_forces,
           .step_back_breaks = true};
 }
@@ -169,6 +170,7 @@ HlsSegmenterStats HlsSegmenter::stats() const {
   HlsSegmenterStats s;
   s.segments = stat_segments_.load(std::memory_order_relaxed);
   s.forced_cuts = cutter_.forced_cuts();
+  s.size_cuts = cutter_.size_cuts();
   s.frames_dropped_waiting_keyframe = cutter_.dropped();
   s.frames_rejected = stat_rejected_.load(std::memory_order_relaxed);
   return s;

@@ -37,7 +37,8 @@ struct HlsConfig {
   double segment_duration = 2.0;  // seconds; a segment is cut at the first keyframe past it
   size_t window = 6;              // segments listed in the playlist
   size_t keep_extra = 2;  // segments kept in memory after leaving the playlist (slow clients)
-  double max_segment_duration = 10.0;  // cut even without a keyframe past this
+  double max_segment_duration = 10.0;     // cut even without a keyframe past this
+  uint64_t max_segment_bytes = 64 << 20;  // cut even without a keyframe before passing this
   // Put before each segment's sequence number in its name. The server gives every stream
   // instance its own prefix, so a name is never reused for other bytes and a CDN may cache
   // segments as immutable even when a stream is published again from sequence 0.
@@ -125,7 +126,8 @@ struct HlsSnapshot {
 
 struct HlsSegmenterStats {
   uint64_t segments = 0;
-  uint64_t forced_cuts = 0;  // cut at max_segment_duration without a keyframe
+  uint64_t forced_cuts = 0;  // cut without a keyframe, at max_segment_duration or...
+  uint64_t size_cuts = 0;    // ...because the segment reached max_segment_bytes
   uint64_t frames_dropped_waiting_keyframe = 0;
   uint64_t frames_rejected = 0;    // the muxer refused them (codec, malformed payload)
   uint64_t parts = 0;              // LL-HLS parts made

@@ -58,6 +58,7 @@ json::object track_json(const media::TrackInfo& t, const media::TrackStats& s) {
   o["bitrate"] = static_cast<uint64_t>(s.bitrate);
   o["frames"] = s.frames;
   o["bytes"] = s.bytes;
+  o["timestamp_errors"] = s.timestamp_errors;
   return o;
 }
 
@@ -300,7 +301,7 @@ asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& 
   auto s = std::get<std::shared_ptr<media::Stream>>(std::move(found));
   auto task = on_stream(s, kick_publisher_of);
   int kicked = co_await std::move(task);
-  ctx.log->info("api kick stream={} kicked={}", s->path(), kicked);
+  ctx.log->info("api kick stream={} kicked={}", s->log_label(), kicked);
   co_return json_response(req, cfg, json::object{{"kicked", kicked}});
 }
 
@@ -374,7 +375,7 @@ asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& 
   if (!kicked)
     co_return make_error(r.req, bhttp::status::not_found, "client not found",
                          ctx.config.get<HttpConfig>());
-  ctx.log->info("api kick client={} stream={}/{}", id, f.info->app, f.info->name);
+  ctx.log->info("api kick client={} stream={}/{}", id, f.info->app, redact(f.info->name));
   co_return json_response(r.req, ctx.config.get<HttpConfig>(), json::object{{"kicked", 1}});
 }
 

@@ -13,6 +13,7 @@
 #include "control/admission.hpp"
 #include "core/stream_name.hpp"
 #include "media/stream.hpp"
+#include "output/dash/dash_config.hpp"
 #include "output/dash/dash_segmenter.hpp"
 #include "output/dash/mpd.hpp"
 #include "protocol/http/handlers.hpp"
@@ -187,8 +188,12 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
   }
 
   if (dash.file == "index.mpd") {
-    dash::MpdUrls urls{dash.forward_query,
-                       dash.host.empty() ? std::string() : "http://" + dash.host + "/time"};
+    // The clock players sync with: the operator's URL for GET /time when set; else the
+    // server's time as the MPD is made. Never the request's Host header: a cache would keep
+    // the MPD with whatever host one client sent and serve it to everybody.
+    const auto& time_url = ctx.config.get<DashSettings>().time_url;
+    dash::MpdUrls urls{dash.forward_query, time_url,
+                       time_url.empty() ? dash::iso_time(unix_ms_now()) : std::string()};
     auto text = dash::render_mpd(*snap, urls);
     if (text.empty()) {
       auto task = error(bhttp::status::not_found, "stream has no DASH segment yet");

@@ -70,8 +70,8 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   bool slow = false;
   viewer->on_close = [&](const std::string& reason) {
     slow = true;
-    ctx.log->warn("http-flv viewer dropped stream={} peer={} reason=\"{}\"", stream->path(), peer,
-                  reason);
+    ctx.log->warn("http-flv viewer dropped stream={} peer={} reason=\"{}\"", stream->log_label(),
+                  peer, reason);
   };
 
   media::ViewerEntry entry;
@@ -94,14 +94,14 @@ asio::awaitable<void> serve_http_flv(ServerContext& ctx, std::shared_ptr<media::
   auto viewing = output::ViewerAttachment::attach(
       *stream, "flv", [] { return std::make_unique<output::FlvPackager>(); }, viewer,
       std::move(entry));
-  ctx.log->info("http-flv play stream={} peer={}", stream->path(), peer);
+  ctx.log->info("http-flv play stream={} peer={}", stream->log_label(), peer);
 
   co_await (viewer->write_loop(socket) || watch_peer(socket));
 
   viewing.detach(viewer->close_reason().empty() ? "ended" : viewer->close_reason());
   const auto& st = viewer->stats();
   ctx.log->info("http-flv stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
-                stream->path(), peer, st.bytes_sent, st.packets_dropped, st.skips,
+                stream->log_label(), peer, st.bytes_sent, st.packets_dropped, st.skips,
                 viewer->close_reason().empty() ? "ended" : viewer->close_reason());
   boost::system::error_code ignored;
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -35,7 +35,6 @@ struct DashRequest {
   std::string app, name;
   std::string file;            // "index.mpd", or the file under dash/
   std::string client;          // the requester's address (without port)
-  std::string host;            // the Host header, for the absolute UTCTiming URL
   std::string forward_query;   // appended to segment URLs in the MPD (signed URLs)
   bool private_cache = false;  // play auth is on: a shared cache must not keep the answer
   std::string query;           // the request's query, for the on_play notification

@@ -132,11 +132,22 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
     auto stream = ctx.registry.find(i.app, i.name);
     auto hls_output = stream ? stream->output_as<hls::HlsOutput>("hls") : nullptr;
     const auto* segmenter = hls_output ? hls_output->segmenter().get() : nullptr;
-    if (!segmenter || segmenter->variant() != hls::HlsVariant::LowLatency) continue;
+    if (!segmenter) continue;
+    // A publisher that sends no keyframe for too long, or too many bytes between them.
+    const auto stats = segmenter->stats();
+    constexpr std::string_view kForcedHelp =
+        "HLS segments cut without a keyframe, by why (hls.max_segment_duration or "
+        "hls.max_segment_bytes).";
+    out.counter("firstmile_hls_forced_cuts_total", kForcedHelp,
+                static_cast<double>(stats.forced_cuts - stats.size_cuts),
+                {{"app", i.app}, {"stream", i.name}, {"reason", "duration"}});
+    out.counter("firstmile_hls_forced_cuts_total", kForcedHelp,
+                static_cast<double>(stats.size_cuts),
+                {{"app", i.app}, {"stream", i.name}, {"reason", "size"}});
+    if (segmenter->variant() != hls::HlsVariant::LowLatency) continue;
     out.counter("firstmile_hls_parts_over_target_total",
                 "LL-HLS parts longer than the part target (irregular frame timing).",
-                static_cast<double>(segmenter->stats().parts_over_target),
-                {{"app", i.app}, {"stream", i.name}});
+                static_cast<double>(stats.parts_over_target), {{"app", i.app}, {"stream", i.name}});
   }
   ctx.control.write_metrics(out);
 

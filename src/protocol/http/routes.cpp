@@ -70,8 +70,8 @@ asio::awaitable<std::variant<Response, TakenOver>> http_flv(HttpContext& ctx, Ro
     if (decision->allowed) s = ctx.streams.find(app, name);
   }
   if (decision && !decision->allowed) {
-    ctx.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, name, peer,
-                  decision->reason);
+    ctx.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, redact(name),
+                  peer, decision->reason);
     co_return make_error(req, static_cast<bhttp::status>(decision->http_status), decision->reason,
                          cfg);
   }
@@ -122,14 +122,8 @@ asio::awaitable<std::variant<Response, Streamed>> dash(HttpContext& ctx, RouteRe
   auto granted = co_await std::move(grant);
   if (auto* refused = std::get_if<Response>(&granted)) co_return std::move(*refused);
   auto& g = std::get<PlayGrant>(granted);
-  DashRequest dr{r.captures["app"],
-                 r.captures["stream"],
-                 std::move(file),
-                 r.client,
-                 std::string(req[bhttp::field::host]),
-                 std::move(g.forward_query),
-                 g.private_cache,
-                 std::move(g.query)};
+  DashRequest dr{r.captures["app"],          r.captures["stream"], std::move(file),   r.client,
+                 std::move(g.forward_query), g.private_cache,      std::move(g.query)};
   auto task = serve_dash(ctx, r.stream, req, dr);
   bool keep = co_await std::move(task);
   co_return Streamed{keep};

@@ -8,6 +8,7 @@ boost::asio::awaitable<AdmitResult> admit(
     ServerContext& ctx, control::AccessRequest request,
     std::function<bool(const std::string& name)> still_wanted) {
   const std::string app = request.app;
+  const std::string asked = request.stream;  // may be the stream key
   AdmitResult r;
   // Named locals around co_await: GCC 12 may destroy a temporary in a co_await expression twice.
   auto task = ctx.admission.authorize_publish(std::move(request));
@@ -29,6 +30,8 @@ boost::asio::awaitable<AdmitResult> admit(
     r.reason = stream.error().message;
     co_return r;
   }
+  // A name the control plane chose is public: the hub may log it in full.
+  if (r.name != asked) (*stream)->mark_name_public();
   r.outcome = AdmitResult::Outcome::Admitted;
   r.stream = std::move(*stream);
   co_return r;

@@ -17,7 +17,7 @@ SrtPlayer::SrtPlayer(SRTSOCKET sock, std::string peer, SrtStreamId id, Connectio
     : sock_(sock),
       peer_(std::move(peer)),
       id_(std::move(id)),
-      label_(id_.app + "/" + id_.stream),
+      label_(id_.app + "/" + redact(id_.stream)),
       slot_(std::move(slot)),
       config_(config) {}
 

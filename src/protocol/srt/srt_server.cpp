@@ -218,7 +218,7 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
       if (refusals_log_.allow(suppressed)) {
         ctx_.log->info(
             "srt play refused peer={} stream={}/{} reason=\"no such stream\" suppressed={}", who,
-            id->app, id->stream, suppressed);
+            id->app, redact(id->stream), suppressed);
       }
       srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
       return -1;
@@ -228,7 +228,7 @@ int SrtServer::admit(SRTSOCKET ns, const sockaddr* peer, const char* streamid) {
       if (refusals_log_.allow(suppressed)) {
         ctx_.log->warn(
             "srt play refused peer={} stream={}/{} reason=\"invalid play token\" suppressed={}",
-            who, id->app, id->stream, suppressed);
+            who, id->app, redact(id->stream), suppressed);
       }
       srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
       return -1;

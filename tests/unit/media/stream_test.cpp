@@ -319,6 +319,42 @@ TEST_F(StreamHubTest, DiscontinuityFlagRebasesToo) {
   EXPECT_FALSE(sink->frames[3]->discontinuity);
 }
 
+TEST_F(StreamHubTest, TimeThatDoesNotAdvanceIsDroppedAndCounted) {
+  auto s = make_stream();
+  auto sink = std::make_shared<RecordingSink>();
+  s->add_sink(sink);
+  go_live(*s, "a:1");
+  s->push(video("K0", 100, true));
+  s->push(video("P1", 100));  // the same time again
+  s->push(video("P2", 60));   // a small step back
+  s->push(audio("a0", 100));  // the other track has its own time
+  s->push(video("P3", 140));
+  for (int i = 0; i < 1000; ++i)  // a clock that stopped: nothing reaches the outputs
+    s->push(video("S", 140));
+  EXPECT_EQ(sink->payloads(), "K0,a0,P3");
+  auto info = s->info();
+  EXPECT_EQ(info.video_stats.timestamp_errors, 1002u);
+  EXPECT_EQ(info.audio_stats.timestamp_errors, 0u);
+  EXPECT_EQ(info.video_stats.frames, 2u);
+}
+
+TEST_F(StreamHubTest, ALargeStepBackStartsANewTimeline) {
+  auto s = make_stream();
+  auto sink = std::make_shared<RecordingSink>();
+  s->add_sink(sink);
+  go_live(*s, "a:1");
+  s->push(video("K0", 5000, true));
+  s->push(video("P1", 5040));
+  // The encoder restarted its clock without reconnecting, and the ingest did not flag it.
+  s->push(video("K2", 0, true));
+  s->push(video("P3", 40));
+  ASSERT_EQ(sink->frames.size(), 4u);
+  EXPECT_EQ(sink->frames[2]->dts, 5040 * 90 + 3000);
+  EXPECT_TRUE(sink->frames[2]->discontinuity);
+  EXPECT_EQ(sink->frames[3]->dts, 5040 * 90 + 3000 + 40 * 90);
+  EXPECT_EQ(s->info().video_stats.timestamp_errors, 0u);
+}
+
 TEST_F(StreamHubTest, LateSinkGetsTracksAndTheGopFromTheLastKeyframe) {
   auto s = make_stream();
   go_live(*s, "a:1");

@@ -111,6 +111,31 @@ TEST(SegmentCutter, ForcedCutPastTheMaximumWithoutAKeyframeIsCounted) {
   EXPECT_EQ(c.forced_cuts(), 1u);
 }
 
+TEST(SegmentCutter, ASegmentIsCutBeforeItPassesTheMaximumSize) {
+  auto cfg = config();
+  cfg.max_bytes = 40;  // five of the test's 8-byte frames
+  SegmentCutter c(cfg);
+  c.set_tracks(tracks(true, true), true);
+  ASSERT_EQ(feed(c, video(0, true)).action, Action::Open);
+  for (int i = 1; i < 5; ++i)
+    ASSERT_EQ(feed(c, video(i * kFrameTicks, false)).action, Action::Continue) << i;
+  // The sixth frame would pass 40 bytes: it opens the next segment, without a keyframe.
+  const auto d = feed(c, video(5 * kFrameTicks, false));
+  EXPECT_EQ(d.action, Action::ForcedCut);
+  EXPECT_EQ(d.duration, 5 * kFrameTicks);
+  EXPECT_EQ(c.forced_cuts(), 1u);
+  EXPECT_EQ(c.size_cuts(), 1u);
+  // Audio counts towards the size, but only the cutting track cuts (CMAF).
+  ASSERT_EQ(feed(c, audio(5 * kFrameTicks + 10)).action, Action::Continue);
+  for (int i = 6; i < 9; ++i)
+    ASSERT_EQ(feed(c, video(i * kFrameTicks, false)).action, Action::Continue) << i;
+  EXPECT_EQ(feed(c, video(9 * kFrameTicks, false)).action, Action::ForcedCut);
+  EXPECT_EQ(c.size_cuts(), 2u);
+  // A keyframe past the target cuts as usual, and is not a size cut.
+  EXPECT_EQ(feed(c, video(9 * kFrameTicks + kTarget, true)).action, Action::Cut);
+  EXPECT_EQ(c.size_cuts(), 2u);
+}
+
 TEST(SegmentCutter, OnlyTheCuttingTrackForcesACutUnlessAnyTrackMay) {
   for (bool any : {false, true}) {
     SegmentCutter c(config(any));

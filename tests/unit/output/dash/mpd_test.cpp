@@ -113,6 +113,11 @@ TEST(Mpd, EndedPresentationStopsUpdatingAndListsPeriods) {
   EXPECT_EQ(text.find("availabilityTimeOffset"), std::string::npos);
   EXPECT_EQ(text.find("ServiceDescription"), std::string::npos);
   EXPECT_EQ(text.find("UTCTiming"), std::string::npos);
+  // Without a clock URL, the server's time goes in the MPD itself.
+  auto direct = render_mpd(s, MpdUrls{"", "", "2026-12-07T01:02:03.456Z"});
+  EXPECT_NE(direct.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" "
+                        "value=\"2026-12-07T01:02:03.456Z\"/>"),
+            std::string::npos);
   EXPECT_NE(text.find("suggestedPresentationDelay=\"PT6S\""), std::string::npos);
   EXPECT_NE(text.find("maxSegmentDuration=\"PT2.5S\""), std::string::npos);
   EXPECT_NE(text.find("<Period id=\"p0\" start=\"PT0S\">"), std::string::npos);

@@ -140,6 +140,46 @@ TEST_F(HlsDiskWriterTest, DestructorDrainsTheQueue) {
   EXPECT_FALSE(fs::exists(dir() / "13.ts"));
 }
 
+TEST_F(HlsDiskWriterTest, LeftoversOfEarlierRunsGoAtStartAndItsOwnFilesAtTheEnd) {
+  // An earlier run crashed mid-write in this stream's directory and left another stream's.
+  fs::create_directories(dir());
+  fs::create_directories(root_ / "live" / "gone");
+  for (auto p : {dir() / "old-7.ts", dir() / "index.m3u8.tmp", dir() / "old-init.mp4",
+                 root_ / "live" / "gone" / "index.m3u8", root_ / "live" / "gone" / "x-1.m4s"})
+    std::ofstream(p) << "x";
+  std::ofstream(dir() / "notes.txt") << "the operator's";
+  std::ofstream(root_ / "top.ts") << "not in an app/stream directory";
+  // At server start: everything a disk copy writes, two levels down.
+  EXPECT_EQ(remove_hls_leftovers(root_), 5u);
+  EXPECT_FALSE(fs::exists(root_ / "live" / "gone"));
+  EXPECT_TRUE(fs::exists(dir() / "notes.txt"));
+  EXPECT_TRUE(fs::exists(root_ / "top.ts"));
+
+  // When a stream instance starts, in its own directory.
+  std::ofstream(dir() / "old-8.ts") << "x";
+  HlsDiskConfig c = config();
+  c.remove_at_end = true;
+  {
+    auto writer = std::move(HlsDiskWriter::create(c)).value();
+    writer->submit(snapshot(0, 0, 3));
+    writer->stop();
+    EXPECT_FALSE(fs::exists(dir() / "old-8.ts"));
+    EXPECT_TRUE(fs::exists(dir() / "2.ts"));
+    EXPECT_EQ(writer->stats().files_removed, 1u);
+  }
+  // Its own files go with it; the operator's file (and so the directory) stays.
+  EXPECT_FALSE(fs::exists(dir() / "2.ts"));
+  EXPECT_FALSE(fs::exists(dir() / "index.m3u8"));
+  EXPECT_TRUE(fs::exists(dir() / "notes.txt"));
+  fs::remove(dir() / "notes.txt");
+  {
+    auto writer = std::move(HlsDiskWriter::create(c)).value();
+    writer->submit(snapshot(0, 0, 1));
+  }
+  EXPECT_FALSE(fs::exists(root_ / "live"));  // empty: gone too
+  EXPECT_TRUE(fs::exists(root_));
+}
+
 TEST_F(HlsDiskWriterTest, IgnoresSnapshotsWithoutPlaylist) {
   auto writer = std::move(HlsDiskWriter::create(config())).value();
   writer->submit(std::make_shared<HlsSnapshot>());
