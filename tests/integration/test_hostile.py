@@ -4,12 +4,13 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import time
 import unittest
 
 import harness
 from harness import Server, ffprobe_json, publish
-from rtmp_client import RtmpClient
+from rtmp_client import RtmpClient, amf_object, amf_string, chunk
 
 
 def read_until_closed(client, seconds):
@@ -44,6 +45,36 @@ def read_until(client, marker, seconds):
             break
         data += part
     return data if marker in data else None
+
+
+def flv_tags(path):
+    """(type, timestamp ms, payload) of each tag of an FLV file (E.4.1)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, out = struct.unpack(">I", data[5:9])[0] + 4, []
+    while pos + 11 <= len(data):
+        kind, size = data[pos] & 0x1F, int.from_bytes(data[pos + 1:pos + 4], "big")
+        ts = int.from_bytes(data[pos + 4:pos + 7], "big") | (data[pos + 7] << 24)
+        out.append((kind, ts, data[pos + 11:pos + 11 + size]))
+        pos += 11 + size + 4
+    return out
+
+
+def rtmp_publisher(srv, name):
+    """A raw RTMP publisher past NetStream.Publish.Start, its chunk size raised to 64 KiB."""
+    c = RtmpClient(srv.rtmp_port)
+    c.handshake()
+    c.connect()
+    c.publish(name)
+    if read_until(c, b"NetStream.Publish.Start", 5) is None:
+        raise AssertionError("publish not started")
+    c.sock.sendall(chunk(2, 1, struct.pack(">I", 65536)))
+    return c
+
+
+def send_tag(c, kind, ts, payload):
+    c.sock.sendall(chunk(4 if kind == 9 else 5, kind, payload, timestamp=ts, stream_id=1,
+                         chunk_size=65536))
 
 
 class Hostile(unittest.TestCase):
@@ -342,6 +373,63 @@ class Hostile(unittest.TestCase):
             held_back = sum(int(l.split("suppressed=")[1].split()[0]) for l in logged)
             self.assertEqual(len(logged) + held_back, flood + 1)
             keep.close()
+
+    def test_a_publisher_whose_clock_stalls_grows_nothing(self):
+        """A publisher whose timestamps stop advancing: its frames are dropped and counted
+        (timestamp_errors, a log line), no segment grows, and when time moves again the stream
+        goes on; a real publisher and player elsewhere are untouched."""
+        clip = harness.make_clip(seconds=12)
+        with Server("stall", hls_segment=1) as srv:
+            flv = os.path.join(srv.dir, "clip.flv")
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", clip, "-c", "copy", "-f", "flv",
+                            flv], check=True, timeout=60)
+            tags = [t for t in flv_tags(flv) if t[0] in (8, 9)]
+            with publish(srv, "live/real", clip, os.path.join(srv.dir, "publish.log"), timeout=60) as pub:
+                c = rtmp_publisher(srv, "stalled")
+                # Two seconds as sent, then the clock stops: everything at the same time.
+                moving = [t for t in tags if t[1] < 2000]
+                for kind, ts, payload in moving:
+                    send_tag(c, kind, ts, payload)
+                stalled_at = moving[-1][1]
+                rest = tags[len(moving):]
+                for kind, ts, payload in rest[:300]:
+                    send_tag(c, kind, stalled_at, payload)
+                def errors():
+                    info = srv.api("/streams/live/stalled")[1]
+                    return sum(t.get("timestamp_errors", 0) for t in info.get("tracks", []))
+                n = srv.wait_for(lambda: errors() >= 250, timeout=10, what="the stalled frames counted")
+                self.assertLessEqual(n, 300)
+                self.assertIn("stream timestamp not advancing, frame dropped stream=live/", srv.log_text())
+                # Nothing of the stalled part reached the playlist.
+                playlist = srv.http_get("/live/stalled/index.m3u8")[2].decode()
+                self.assertNotIn("#EXTINF:0.0", playlist)
+                # Time moves again: the stream goes on.
+                for kind, ts, payload in rest[300:]:
+                    send_tag(c, kind, ts, payload)
+                srv.wait_for(lambda: srv.http_get("/live/stalled/index.m3u8")[2].count(b"#EXTINF") >= 3,
+                             timeout=15, what="segments again once time moves")
+                c.close()
+                # The other stream carried on.
+                probe = ffprobe_json(srv.rtmp_url("live/real"), "-show_streams", "-read_intervals", "%+1",
+                                     timeout=30)
+                self.assertEqual(sorted(s["codec_type"] for s in probe["streams"]), ["audio", "video"])
+                self.assertIsNone(pub.proc.poll())
+
+    def test_peer_text_cannot_forge_log_lines(self):
+        """A value a peer sends (an encoder name in onMetaData) is written with its control
+        characters escaped: it cannot start a line of its own."""
+        with Server("forge") as srv:
+            c = rtmp_publisher(srv, "forge")
+            forged = "x\n2026-12-07T00:00:00.000 info  rtmp publish start stream=live/forged\x1b[2J"
+            meta = amf_string("@setDataFrame") + amf_string("onMetaData") + amf_object({"encoder": forged})
+            c.sock.sendall(chunk(5, 18, meta, stream_id=1, chunk_size=65536))
+            line = srv.wait_for(lambda: [l for l in srv.log_text().splitlines() if "rtmp metadata" in l],
+                                timeout=5, what="the metadata logged")[0]
+            self.assertIn("encoder=\"x\\x0a2026-12-07T00:00:00.000 info  rtmp publish start "
+                          "stream=live/forged\\x1b[2J\"", line)
+            self.assertFalse(any(l.startswith("2026-12-07T00:00:00.000") for l in srv.log_text().splitlines()))
+            self.assertNotIn("\x1b", srv.log_text())
+            c.close()
 
 
 if __name__ == "__main__":
