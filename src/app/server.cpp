@@ -64,10 +64,13 @@ Server::Server(Config config, std::string config_path)
         hls::segmenter_config(hls_settings, stream.app(), instance_prefix(streams_created_++));
     auto segmenter = std::make_shared<hls::HlsSegmenter>(hc);
     if (!hls_settings.dir.empty()) {
-      auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{.directory = hls_settings.dir,
-                                                                  .app = stream.app(),
-                                                                  .stream = stream.name(),
-                                                                  .remove_at_end = true});
+      auto writer = hls::HlsDiskWriter::create(hls::HlsDiskConfig{
+          .directory = hls_settings.dir,
+          .app = stream.app(),
+          .stream = stream.name(),
+          // A stream that ends takes its files along; at shutdown they stay, with their
+          // ENDLIST, for whatever serves them (the next start removes them).
+          .remove_at_end = [stopping = stopping_] { return !stopping->load(); }});
       if (writer) {
         std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
         segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) {
@@ -208,6 +211,7 @@ void Server::shutdown() {
   // Stage 1: stop accepting. Stage 2: each stream ends its outputs on its own worker (HLS
   // playlists get ENDLIST) and closes its sessions. Stage 3 (run()): after the grace period
   // the workers stop, whatever is left.
+  stopping_->store(true);
   for (auto& e : endpoints_)
     e->stop();
   for (auto& s : registry_->list()) {

@@ -46,6 +46,8 @@ class Server {
   std::unique_ptr<http::HttpContext> http_ctx_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;  // protocol listeners, in start order
   std::atomic<uint64_t> streams_created_{0};
+  // Set when the shutdown starts (shared: stream outputs may outlive the server's members).
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace firstmile

@@ -65,7 +65,7 @@ HlsDiskWriter::HlsDiskWriter(HlsDiskConfig config)
 
 HlsDiskWriter::~HlsDiskWriter() {
   stop();
-  if (config_.remove_at_end) remove_written();
+  if (config_.remove_at_end && config_.remove_at_end()) remove_written();
 }
 
 void HlsDiskWriter::remove_written() {

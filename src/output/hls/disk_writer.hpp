@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,9 +28,9 @@ struct HlsDiskConfig {
   std::string stream;
   std::string playlist_name = "index.m3u8";
   size_t max_queue_bytes = 64 * 1024 * 1024;
-  // When the writer goes (its stream instance ended), remove the files it wrote, so that the
-  // directory holds the live streams' windows only.
-  bool remove_at_end = false;
+  // Asked when the writer goes (its stream instance ended): true removes the files it wrote, so
+  // that the directory holds the live streams' windows only. Unset: the files stay.
+  std::function<bool()> remove_at_end;
 };
 
 struct HlsDiskStats {

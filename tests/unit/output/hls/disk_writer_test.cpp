@@ -158,7 +158,7 @@ TEST_F(HlsDiskWriterTest, LeftoversOfEarlierRunsGoAtStartAndItsOwnFilesAtTheEnd)
   // When a stream instance starts, in its own directory.
   std::ofstream(dir() / "old-8.ts") << "x";
   HlsDiskConfig c = config();
-  c.remove_at_end = true;
+  c.remove_at_end = [] { return true; };
   {
     auto writer = std::move(HlsDiskWriter::create(c)).value();
     writer->submit(snapshot(0, 0, 3));
