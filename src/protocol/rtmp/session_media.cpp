@@ -13,11 +13,6 @@ using format::amf0::Value;
 namespace amf0 = format::amf0;
 
 namespace {
-std::pair<std::string, std::string> split_name(std::string_view s) {
-  auto q = s.find('?');
-  if (q == std::string_view::npos) return {std::string(s), {}};
-  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
-}
 constexpr size_t kPublishReadBuffer = 64 * 1024;
 // Log the first few malformed media messages of a session, then only count them.
 constexpr uint64_t kMaxMediaErrorLogs = 5;
@@ -26,7 +21,7 @@ constexpr uint64_t kMaxMediaErrorLogs = 5;
 Status Session::on_publish(double txn, const std::vector<Value>& args) {
   if (mode_ != Mode::Idle)
     return fail("publish while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
-  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  auto [name, query] = parse_stream_request(args);
   stream_name_ = name;
   if (!query.empty()) query_ = query;
   if (!valid_name(name, ctx_.config.stream.max_name_length)) {
@@ -120,7 +115,7 @@ Status Session::complete_publish(const Attach& a) {
 Status Session::on_play(double txn, const std::vector<Value>& args) {
   if (mode_ != Mode::Idle)
     return fail("play while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
-  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  auto [name, query] = parse_stream_request(args);
   stream_name_ = name;
   if (!query.empty()) query_ = query;
   if (!valid_name(name, ctx_.config.stream.max_name_length)) {
@@ -235,7 +230,7 @@ Status Session::on_media(const Message& m) {
 }
 
 Status Session::on_data(const Message& m, ByteSpan body) {
-  auto values = amf0::decode_all(body, amf0::DecodeLimits{.max_depth = 16, .max_elements = 4096});
+  auto values = amf0::decode_all(body, kCommandDecodeLimits);
   if (!values) {
     ctx_.log->debug("rtmp bad data message peer={} error=\"{}\"", peer_, values.error().message);
     return Status{};  // metadata is advisory: drop it
