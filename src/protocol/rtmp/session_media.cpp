@@ -6,6 +6,7 @@
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
+#include "protocol/rtmp/wire/aggregate_splitter.hpp"
 
 namespace firstmile::rtmp {
 
@@ -246,31 +247,13 @@ Status Session::on_data(const Message& m, ByteSpan body) {
 }
 
 Status Session::on_aggregate(const Message& m) {
-  // An aggregate message is a run of FLV tags; their timestamps are relative to the first
-  // (RTMP specification 7.1.6).
-  ByteReader r(m.payload.span());
-  std::optional<uint32_t> base;
-  while (r.remaining() >= 11) {
-    uint8_t type = r.u8();
-    uint32_t size = r.u24();
-    uint32_t ts = r.u24();
-    ts |= static_cast<uint32_t>(r.u8()) << 24;
-    r.skip(3);
-    size_t at = r.position();
-    r.skip(size);
-    r.skip(4);  // back pointer
-    if (!r.ok()) return fail("aggregate message: truncated sub-message");
-    if (!base) base = ts;
-    if (type != msg_type::kAudio && type != msg_type::kVideo) continue;
-    Message sub;
-    sub.type = type;
-    sub.timestamp = m.timestamp + (ts - *base);
-    sub.stream_id = m.stream_id;
-    sub.csid = m.csid;
-    sub.payload = m.payload.slice(at, size);
-    if (auto st = on_media(sub); !st) return st;
+  AggregateSplitter split(m);
+  for (;;) {
+    auto sub = split.next();
+    if (!sub) return sub.error();
+    if (!*sub) return Status{};
+    if (auto st = on_media(**sub); !st) return st;
   }
-  return Status{};
 }
 
 }  // namespace firstmile::rtmp
