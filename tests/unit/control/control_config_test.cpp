@@ -1,0 +1,65 @@
+#include "control/control_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+namespace firstmile {
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_keys_text(text, "keys.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(KeysText, ShapesOfAuthPublishKeys) {
+  auto keys = parse_keys_text(
+      "# stream keys\nlive:\n  sk_live_abc123: channel-42\n  plain:\nbackup: [k1, k2]\nlocked: "
+      "[]\n",
+      "keys.yaml");
+  PublishKeys want{{"live", {{"sk_live_abc123", "channel-42"}, {"plain", ""}}},
+                   {"backup", {{"k1", ""}, {"k2", ""}}},
+                   {"locked", {}}};
+  EXPECT_EQ(keys, want);
+  EXPECT_TRUE(parse_keys_text("", "keys.yaml").empty());
+}
+
+TEST(KeysText, ErrorsNameTheOrigin) {
+  EXPECT_EQ(error_of("live: [a, b\n").rfind("keys.yaml: line ", 0), 0u);
+  EXPECT_EQ(error_of("- a\n"), "keys.yaml: expected a mapping of app names to keys");
+  EXPECT_EQ(error_of("live: 5\n"),
+            "keys.yaml: live: expected a list of keys or a mapping of key to stream name");
+  EXPECT_EQ(error_of("live: [\"\"]\n"), "keys.yaml: live: empty stream key");
+  EXPECT_EQ(error_of("live: [[a]]\n"), "keys.yaml: expected a single value");
+}
+
+TEST(KeysFile, ReadsTheFileAndNamesIt) {
+  auto dir = std::filesystem::temp_directory_path() / ("keys-text-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "keys.yaml").string();
+  std::ofstream(path) << "live:\n  filekey: from-file\n";
+  EXPECT_EQ(load_keys_file(path), (PublishKeys{{"live", {{"filekey", "from-file"}}}}));
+  std::ofstream(path, std::ios::trunc) << "live: 5\n";
+  try {
+    load_keys_file(path);
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": live: expected", 0), 0u) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+  try {
+    load_keys_file(path);
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": cannot open file");
+  }
+}
+
+}  // namespace
+}  // namespace firstmile
