@@ -39,6 +39,15 @@ TEST(KeysText, ErrorsNameTheOrigin) {
   EXPECT_EQ(error_of("live: [[a]]\n"), "keys.yaml: expected a single value");
 }
 
+// Regression (found by tests/fuzz/keys_file_fuzz.cpp): a key that is not UTF-8 loaded and was
+// then printed (--print-config, the config hash) as U+FFFD, another key than the one in use.
+TEST(KeysText, KeyThatIsNotUtf8IsRefused) {
+  EXPECT_EQ(error_of("live:\n  sk\xbf: channel-1\n"), "keys.yaml: value is not valid UTF-8");
+  EXPECT_EQ(error_of("live: [\"\xc3\"]\n"), "keys.yaml: value is not valid UTF-8");
+  auto keys = parse_keys_text("live: [caf\xc3\xa9]\n", "keys.yaml");
+  EXPECT_EQ(keys.at("live").count("caf\xc3\xa9"), 1u);
+}
+
 TEST(KeysFile, ReadsTheFileAndNamesIt) {
   auto dir = std::filesystem::temp_directory_path() / ("keys-text-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
