@@ -1,9 +1,5 @@
 #include "app/modules.hpp"
 
-#include "control/control_config.hpp"
-#include "output/dash/dash_config.hpp"
-#include "output/fanout_config.hpp"
-#include "output/hls/hls_config.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/http_server.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
@@ -14,27 +10,6 @@
 #include "protocol/udp/udp_server.hpp"
 
 namespace firstmile {
-
-const ConfigSchema& config_schema() {
-  // Sections print in the order they first appear here; a section's keys may come from
-  // more than one module (rtmp.on_conflict and fanout.max_gop_cache_bytes are the hub's).
-  static const ConfigSchema schema({
-      server_config_module(),
-      rtmp::config_module(),
-      srt::config_module(),
-      udp::config_module(),
-      http::config_module(),
-      hls::config_module(),
-      dash::config_module(),
-      output::fanout_config_module(),
-      stream_config_module(),
-      control::auth_config_module(),
-      control::webhooks_config_module(),
-      http::api_config_module(),
-      http::metrics_config_module(),
-  });
-  return schema;
-}
 
 const ProtocolCatalog& protocol_catalog() {
   static const ProtocolCatalog catalog = [] {

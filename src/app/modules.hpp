@@ -5,15 +5,14 @@
 #include <memory>
 #include <vector>
 
-#include "core/config_schema.hpp"
+#include "app/server_schema.hpp"
 #include "protocol/endpoint.hpp"
 #include "protocol/http/http_context.hpp"
 #include "protocol/protocol_catalog.hpp"
 
 namespace firstmile {
 
-// Every configuration key, in --print-config order.
-const ConfigSchema& config_schema();
+// config_schema(): app/server_schema.hpp.
 // The protocols /metrics and the API list.
 const ProtocolCatalog& protocol_catalog();
 // The protocol endpoints the configuration enables, in start order.

@@ -1,5 +1,8 @@
 #include "control/control_config.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include "core/config_schema.hpp"
 #include "core/log.hpp"
 
@@ -66,22 +69,28 @@ PublishKeys parse_publish_keys(const YAML::Node& n) {
   return out;
 }
 
-PublishKeys load_keys_file(const std::string& path) {
+PublishKeys parse_keys_text(const std::string& yaml_text, const std::string& origin) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path + ": cannot open file");
+    root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw ConfigError(origin + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   try {
     return parse_publish_keys(root);
   } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
+    throw ConfigError(origin + ": " + e.what());
   } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": " + e.msg);
+    throw ConfigError(origin + ": " + e.msg);
   }
+}
+
+PublishKeys load_keys_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_keys_text(text.str(), path);
 }
 
 namespace control {

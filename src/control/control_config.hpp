@@ -41,6 +41,9 @@ struct WebhooksConfig {
 
 // Reads a stream keys file (the shape of auth.publish_keys). Throws ConfigError.
 PublishKeys load_keys_file(const std::string& path);
+// The text of a keys file; `origin` names it in errors ("FILE: line 3: ..."). Throws
+// ConfigError.
+PublishKeys parse_keys_text(const std::string& yaml_text, const std::string& origin);
 // app -> {key: name} or app -> [key, ...]. Throws ConfigError.
 PublishKeys parse_publish_keys(const YAML::Node& n);
 

@@ -8,7 +8,7 @@
 #include "control/control_config.hpp"
 #include "control/crypto.hpp"
 #include "control/play_token.hpp"
-#include "core/stream_name.hpp"
+#include "control/webhook_answer.hpp"
 #include "format/query_string.hpp"
 
 namespace firstmile::control {
@@ -22,7 +22,6 @@ constexpr size_t kPlayCacheMax = 100000;
 // A refused HLS client is remembered briefly too, so it cannot turn each playlist reload into
 // a webhook call.
 constexpr auto kRefusalCache = std::chrono::seconds(5);
-constexpr size_t kMaxReasonLength = 200;
 
 std::string iso_now() {
   auto now = std::chrono::system_clock::now();
@@ -78,14 +77,6 @@ WebhookSettings settings_of(const WebhooksConfig& c) {
   s.queue_size = c.queue_size;
   s.max_response_bytes = c.max_response_bytes;
   return s;
-}
-
-// A reason from a webhook answer, made safe for a log line and a client message.
-std::string clean_reason(std::string_view r) {
-  std::string out;
-  for (char c : r.substr(0, kMaxReasonLength))
-    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == '"' ? ' ' : c);
-  return out;
 }
 
 }  // namespace
@@ -206,37 +197,23 @@ asio::awaitable<std::vector<HttpResult>> ControlPlane::ask_all(std::string event
 AccessDecision ControlPlane::judge(const char* kind, const std::vector<HttpResult>& answers,
                                    AccessDecision allow, bool fail_open, size_t max_name) {
   for (const auto& a : answers) {
-    if (a.status == 0) {
-      // No answer at all: the backend is down or slow.
-      if (fail_open) {
-        log_->warn(
-            "auth webhook unreachable, allowing (auth.webhook_fail_open) kind={} error=\"{}\"",
-            kind, a.error);
-        continue;
-      }
-      return refuse(kind, "webhook_error", "authorization service unavailable");
-    }
-    if (!a.error.empty()) return refuse(kind, "webhook_error", "authorization answer refused");
-    std::string_view body = a.body;
-    while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
-      body.remove_prefix(1);
-    boost::system::error_code ec;
-    json::value v = body.empty() ? json::value(json::object()) : json::parse(body, ec);
-    if (!a.ok()) {
-      std::string reason = "refused by the authorization service";
-      if (!ec && v.is_object()) {
-        if (auto* r = v.as_object().if_contains("reason"); r && r->is_string())
-          reason += ": " + clean_reason(r->as_string());
-      }
-      return refuse(kind, "webhook", reason);
-    }
-    if (ec || !v.is_object())
-      return refuse(kind, "webhook_error", "authorization answer is not a JSON object");
-    if (auto* s = v.as_object().if_contains("stream"); max_name > 0 && s && !s->is_null()) {
-      if (!s->is_string() || !valid_name(std::string_view(s->as_string()), max_name)) {
-        return refuse(kind, "webhook_error", "authorization answer names an invalid stream");
-      }
-      allow.stream = std::string(s->as_string());
+    auto answer = judge_webhook_answer(a.status, a.error, a.body, max_name);
+    switch (answer.kind) {
+      case WebhookAnswer::Kind::Unreachable:
+        if (fail_open) {
+          log_->warn(
+              "auth webhook unreachable, allowing (auth.webhook_fail_open) kind={} error=\"{}\"",
+              kind, a.error);
+          continue;
+        }
+        return refuse(kind, "webhook_error", "authorization service unavailable");
+      case WebhookAnswer::Kind::Refused:
+        return refuse(kind, "webhook", std::move(answer.reason));
+      case WebhookAnswer::Kind::Error:
+        return refuse(kind, "webhook_error", std::move(answer.reason));
+      case WebhookAnswer::Kind::Allow:
+        if (answer.stream) allow.stream = std::move(*answer.stream);
+        break;
     }
   }
   return allow;

@@ -100,8 +100,47 @@ std::string format_double(double v) {
   return os.str();
 }
 
+namespace {
+// RFC 3629, section 4: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+}  // namespace
+
 std::string scalar(const YAML::Node& n) {
   if (!n.IsScalar()) throw ConfigError("expected a single value");
+  // A YAML stream is Unicode text (YAML 1.2, 5.2); yaml-cpp reads other bytes without a word,
+  // but its emitter turns them into U+FFFD, so such a value would print (--print-config, the
+  // reload's change detection) as something other than what was read.
+  if (!valid_utf8(n.Scalar())) throw ConfigError("value is not valid UTF-8");
   return n.Scalar();
 }
 
@@ -155,7 +194,7 @@ std::vector<std::string> to_list(const YAML::Node& n, size_t max_items) {
   std::vector<std::string> out;
   if (n.IsNull()) {
   } else if (n.IsScalar()) {
-    out.push_back(n.Scalar());
+    out.push_back(scalar(n));
   } else if (n.IsSequence()) {
     if (n.size() > max_items)
       throw ConfigError("more than " + std::to_string(max_items) + " entries");

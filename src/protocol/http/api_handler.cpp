@@ -7,11 +7,11 @@
 #include <variant>
 
 #include "control/control_plane.hpp"
-#include "control/crypto.hpp"
 #include "core/decimal.hpp"
 #include "core/stream_name.hpp"
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
+#include "protocol/http/wire/bearer.hpp"
 
 namespace firstmile::http {
 
@@ -229,11 +229,7 @@ std::optional<Response> check_api_access(HttpContext& ctx, const Request& req,
                       "the API answers loopback clients only until api.token is set", cfg);
   }
   std::string_view auth = req[bhttp::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer &&
-      control::constant_time_equal(auth.substr(kBearer.size()), token)) {
-    return std::nullopt;
-  }
+  if (bearer_matches(auth, token)) return std::nullopt;
   auto res = make_error(req, bhttp::status::unauthorized,
                         auth.empty() ? "bearer token required" : "invalid bearer token", cfg);
   res.set(bhttp::field::www_authenticate, "Bearer realm=\"firstmile\"");

@@ -7,12 +7,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <sstream>
 
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/routes.hpp"
+#include "protocol/http/wire/request_target.hpp"
 
 namespace firstmile::http {
 
@@ -46,17 +46,6 @@ std::string header_text(const bhttp::response_header<>& h) {
   std::ostringstream os;
   os << h;
   return os.str();
-}
-
-// Splits a request target into decoded path segments; nullopt if it is not a valid origin-form.
-std::optional<std::vector<std::string>> path_segments(std::string_view target) {
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url) return std::nullopt;
-  std::vector<std::string> out;
-  for (auto seg : url->segments())
-    out.push_back(std::string(seg));
-  if (!out.empty() && out.back().empty()) out.pop_back();  // trailing slash
-  return out;
 }
 
 constexpr size_t kFirstRead = 4096;

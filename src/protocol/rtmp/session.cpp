@@ -27,12 +27,6 @@ namespace {
 constexpr size_t kIdleReadBuffer = 4 * 1024;
 // What a playing session reads at once, into its worker thread's buffer.
 constexpr size_t kPlayerReadBuffer = 4 * 1024;
-// Splits "name?query" (RTMP URLs keep their query string in the app or stream name).
-std::pair<std::string, std::string> split_query(std::string_view s) {
-  auto q = s.find('?');
-  if (q == std::string_view::npos) return {std::string(s), {}};
-  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
-}
 // Before publish or play a peer sends commands, a few hundred bytes each: it may not make the
 // server hold megabytes for them (rtmp.max_message_size applies once it publishes).
 constexpr uint32_t kCommandPhaseMaxMessage = 64 << 10;
@@ -345,19 +339,12 @@ Status Session::handle(const Message& m) {
     }
     case msg_type::kCommandAmf0:
       return on_command(m, m.payload.span());
-    case msg_type::kCommandAmf3: {
-      // AMF3 command messages start with a format byte; 0 means the rest is plain AMF0.
-      auto body = m.payload.span();
-      if (!body.empty() && body[0] == 0) body = body.subspan(1);
-      return on_command(m, body);
-    }
+    case msg_type::kCommandAmf3:
+      return on_command(m, amf0_body(m.payload.span()));
     case msg_type::kDataAmf0:
       return on_data(m, m.payload.span());
-    case msg_type::kDataAmf3: {
-      auto body = m.payload.span();
-      if (!body.empty() && body[0] == 0) body = body.subspan(1);
-      return on_data(m, body);
-    }
+    case msg_type::kDataAmf3:
+      return on_data(m, amf0_body(m.payload.span()));
     case msg_type::kAudio:
     case msg_type::kVideo:
       return on_media(m);
@@ -371,22 +358,18 @@ Status Session::handle(const Message& m) {
 }
 
 Status Session::on_command(const Message& m, ByteSpan body) {
-  auto values = amf0::decode_all(body, amf0::DecodeLimits{.max_depth = 16, .max_elements = 4096});
-  if (!values) {
-    ctx_.log->warn("rtmp bad command peer={} error=\"{}\"", peer_, values.error().message);
-    return wrap("malformed command", values.error());
+  auto cmd = parse_command(body);
+  if (!cmd) {
+    ctx_.log->warn("rtmp bad command peer={} error=\"{}\"", peer_, cmd.error().message);
+    return cmd.error();
   }
-  auto& v = *values;
-  if (v.empty() || !v[0].is_string()) return fail("command without a name");
-  std::string name(v[0].as_string());
-  double txn = v.size() > 1 ? v[1].as_number() : 0;
+  const std::string& name = cmd->name;
+  double txn = cmd->transaction;
   ctx_.log->debug("rtmp command peer={} name={} txn={}", peer_, name, txn);
 
-  if (name == "connect") {
-    return on_connect(txn, v.size() > 2 ? v[2] : Value());
-  }
+  if (name == "connect") return on_connect(txn, parse_connect(cmd->command_object()));
   if (!connected_) return fail("command '", name, "' before connect");
-  std::vector<Value> args(v.begin() + std::min<size_t>(2, v.size()), v.end());
+  const auto& args = cmd->args;
   if (name == "createStream") {
     send_command(0, {"_result", txn, nullptr, static_cast<double>(kPlayStreamId)});
   } else if (name == "publish") {
@@ -412,14 +395,11 @@ Status Session::on_command(const Message& m, ByteSpan body) {
   return Status{};
 }
 
-Status Session::on_connect(double txn, const Value& cmd) {
+Status Session::on_connect(double txn, ConnectRequest request) {
   if (connected_) return fail("second connect");
-  auto [app, query] = split_query(cmd.get_string("app"));
-  while (!app.empty() && app.back() == '/')
-    app.pop_back();
-  app_ = app;
-  query_ = query;
-  tc_url_ = std::string(cmd.get_string("tcUrl"));
+  app_ = std::move(request.app);
+  query_ = std::move(request.query);
+  tc_url_ = std::move(request.tc_url);
   if (!valid_name(app_, ctx_.config.stream.max_name_length)) {
     send_command(0, {"_error", txn, nullptr,
                      Value::object({{"level", "error"},
@@ -439,7 +419,7 @@ Status Session::on_connect(double txn, const Value& cmd) {
           Value::object({{"level", "status"},
                          {"code", "NetConnection.Connect.Success"},
                          {"description", "Connection succeeded."},
-                         {"objectEncoding", cmd.get_number("objectEncoding", 0)}})});
+                         {"objectEncoding", request.object_encoding}})});
   ctx_.log->debug("rtmp connect peer={} app={}", peer_, app_);
   return Status{};
 }

@@ -22,6 +22,7 @@
 #include "protocol/rtmp/flv_ingest.hpp"
 #include "protocol/rtmp/wire/chunk_reader.hpp"
 #include "protocol/rtmp/wire/chunk_writer.hpp"
+#include "protocol/rtmp/wire/command.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::rtmp {
@@ -71,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Status on_data(const Message& m, ByteSpan body);
   Status on_media(const Message& m);
   Status on_aggregate(const Message& m);
-  Status on_connect(double txn, const format::amf0::Value& cmd);
+  Status on_connect(double txn, ConnectRequest request);
   Status on_publish(double txn, const std::vector<format::amf0::Value>& args);
   Status on_play(double txn, const std::vector<format::amf0::Value>& args);
   // Asks the control plane about the publish/play request on_publish/on_play left in

@@ -6,6 +6,7 @@
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
+#include "protocol/rtmp/wire/aggregate_splitter.hpp"
 
 namespace firstmile::rtmp {
 
@@ -13,11 +14,6 @@ using format::amf0::Value;
 namespace amf0 = format::amf0;
 
 namespace {
-std::pair<std::string, std::string> split_name(std::string_view s) {
-  auto q = s.find('?');
-  if (q == std::string_view::npos) return {std::string(s), {}};
-  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
-}
 constexpr size_t kPublishReadBuffer = 64 * 1024;
 // Log the first few malformed media messages of a session, then only count them.
 constexpr uint64_t kMaxMediaErrorLogs = 5;
@@ -26,7 +22,7 @@ constexpr uint64_t kMaxMediaErrorLogs = 5;
 Status Session::on_publish(double txn, const std::vector<Value>& args) {
   if (mode_ != Mode::Idle)
     return fail("publish while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
-  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  auto [name, query] = parse_stream_request(args);
   stream_name_ = name;
   if (!query.empty()) query_ = query;
   if (!valid_name(name, ctx_.config.stream.max_name_length)) {
@@ -120,7 +116,7 @@ Status Session::complete_publish(const Attach& a) {
 Status Session::on_play(double txn, const std::vector<Value>& args) {
   if (mode_ != Mode::Idle)
     return fail("play while already ", mode_ == Mode::Publishing ? "publishing" : "playing");
-  auto [name, query] = split_name(args.size() > 1 ? args[1].as_string() : std::string_view());
+  auto [name, query] = parse_stream_request(args);
   stream_name_ = name;
   if (!query.empty()) query_ = query;
   if (!valid_name(name, ctx_.config.stream.max_name_length)) {
@@ -240,7 +236,7 @@ Status Session::on_media(const Message& m) {
 }
 
 Status Session::on_data(const Message& m, ByteSpan body) {
-  auto values = amf0::decode_all(body, amf0::DecodeLimits{.max_depth = 16, .max_elements = 4096});
+  auto values = amf0::decode_all(body, kCommandDecodeLimits);
   if (!values) {
     ctx_.log->debug("rtmp bad data message peer={} error=\"{}\"", peer_, values.error().message);
     return Status{};  // metadata is advisory: drop it
@@ -256,31 +252,13 @@ Status Session::on_data(const Message& m, ByteSpan body) {
 }
 
 Status Session::on_aggregate(const Message& m) {
-  // An aggregate message is a run of FLV tags; their timestamps are relative to the first
-  // (RTMP specification 7.1.6).
-  ByteReader r(m.payload.span());
-  std::optional<uint32_t> base;
-  while (r.remaining() >= 11) {
-    uint8_t type = r.u8();
-    uint32_t size = r.u24();
-    uint32_t ts = r.u24();
-    ts |= static_cast<uint32_t>(r.u8()) << 24;
-    r.skip(3);
-    size_t at = r.position();
-    r.skip(size);
-    r.skip(4);  // back pointer
-    if (!r.ok()) return fail("aggregate message: truncated sub-message");
-    if (!base) base = ts;
-    if (type != msg_type::kAudio && type != msg_type::kVideo) continue;
-    Message sub;
-    sub.type = type;
-    sub.timestamp = m.timestamp + (ts - *base);
-    sub.stream_id = m.stream_id;
-    sub.csid = m.csid;
-    sub.payload = m.payload.slice(at, size);
-    if (auto st = on_media(sub); !st) return st;
+  AggregateSplitter split(m);
+  for (;;) {
+    auto sub = split.next();
+    if (!sub) return sub.error();
+    if (!*sub) return Status{};
+    if (auto st = on_media(**sub); !st) return st;
   }
-  return Status{};
 }
 
 }  // namespace firstmile::rtmp
