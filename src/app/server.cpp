@@ -174,8 +174,10 @@ Result<control::ReloadReport> Server::reload() {
       "auth.", "webhooks.", "api.", "metrics.", "limits.", "stream.max_streams", "log.level"};
   control::ReloadReport report;
   for (const auto& key : changed_keys(config_, next, config_schema())) {
+    // (The notification journal is opened once, at start.)
     bool live = std::any_of(std::begin(kLive), std::end(kLive),
-                            [&](std::string_view p) { return key.rfind(p, 0) == 0; });
+                            [&](std::string_view p) { return key.rfind(p, 0) == 0; }) &&
+                key.rfind("webhooks.journal", 0) != 0;
     if (!live) report.restart_needed.push_back(key);
   }
   auto shared = std::make_shared<const Config>(next);

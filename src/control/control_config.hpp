@@ -37,6 +37,15 @@ struct WebhooksConfig {
   Duration retry_backoff_max{60000};
   uint32_t queue_size = 10000;
   uint64_t max_response_bytes = 64 << 10;
+  // Decisions (on_publish, on_play) waiting for the backend at once, and started per second by
+  // one address (twice that as a burst; 0 = no limit): past them a publish or play is refused
+  // without a request (control/decision_limiter.hpp).
+  uint32_t max_decisions_in_flight = 256;
+  uint32_t decisions_per_ip = 10;
+  // Lifecycle notifications not yet delivered are kept in this file and sent again after a
+  // restart (control/notification_journal.hpp); empty: in memory only. Restart to change.
+  std::string journal;
+  uint64_t journal_max_bytes = 16 << 20;
 };
 
 // Reads a stream keys file (the shape of auth.publish_keys). Throws ConfigError.

@@ -19,9 +19,22 @@ namespace {
 
 constexpr auto kKeysPollInterval = std::chrono::seconds(2);
 constexpr size_t kPlayCacheMax = 100000;
+
 // A refused HLS client is remembered briefly too, so it cannot turn each playlist reload into
 // a webhook call.
 constexpr auto kRefusalCache = std::chrono::seconds(5);
+
+// Gives a decision's slot back when the decision is done, however it ends.
+class DecisionRelease {
+ public:
+  explicit DecisionRelease(DecisionLimiter& limiter) : limiter_(limiter) {}
+  DecisionRelease(const DecisionRelease&) = delete;
+  DecisionRelease& operator=(const DecisionRelease&) = delete;
+  ~DecisionRelease() { limiter_.release(); }
+
+ private:
+  DecisionLimiter& limiter_;
+};
 
 std::string iso_now() {
   auto now = std::chrono::system_clock::now();
@@ -95,6 +108,8 @@ ControlPlane::ControlPlane(std::shared_ptr<const Config> config, Logger log)
   hooks_ =
       std::make_unique<WebhookDispatcher>(ioc_.get_executor(), log_, make_client_tls_context());
   hooks_->set_settings(settings_of(config_->get<WebhooksConfig>()));
+  decisions_.configure(config_->get<WebhooksConfig>().max_decisions_in_flight,
+                       config_->get<WebhooksConfig>().decisions_per_ip);
   hooks_->on_request = [this](const std::string& event, double seconds, bool ok) {
     webhook_seconds_.at(event).observe(seconds);
     std::lock_guard lock(counters_mutex_);
@@ -112,6 +127,17 @@ Status ControlPlane::start() {
           keys_.configure(cfg->get<AuthConfig>().publish_keys, cfg->get<AuthConfig>().keys_file);
       !st)
     return st;
+  if (const auto& path = cfg->get<WebhooksConfig>().journal; !path.empty()) {
+    // Lifecycle notifications an earlier run accepted and did not deliver go out first.
+    auto journal = std::make_shared<NotificationJournal>();
+    auto pending = journal->open(path, cfg->get<WebhooksConfig>().journal_max_bytes);
+    if (!pending) return pending.error();
+    hooks_->set_journal(journal);
+    if (!pending->empty()) {
+      log_->info("webhook journal resending notifications={} file={}", pending->size(), path);
+      hooks_->resend(*pending);
+    }
+  }
   poll_keys();
   thread_ = std::thread([this] { ioc_.run(); });
   return Status{};
@@ -142,6 +168,8 @@ Status ControlPlane::apply(std::shared_ptr<const Config> config) {
       !st)
     return st;
   hooks_->set_settings(settings_of(config->get<WebhooksConfig>()));
+  decisions_.configure(config->get<WebhooksConfig>().max_decisions_in_flight,
+                       config->get<WebhooksConfig>().decisions_per_ip);
   {
     std::lock_guard lock(play_cache_mutex_);
     play_cache_.clear();  // decisions taken under the old rules
@@ -166,6 +194,20 @@ AccessDecision ControlPlane::refuse(const char* kind, const char* label, std::st
   d.reason = std::move(reason);
   d.http_status = http_status;
   return d;
+}
+
+std::optional<AccessDecision> ControlPlane::limit_decision(const char* kind,
+                                                           const std::string& ip) {
+  switch (decisions_.acquire(ip)) {
+    case DecisionLimiter::Verdict::Go:
+      return std::nullopt;
+    case DecisionLimiter::Verdict::Busy:
+      return refuse(kind, "busy", "authorization service busy (webhooks.max_decisions_in_flight)",
+                    503);
+    case DecisionLimiter::Verdict::TooFast:
+      break;
+  }
+  return refuse(kind, "rate", "too many authorization requests from this address", 429);
 }
 
 asio::awaitable<std::vector<HttpResult>> ControlPlane::ask_all(std::string event,
@@ -294,6 +336,8 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
   const auto& urls = cfg->get<WebhooksConfig>().on_publish;
   if (!urls.empty()) {
     auto [ip, port] = split_peer(r.peer);
+    if (auto refused = limit_decision("publish", ip)) co_return std::move(*refused);
+    DecisionRelease slot{decisions_};
     std::string id = make_delivery_id();
     json::object body{
         {"event", "on_publish"},   {"id", id},         {"time", iso_now()},
@@ -322,6 +366,7 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
   // per address and protocol (so a webhook sees each protocol a viewer uses).
   std::string cache_key;
   auto now = std::chrono::steady_clock::now();
+  r.query = decision_query(r.query);
   if (r.protocol == "hls" || r.protocol == "dash") {
     cache_key = r.protocol + '\n' + ip + '\n' + r.app + '/' + r.stream + '\n' + r.query;
     std::lock_guard lock(play_cache_mutex_);
@@ -339,6 +384,8 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
       co_return d;
     }
   }
+  if (auto refused = limit_decision("play", ip)) co_return std::move(*refused);
+  DecisionRelease slot{decisions_};
   AccessDecision allow;
   allow.allowed = true;
   allow.stream = r.stream;
@@ -377,7 +424,9 @@ void ControlPlane::notify(const std::string& event, const std::vector<std::strin
   std::string id = make_delivery_id();
   body["id"] = id;
   body["time"] = iso_now();
-  hooks_->notify(event, urls, json::serialize(body), id);
+  // Everything but segment events is a client's or a publisher's lifecycle: never crowded out
+  // by segment events, and journaled.
+  hooks_->notify(event, urls, json::serialize(body), id, event != "on_hls_segment");
 }
 
 namespace {

@@ -22,6 +22,7 @@
 
 #include "control/admission.hpp"
 #include "control/control_config.hpp"
+#include "control/decision_limiter.hpp"
 #include "control/key_store.hpp"
 #include "control/metrics.hpp"
 #include "control/webhook_dispatcher.hpp"
@@ -95,6 +96,9 @@ class ControlPlane : public media::StreamEvents, public Admission {
  private:
   boost::asio::awaitable<AccessDecision> decide_publish(AccessRequest request);
   boost::asio::awaitable<AccessDecision> decide_play(AccessRequest request);
+  // A decision may go to the backend (then nullopt, and release_decision() when it is done),
+  // or the refusal when too many are in flight or `ip` asks too often.
+  std::optional<AccessDecision> limit_decision(const char* kind, const std::string& ip);
   AccessDecision refuse(const char* kind, const char* label, std::string reason,
                         int http_status = 403);
   // Interprets the answers of a decision webhook.
@@ -123,6 +127,7 @@ class ControlPlane : public media::StreamEvents, public Admission {
   mutable std::mutex mutex_;
   std::shared_ptr<const Config> config_;
 
+  DecisionLimiter decisions_;
   // Webhook play decisions for HLS clients, by client + stream + query, until their expiry.
   std::mutex play_cache_mutex_;
   std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, bool>>

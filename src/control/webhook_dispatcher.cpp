@@ -35,6 +35,9 @@ struct Delivery {
   std::shared_ptr<const std::string> body;  // shared by the deliveries of one notify()
   std::string id;
   uint32_t attempt = 0;  // requests already made
+  // A lifecycle event (on_unpublish, on_play, on_stop): bounded apart from segment events, so
+  // that those can never crowd it out, and journaled when a journal is set.
+  bool lifecycle = false;
 };
 
 struct UrlQueue {
@@ -92,7 +95,9 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
   std::shared_ptr<asio::ssl::context> tls;
   WebhookCounters counters;
   std::atomic<size_t> outstanding{0};
+  std::atomic<size_t> outstanding_lifecycle{0};  // of those
   std::atomic<bool> stopped{false};
+  std::shared_ptr<NotificationJournal> journal;  // set before the first notify(); may be null
 
   std::mutex mutex;  // guards the members down to the blank line
   WebhookSettings settings;
@@ -127,9 +132,14 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
     asio::post(executor, [self = shared_from_this(), it] { self->cancels.erase(it); });
   }
 
-  void finish(std::atomic<uint64_t> WebhookCounters::*counter) {
+  // The delivery is over: delivered, or given up for good (then the journal forgets it too);
+  // a delivery cut short by stop() stays in the journal, for the next start.
+  void finish(const Delivery& d, std::atomic<uint64_t> WebhookCounters::*counter,
+              bool for_good = true) {
     ++(counters.*counter);
     --outstanding;
+    if (d.lifecycle) --outstanding_lifecycle;
+    if (d.lifecycle && for_good && journal) journal->ended(d.id, d.url);
   }
 
   void schedule_pump() {
@@ -226,7 +236,7 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
       self->log->error("webhook dropped event={} url={} error=\"{}\"", d.event, where,
                        url ? "https URL but no TLS client context" : url.error().message);
       self->release_slot(d.url);
-      self->finish(&WebhookCounters::dropped);
+      self->finish(d, &WebhookCounters::dropped);
       self->schedule_pump();  // posted: pump() may be our caller (no suspension yet)
       co_return;
     }
@@ -236,13 +246,13 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
     if (r.ok()) {
       self->log->debug("webhook delivered event={} url={} status={} attempt={}", d.event, where,
                        r.status, d.attempt);
-      self->finish(&WebhookCounters::delivered);
+      self->finish(d, &WebhookCounters::delivered);
     } else if (cancelled()) {
-      self->finish(&WebhookCounters::dropped);
+      self->finish(d, &WebhookCounters::dropped, false);
     } else if (d.attempt > s.max_retries) {
       self->log->error("webhook dropped event={} url={} status={} error=\"{}\" attempts={}",
                        d.event, where, r.status, describe(r), d.attempt);
-      self->finish(&WebhookCounters::dropped);
+      self->finish(d, &WebhookCounters::dropped);
     } else {
       Duration delay = backoff(s, d.attempt - 1);
       self->log->warn(
@@ -253,7 +263,7 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
       asio::steady_timer timer(self->executor, delay);
       co_await timer.async_wait(kAsTuple);
       if (cancelled()) {
-        self->finish(&WebhookCounters::dropped);
+        self->finish(d, &WebhookCounters::dropped, false);
         co_return;
       }
       {
@@ -328,8 +338,29 @@ void WebhookDispatcher::set_settings(WebhookSettings s) {
   state_->settings = std::move(s);
 }
 
+void WebhookDispatcher::set_journal(std::shared_ptr<NotificationJournal> journal) {
+  state_->journal = std::move(journal);
+}
+
+void WebhookDispatcher::resend(const std::vector<JournalEntry>& entries) {
+  bool any = false;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->stopped) return;
+    for (const auto& e : entries) {
+      // Already journaled, and counted against nothing: they were accepted by an earlier run.
+      state_->queues[e.url].waiting.push_back(
+          Delivery{e.event, e.url, std::make_shared<const std::string>(e.body), e.id, 0, true});
+      ++state_->outstanding;
+      ++state_->outstanding_lifecycle;
+      any = true;
+    }
+  }
+  if (any) state_->schedule_pump();
+}
+
 void WebhookDispatcher::notify(const std::string& event, const std::vector<std::string>& urls,
-                               std::string json_body, std::string delivery_id) {
+                               std::string json_body, std::string delivery_id, bool lifecycle) {
   if (urls.empty() || state_->stopped) return;
   if (delivery_id.empty()) delivery_id = make_delivery_id();
   auto body = std::make_shared<const std::string>(std::move(json_body));
@@ -339,12 +370,19 @@ void WebhookDispatcher::notify(const std::string& event, const std::vector<std::
     std::lock_guard lock(state_->mutex);
     if (state_->stopped) return;
     for (const auto& url : urls) {
-      if (state_->outstanding >= state_->settings.queue_size) {
+      // Each kind has queue_size of its own: segment events cannot take the room of the
+      // lifecycle events.
+      const size_t of_kind = lifecycle ? state_->outstanding_lifecycle.load()
+                                       : state_->outstanding - state_->outstanding_lifecycle;
+      if (of_kind >= state_->settings.queue_size) {
         ++dropped;
         continue;
       }
-      state_->queues[url].waiting.push_back(Delivery{event, url, body, delivery_id});
+      Delivery d{event, url, body, delivery_id, 0, lifecycle};
+      if (lifecycle && state_->journal) state_->journal->accepted({delivery_id, event, url, *body});
+      state_->queues[url].waiting.push_back(std::move(d));
       ++state_->outstanding;
+      if (lifecycle) ++state_->outstanding_lifecycle;
       accepted = true;
     }
     if (dropped) {
@@ -375,18 +413,21 @@ asio::awaitable<std::vector<HttpResult>> WebhookDispatcher::ask(
 }
 
 void WebhookDispatcher::stop() {
-  uint64_t cleared = 0;
+  uint64_t cleared = 0, cleared_lifecycle = 0;
   {
     std::lock_guard lock(state_->mutex);
     if (state_->stopped) return;
     state_->stopped = true;
     for (auto& [url, q] : state_->queues) {
       cleared += q.waiting.size();
-      q.waiting.clear();
+      for (const auto& d : q.waiting)
+        cleared_lifecycle += d.lifecycle ? 1 : 0;
+      q.waiting.clear();  // journaled ones stay in the journal: the next start sends them
     }
   }
   state_->counters.dropped += cleared;
   state_->outstanding -= cleared;
+  state_->outstanding_lifecycle -= cleared_lifecycle;
   asio::post(state_->executor, [self = state_] {
     for (auto& entry : self->cancels)
       if (!entry.done) entry.signal.emit(asio::cancellation_type::terminal);

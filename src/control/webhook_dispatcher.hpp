@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "control/http_client.hpp"
+#include "control/notification_journal.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 
@@ -68,8 +69,16 @@ class WebhookDispatcher {
   // most once per second), retried with exponential back-off up to max_retries, then dropped.
   // `delivery_id` goes into X-Firstmile-Delivery (pass the body's "id" so they match); empty =
   // a fresh one. A delivery keeps its id across retries so receivers can de-duplicate.
+  // `lifecycle` (on_unpublish, on_play, on_stop): counted against a queue_size of its own, so
+  // segment notifications never take its room, and journaled when a journal is set.
   void notify(const std::string& event, const std::vector<std::string>& urls, std::string json_body,
-              std::string delivery_id = {});
+              std::string delivery_id = {}, bool lifecycle = false);
+
+  // Lifecycle notifications survive a restart in `journal` (notification_journal.hpp): what is
+  // accepted is journaled, what is delivered or given up is marked so. Set before notify().
+  void set_journal(std::shared_ptr<NotificationJournal> journal);
+  // Queues what an earlier run journaled and did not deliver, with its delivery ids.
+  void resend(const std::vector<JournalEntry>& entries);
 
   // A decision: POSTs to each URL in order on the dispatcher's executor, no retries; stops at
   // the first answer that is not a complete 2xx, which is then the last element. May be

@@ -1,15 +1,18 @@
 """Hostile clients from raw sockets while a real publisher and a real player carry on: what one
 host can make the server hold is bounded, and publishing stays possible."""
+import http.client
 import os
 import re
 import socket
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
 import harness
 from harness import Server, ffprobe_json, publish
+from webhook_receiver import WebhookReceiver
 from rtmp_client import RtmpClient, amf_object, amf_string, chunk
 
 
@@ -430,6 +433,108 @@ class Hostile(unittest.TestCase):
             self.assertFalse(any(l.startswith("2026-12-07T00:00:00.000") for l in srv.log_text().splitlines()))
             self.assertNotIn("\x1b", srv.log_text())
             c.close()
+
+    def test_players_cannot_flood_the_decision_webhook(self):
+        """on_play decisions: at most webhooks.max_decisions_in_flight wait for the backend and
+        one address starts at most webhooks.decisions_per_ip a second (refused at once past
+        them, 503 / 429), and the LL-HLS directives that change with every blocking playlist
+        request do not make new decisions."""
+        with WebhookReceiver() as hooks:
+            hooks.respond("/play", hang=True)
+            config = (f"auth:\n  play: webhook\nwebhooks:\n  on_play: [\"{hooks.url('/play')}\"]\n"
+                      "  timeout: 3s\n  max_decisions_in_flight: 4\n  decisions_per_ip: 3\n")
+            with Server("decisions", config_extra=config) as srv:
+                def get(source, query, results):
+                    c = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=10,
+                                                   source_address=(source, 0))
+                    try:
+                        c.request("GET", f"/live/cam/index.m3u8?{query}")
+                        results.append(c.getresponse().status)
+                    finally:
+                        c.close()
+                # Four hosts fill the decisions in flight (the backend does not answer)...
+                waiting, threads = [], []
+                for i in range(4):
+                    t = threading.Thread(target=get, args=(f"127.0.0.{10 + i}", f"token={i}", waiting))
+                    t.start()
+                    threads.append(t)
+                hooks.wait_count("on_play", 4, timeout=5)
+                # ...and a fifth is refused at once, without a request.
+                busy = []
+                started = time.time()
+                get("127.0.0.14", "token=x", busy)
+                self.assertEqual(busy, [503])
+                self.assertLess(time.time() - started, 1.5)
+                self.assertEqual(len(hooks.requests(event="on_play")), 4)
+                for t in threads:
+                    t.join(timeout=10)
+                self.assertEqual(len(waiting), 4)  # refused after webhooks.timeout
+
+                # One address asking again and again: its burst (twice the rate) goes to the
+                # backend, the rest is refused at once.
+                hooks.respond("/play", status=403)
+                hooks.clear()
+                answers = []
+                for i in range(12):
+                    get("127.0.0.20", f"token=t{i}", answers)
+                asked = len(hooks.requests(event="on_play"))
+                self.assertIn(asked, (6, 7), answers)
+                self.assertEqual(answers.count(429), 12 - asked, answers)
+                self.assertEqual(answers.count(403), asked, answers)
+
+                # Blocking playlist requests of one viewer: one decision, on the query without
+                # the _HLS_ directives.
+                hooks.respond("/play", status=200)
+                hooks.clear()
+                for msn in range(6):
+                    get("127.0.0.30", f"token=ll&_HLS_msn={msn}&_HLS_part=0", [])
+                reqs = hooks.requests(event="on_play")
+                self.assertEqual(len(reqs), 1, reqs)
+                self.assertEqual(reqs[0].json["query"], "token=ll")
+                metrics = srv.http_get("/metrics")[2].decode()
+                self.assertIn('firstmile_auth_refusals_total{kind="play",reason="busy"} 1', metrics)
+                self.assertIn('firstmile_auth_refusals_total{kind="play",reason="rate"}', metrics)
+
+    def test_lifecycle_notifications_survive_a_restart(self):
+        """webhooks.journal: an on_unpublish the backend has not taken yet (it answers 503) is
+        sent again, with the same delivery id, by the next start of the server; segment events
+        never take the lifecycle events' room in the queue."""
+        clip = harness.make_clip(seconds=4)
+        with WebhookReceiver() as hooks:
+            hooks.respond("/unpublish", status=503)
+            hooks.respond("/segment", hang=True)
+            journal = os.path.join(harness.ARGS.work_dir, "webhooks.journal")
+            if os.path.exists(journal):
+                os.remove(journal)
+            config = (f"webhooks:\n  on_unpublish: [\"{hooks.url('/unpublish')}\"]\n"
+                      f"  on_hls_segment: [\"{hooks.url('/segment')}\"]\n"
+                      f"  journal: \"{journal}\"\n  queue_size: 2\n  timeout: 20s\n"
+                      "  retry_backoff: 200ms\n  max_retries: 100\n")
+            with Server("journal1", config_extra=config, hls_segment=1) as srv:
+                with publish(srv, "live/j", clip, os.path.join(srv.dir, "publish.log"), timeout=30) as pub:
+                    self.assertEqual(pub.wait(timeout=30), 0)
+                # Segment events filled their queue (the receiver hangs), the unpublish got in.
+                first = hooks.wait_for("on_unpublish", timeout=10)
+                self.assertIn("webhook queue full", srv.log_text())
+                hooks.wait_count("on_unpublish", 2, timeout=10)  # retried, still refused
+                self.assertEqual(srv.stop(), 0)
+            with open(journal) as f:
+                self.assertIn(first.headers["X-Firstmile-Delivery"], f.read())
+            hooks.clear()
+            hooks.respond("/unpublish", status=200)
+            with Server("journal2", config_extra=config) as srv:
+                again = hooks.wait_for(lambda r: r.event == "on_unpublish" and r.status == 200, timeout=10)
+                self.assertEqual(again.headers["X-Firstmile-Delivery"], first.headers["X-Firstmile-Delivery"])
+                self.assertEqual(again.json["stream"], first.json["stream"])
+                srv.wait_for(lambda: "webhook journal resending notifications=1" in srv.log_text(), timeout=5,
+                             what="the resend logged")
+            # Delivered, and journaled as such: a third start would have nothing to send.
+            with open(journal) as f:
+                lines = [l.split("\t") for l in f.read().splitlines()]
+            added = {(l[1], l[3]) for l in lines if l[0] == "A"}
+            ended = {(l[1], l[2]) for l in lines if l[0] == "D"}
+            self.assertTrue(added)
+            self.assertEqual(added - ended, set())
 
 
 if __name__ == "__main__":
