@@ -11,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <list>
 #include <map>
@@ -137,8 +138,9 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
   void finish(const Delivery& d, std::atomic<uint64_t> WebhookCounters::*counter,
               bool for_good = true) {
     ++(counters.*counter);
-    --outstanding;
+    // The part first, so that a reader never sees more lifecycle ones than in all.
     if (d.lifecycle) --outstanding_lifecycle;
+    --outstanding;
     if (d.lifecycle && for_good && journal) journal->ended(d.id, d.url);
   }
 
@@ -372,8 +374,9 @@ void WebhookDispatcher::notify(const std::string& event, const std::vector<std::
     for (const auto& url : urls) {
       // Each kind has queue_size of its own: segment events cannot take the room of the
       // lifecycle events.
-      const size_t of_kind = lifecycle ? state_->outstanding_lifecycle.load()
-                                       : state_->outstanding - state_->outstanding_lifecycle;
+      const size_t life = state_->outstanding_lifecycle.load();
+      const size_t all = state_->outstanding.load();
+      const size_t of_kind = lifecycle ? life : all - std::min(all, life);
       if (of_kind >= state_->settings.queue_size) {
         ++dropped;
         continue;
@@ -426,8 +429,8 @@ void WebhookDispatcher::stop() {
     }
   }
   state_->counters.dropped += cleared;
-  state_->outstanding -= cleared;
   state_->outstanding_lifecycle -= cleared_lifecycle;
+  state_->outstanding -= cleared;
   asio::post(state_->executor, [self = state_] {
     for (auto& entry : self->cancels)
       if (!entry.done) entry.signal.emit(asio::cancellation_type::terminal);
