@@ -6,42 +6,26 @@
 namespace firstmile {
 namespace {
 
-// %* in the pattern: the message as a JSON string body (quotes, backslashes and control
-// characters escaped), so that json lines stay valid whatever a peer put in a name.
-class JsonMessageFlag : public spdlog::custom_flag_formatter {
+// %* in the pattern: the message with what a peer could abuse escaped. JSON lines: as a JSON
+// string body (quotes, backslashes and control characters), so that they stay valid whatever
+// a peer put in a name. Text lines: control characters as \xNN, so that a value a peer
+// controls (a stream name, a tcUrl, a webhook's reason) cannot start a forged line with a
+// newline or drive the operator's terminal with escape sequences.
+template <bool Json>
+class EscapedMessageFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     static constexpr char kHex[] = "0123456789abcdef";
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
+      if (Json && (c == '"' || c == '\\')) {
         dest.push_back('\\');
         dest.push_back(c);
-      } else if (u < 0x20) {
+      } else if (Json && u < 0x20) {
         const char esc[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
         dest.append(esc, esc + 6);
-      } else {
-        dest.push_back(c);
-      }
-    }
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
-  }
-};
-
-// %* in the text pattern: the message with control characters written as \xNN, so that a value
-// a peer controls (a stream name, a tcUrl, a webhook's reason) cannot start a forged line
-// with a newline or drive the operator's terminal with escape sequences.
-class TextMessageFlag : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
+      } else if (!Json && (u < 0x20 || u == 0x7f)) {
         const char esc[] = {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
         dest.append(esc, esc + 4);
       } else {
@@ -50,7 +34,7 @@ class TextMessageFlag : public spdlog::custom_flag_formatter {
     }
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<TextMessageFlag>();
+    return std::make_unique<EscapedMessageFlag>();
   }
 };
 
@@ -59,10 +43,11 @@ class TextMessageFlag : public spdlog::custom_flag_formatter {
 std::unique_ptr<spdlog::formatter> make_log_formatter(const LogConfig& config) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (config.format == "json") {
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+    formatter->add_flag<EscapedMessageFlag<true>>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%*"})");
   } else {
-    formatter->add_flag<TextMessageFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*");
+    formatter->add_flag<EscapedMessageFlag<false>>('*').set_pattern(
+        "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*");
   }
   return formatter;
 }
