@@ -57,6 +57,22 @@ TEST(KeysText, KeyThatIsNotUtf8IsRefused) {
   EXPECT_EQ(keys.at("live").count("caf\xc3\xa9"), 1u);
 }
 
+// Regression (found by tests/fuzz/keys_file_fuzz.cpp): an app or key over 1024 characters once
+// quoted loaded, but --print-config writes it as a flow mapping key, which YAML 1.2 (7.4) limits
+// to 1024 characters: the printed configuration did not load.
+TEST(KeysText, KeyTooLongToPrintIsRefused) {
+  std::string longest(1022, 'k');  // 1024 characters with its quotes
+  EXPECT_EQ(parse_keys_text("live: [" + longest + "]\n", "keys.yaml").at("live").count(longest),
+            1u);
+  EXPECT_EQ(error_of("live: [" + longest + "k]\n"),
+            "keys.yaml: live: a stream key of 1023 bytes is over 1024 characters when quoted "
+            "(YAML 1.2, 7.4)");
+  // Escapes count: 300 control characters print as 1200.
+  EXPECT_EQ(error_of("\"" + std::string(300, '\x03') + "\": [k]\n"),
+            "keys.yaml: an app name of 300 bytes is over 1024 characters when quoted (YAML 1.2, "
+            "7.4)");
+}
+
 TEST(KeysFile, ReadsTheFileAndNamesIt) {
   auto dir = std::filesystem::temp_directory_path() / ("keys-text-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

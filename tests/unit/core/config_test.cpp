@@ -293,6 +293,18 @@ TEST(ConfigTest, PublishKeysAcceptListsAndMaps) {
             std::string::npos);
 }
 
+// Regression (found by tests/fuzz/keys_file_fuzz.cpp): a publish key that --print-config could
+// not write as a loadable flow mapping key (over 1024 characters) is refused where it is read.
+TEST(ConfigTest, PrintedLongestPublishKeyLoads) {
+  std::string longest(1022, 'k');
+  Config c = parse_config("auth:\n  publish_keys:\n    live: [" + longest + "]\n", "cfg.yaml");
+  Config again = parse_config(dump_config(c, true), "printed.yaml");
+  EXPECT_EQ(again.get<AuthConfig>().publish_keys, c.get<AuthConfig>().publish_keys);
+  EXPECT_NE(error_of("auth:\n  publish_keys:\n    live: [" + longest + "k]\n")
+                .find("auth.publish_keys (line 2): live: a stream key of 1023 bytes"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, WebhookUrlsAndPlayAuthAreChecked) {
   EXPECT_NE(error_of("webhooks:\n  on_publish: [ftp://x]\n").find("webhooks.on_publish"),
             std::string::npos);
