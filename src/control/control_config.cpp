@@ -42,6 +42,18 @@ void url_list(Section<WebhooksConfig>& s, const std::string& key,
       [field](const WebhooksConfig& c, bool) { return flow(c.*field); });
 }
 
+// YAML 1.2, 7.4: an implicit key is at most 1024 characters long. --print-config writes the
+// apps and keys double-quoted in a flow mapping, so a longer one (escapes count) would print as
+// a file that does not load.
+void check_key_length(const std::string& key, const std::string& what) {
+  YAML::Emitter e;
+  e << YAML::DoubleQuoted << key;
+  if (e.size() > 1024) {
+    throw ConfigError(what + " of " + std::to_string(key.size()) +
+                      " bytes is over 1024 characters when quoted (YAML 1.2, 7.4)");
+  }
+}
+
 }  // namespace
 
 PublishKeys parse_publish_keys(const YAML::Node& n) {
@@ -50,6 +62,7 @@ PublishKeys parse_publish_keys(const YAML::Node& n) {
   if (!n.IsMap()) throw ConfigError("expected a mapping of app names to keys");
   for (const auto& app : n) {
     std::string name = scalar(app.first);
+    check_key_length(name, "an app name");
     auto& keys = out[name];
     const auto& v = app.second;
     if (v.IsNull()) continue;
@@ -64,6 +77,7 @@ PublishKeys parse_publish_keys(const YAML::Node& n) {
     }
     for (const auto& [key, stream] : keys) {
       if (key.empty()) throw ConfigError(name + ": empty stream key");
+      check_key_length(key, name + ": a stream key");
     }
   }
   return out;

@@ -101,24 +101,30 @@ std::string format_double(double v) {
 }
 
 namespace {
-// RFC 3629, section 4: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
+// UTF-8 as RFC 3629, section 4 defines it (no overlong forms, no surrogates, nothing above
+// U+10FFFF), without the 66 Unicode noncharacters (U+FDD0..U+FDEF and U+xxFFFE/U+xxFFFF,
+// Unicode 15.0, 23.7): yaml-cpp's emitter prints those as U+FFFD too.
+bool printable_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     size_t n;
+    uint32_t cp;
     unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
     if (c < 0x80) {
       ++i;
       continue;
     } else if (c >= 0xc2 && c <= 0xdf) {
       n = 1;
+      cp = c & 0x1f;
     } else if (c >= 0xe0 && c <= 0xef) {
       n = 2;
+      cp = c & 0x0f;
       if (c == 0xe0) lo = 0xa0;
       if (c == 0xed) hi = 0x9f;
     } else if (c >= 0xf0 && c <= 0xf4) {
       n = 3;
+      cp = c & 0x07;
       if (c == 0xf0) lo = 0x90;
       if (c == 0xf4) hi = 0x8f;
     } else {
@@ -128,7 +134,9 @@ bool valid_utf8(std::string_view s) {
     for (size_t k = 1; k <= n; ++k) {
       auto b = static_cast<unsigned char>(s[i + k]);
       if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
+      cp = cp << 6 | (b & 0x3f);
     }
+    if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe) return false;
     i += n + 1;
   }
   return true;
@@ -140,7 +148,8 @@ std::string scalar(const YAML::Node& n) {
   // A YAML stream is Unicode text (YAML 1.2, 5.2); yaml-cpp reads other bytes without a word,
   // but its emitter turns them into U+FFFD, so such a value would print (--print-config, the
   // reload's change detection) as something other than what was read.
-  if (!valid_utf8(n.Scalar())) throw ConfigError("value is not valid UTF-8");
+  if (!printable_utf8(n.Scalar()))
+    throw ConfigError("value is not valid UTF-8 or holds a Unicode noncharacter");
   return n.Scalar();
 }
 

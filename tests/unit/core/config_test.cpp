@@ -293,6 +293,18 @@ TEST(ConfigTest, PublishKeysAcceptListsAndMaps) {
             std::string::npos);
 }
 
+// Regression (found by tests/fuzz/keys_file_fuzz.cpp): a publish key that --print-config could
+// not write as a loadable flow mapping key (over 1024 characters) is refused where it is read.
+TEST(ConfigTest, PrintedLongestPublishKeyLoads) {
+  std::string longest(1022, 'k');
+  Config c = parse_config("auth:\n  publish_keys:\n    live: [" + longest + "]\n", "cfg.yaml");
+  Config again = parse_config(dump_config(c, true), "printed.yaml");
+  EXPECT_EQ(again.get<AuthConfig>().publish_keys, c.get<AuthConfig>().publish_keys);
+  EXPECT_NE(error_of("auth:\n  publish_keys:\n    live: [" + longest + "k]\n")
+                .find("auth.publish_keys (line 2): live: a stream key of 1023 bytes"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, WebhookUrlsAndPlayAuthAreChecked) {
   EXPECT_NE(error_of("webhooks:\n  on_publish: [ftp://x]\n").find("webhooks.on_publish"),
             std::string::npos);
@@ -405,10 +417,11 @@ TEST(ConfigTest, NonScalarKeyIsAConfigError) {
   expect_error("? [a, b]\n: 1\n", {"line 1"});
 }
 
-// Regression (found by tests/fuzz/config_fuzz.cpp): a value holding bytes that are not UTF-8
-// loaded, but printed as U+FFFD (yaml-cpp's emitter), so --print-config, the config hash and the
-// reload's changed keys saw another value than the one in use. YAML is Unicode text (YAML 1.2,
-// 5.2): such a value is refused, naming the key and the line; UTF-8 text is kept as it is.
+// Regression (found by tests/fuzz/config_fuzz.cpp and keys_file_fuzz.cpp): a value holding bytes
+// that are not UTF-8, or a Unicode noncharacter, loaded, but printed as U+FFFD (yaml-cpp's
+// emitter), so --print-config, the config hash and the reload's changed keys saw another value
+// than the one in use. YAML is Unicode text (YAML 1.2, 5.2): such a value is refused, naming the
+// key and the line; UTF-8 text is kept as it is.
 TEST(ConfigTest, ValueThatIsNotUtf8IsAConfigError) {
   expect_error(
       "node_id: \"edge\xff"
@@ -420,6 +433,7 @@ TEST(ConfigTest, ValueThatIsNotUtf8IsAConfigError) {
       {"auth.publish_keys (line 2)", "not valid UTF-8"});
   expect_error("webhooks:\n  on_stop: \"http://h/\xc0\xaf\"\n", {"webhooks.on_stop"});  // overlong
   expect_error("node_id: \"\xed\xa0\x80\"\n", {"node_id"});                             // surrogate
+  expect_error("node_id: \"\xef\xbf\xbf\"\n", {"node_id", "noncharacter"});             // U+FFFF
   Config c = parse_config("node_id: \"caf\xc3\xa9-\xf0\x9f\x8e\xa5\"\n", "cfg.yaml");
   EXPECT_EQ(c.node_id, "caf\xc3\xa9-\xf0\x9f\x8e\xa5");
   Config again = parse_config(dump_config(c, true), "printed.yaml");
