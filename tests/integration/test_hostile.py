@@ -50,6 +50,16 @@ def read_until(client, marker, seconds):
     return data if marker in data else None
 
 
+def rtmp_answer(srv, command, name, marker):
+    """A raw RTMP client that sends `command` ("publish" or "play") for `name`, and what the
+    server answered up to `marker` (None if it did not within 5 s)."""
+    c = RtmpClient(srv.rtmp_port)
+    c.handshake()
+    c.connect()
+    getattr(c, command)(name)
+    return c, read_until(c, marker, 5)
+
+
 def flv_tags(path):
     """(type, timestamp ms, payload) of each tag of an FLV file (E.4.1)."""
     with open(path, "rb") as f:
@@ -190,11 +200,7 @@ class Hostile(unittest.TestCase):
                 info = srv.wait_for(lambda: (lambda i: i.get("live") and i)(srv.api("/streams/live/held")[1]),
                                     timeout=10, what="live")
                 first = info["publisher"]["address"]
-                c = RtmpClient(srv.rtmp_port)
-                c.handshake()
-                c.connect()
-                c.publish("held")
-                answer = read_until(c, b"NetStream.Publish.", 5)
+                c, answer = rtmp_answer(srv, "publish", "held", b"NetStream.Publish.")
                 self.assertIsNotNone(answer)
                 self.assertIn(b"NetStream.Publish.BadName", answer)
                 self.assertIn(b"already being published", answer)
@@ -281,11 +287,7 @@ class Hostile(unittest.TestCase):
                 # The share is total - reserved; the scrapes above may still hold one or two.
                 self.assertIn(len(held), range(total - reserved - 2, total - reserved + 1))
                 # An RTMP play is refused with a status the player can show.
-                c = RtmpClient(srv.rtmp_port)
-                c.handshake()
-                c.connect()
-                c.play("cam")
-                answer = read_until(c, b"NetStream.Play.", 5)
+                c, answer = rtmp_answer(srv, "play", "cam", b"NetStream.Play.")
                 self.assertIsNotNone(answer)
                 self.assertIn(b"NetStream.Play.Failed", answer)
                 self.assertIsNotNone(read_until_closed(c, 5), "the refused player should be closed")
