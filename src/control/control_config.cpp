@@ -167,6 +167,7 @@ ConfigModule webhooks_config_module() {
       .duration("retry_backoff_max", &WebhooksConfig::retry_backoff_max, Duration(1), hours(24))
       .count("queue_size", &WebhooksConfig::queue_size, 1, 10000000)
       .size("max_response_bytes", &WebhooksConfig::max_response_bytes, 256, 16 << 20)
+      .duration("keep_alive", &WebhooksConfig::keep_alive, Duration(0), std::chrono::minutes(10))
       .count("max_decisions_in_flight", &WebhooksConfig::max_decisions_in_flight, 1, 1000000)
       .count("decisions_per_ip", &WebhooksConfig::decisions_per_ip, 0, 1000000)
       .text("journal", &WebhooksConfig::journal)

@@ -37,6 +37,9 @@ struct WebhooksConfig {
   Duration retry_backoff_max{60000};
   uint32_t queue_size = 10000;
   uint64_t max_response_bytes = 64 << 10;
+  // An idle connection to a receiver is kept this long for the next request (0: a connection
+  // per request). Below the usual server idle timeouts (Node.js 5 s, nginx 75 s).
+  Duration keep_alive{4000};
   // Decisions (on_publish, on_play) waiting for the backend at once, and started per second by
   // one address (twice that as a burst; 0 = no limit): past them a publish or play is refused
   // without a request (control/decision_limiter.hpp).

@@ -89,6 +89,7 @@ WebhookSettings settings_of(const WebhooksConfig& c) {
   s.retry_backoff_max = c.retry_backoff_max;
   s.queue_size = c.queue_size;
   s.max_response_bytes = c.max_response_bytes;
+  s.keep_alive = c.keep_alive;
   return s;
 }
 
@@ -540,6 +541,12 @@ void ControlPlane::write_metrics(MetricsWriter& out) const {
               {{"result", "retried"}});
   out.counter("firstmile_webhook_notifications_total", help, static_cast<double>(c.dropped),
               {{"result", "dropped"}});
+  const char* conn_help =
+      "Webhook requests by connection: on one opened for it, or on a kept-alive one.";
+  out.counter("firstmile_webhook_connections_total", conn_help,
+              static_cast<double>(c.connections_opened), {{"connection", "opened"}});
+  out.counter("firstmile_webhook_connections_total", conn_help,
+              static_cast<double>(c.connections_reused), {{"connection", "reused"}});
   out.gauge("firstmile_webhook_queue", "Webhook notifications waiting or in flight.",
             static_cast<double>(hooks_->queued()));
 }

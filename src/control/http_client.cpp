@@ -14,7 +14,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <charconv>
+#include <optional>
 
 // g++ 12 with -fsanitize=address reports asio's coroutine frame deallocation as mismatched
 // (GCC PR 109224, a false positive for coroutine frames with class-specific operator new).
@@ -49,6 +53,9 @@ struct Exchange {
   std::chrono::steady_clock::time_point deadline;
   asio::cancellation_state cancel;
   HttpResult& result;
+  bool keep_alive = false;    // ask for a kept-alive connection
+  bool reusable = false;      // the answer was clean and allows another request
+  bool nothing_back = false;  // the request failed before a single byte of answer
 
   bool cancelled() const { return cancel.cancelled() != asio::cancellation_type::none; }
 
@@ -72,9 +79,8 @@ bhttp::request<bhttp::string_body> build_request(const Exchange& x) {
   req.set(bhttp::field::host, x.url.host_header);
   for (const auto& [name, value] : x.spec.headers)
     req.set(name, value);
-  // One request per connection: the receiver closes after answering, and a body without
-  // Content-Length (read until EOF) stays well-defined.
-  req.set(bhttp::field::connection, "close");
+  // Without a pool, one request per connection: the receiver closes after answering.
+  if (!x.keep_alive) req.set(bhttp::field::connection, "close");
   req.body() = x.spec.body;
   req.prepare_payload();
   return req;
@@ -83,9 +89,12 @@ bhttp::request<bhttp::string_body> build_request(const Exchange& x) {
 // Writes the request and reads the answer on a connected (and, for https, handshaken) stream.
 template <class Stream>
 asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
+  x.reusable = false;
+  x.nothing_back = false;
   auto req = build_request(x);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, kAsTuple);
   if (wec) {
+    x.nothing_back = true;
     x.fail("write", wec);
     co_return;
   }
@@ -100,17 +109,62 @@ asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
   if (parser.is_header_done()) x.result.status = parser.get().result_int();
   if (!rec) {
     x.result.body = std::move(parser.get().body());
+    // keep_alive() is false for a body delimited by the close, and for "Connection: close".
+    x.reusable = x.keep_alive && parser.keep_alive() && buffer.size() == 0;
   } else if (rec == bhttp::error::body_limit && !x.cancelled()) {
     x.result.error = "response body over " + std::to_string(x.spec.max_response_bytes) + " bytes";
   } else if (rec == bhttp::error::header_limit && !x.cancelled()) {
     x.result.error = "response header over " + std::to_string(kMaxResponseHeaderBytes) + " bytes";
   } else {
+    x.nothing_back = !parser.got_some() && buffer.size() == 0;
     x.fail("read", rec);
   }
 }
 
-asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls) {
+}  // namespace
+
+struct ConnectionPool::Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<asio::ssl::stream<beast::tcp_stream>> secure;
+  std::chrono::steady_clock::time_point idle_since;
+
+  beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
+
+  // Nothing to read and no end of stream: the receiver still holds it open and sent nothing
+  // since the last answer.
+  bool quiet() {
+    auto& socket = tcp().socket();
+    if (!socket.is_open()) return false;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+};
+
+namespace {
+
+asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls, ConnectionPool* pool) {
   auto executor = co_await asio::this_coro::executor;
+  const std::string key = (x.url.tls ? "https://" : "http://") + x.url.host_header;
+
+  if (x.keep_alive) {
+    if (auto c = pool->take(key)) {
+      c->tcp().expires_at(x.deadline);
+      x.result.connection = HttpResult::Connection::Reused;
+      if (c->secure)
+        co_await write_and_read(*c->secure, x);
+      else
+        co_await write_and_read(*c->plain, x);
+      if (x.reusable) {
+        pool->give_back(key, std::move(c));
+        co_return;
+      }
+      // The receiver closed the idle connection as the request went out: once more on a new
+      // one. Anything else (an answer, a timeout) is the request's result.
+      if (!x.nothing_back || x.cancelled() || x.result.timed_out) co_return;
+      x.result = HttpResult{};
+    }
+  }
 
   // The resolver honours neither beast's stream timeout nor per-operation cancellation, so a
   // timer and the cancellation slot cancel it explicitly. The timer's handler shares the
@@ -141,25 +195,33 @@ asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls) {
   }
 
   // From here on beast's stream timeout bounds every step with the same absolute deadline.
-  beast::tcp_stream tcp_stream(executor);
-  tcp_stream.expires_at(x.deadline);
-  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, kAsTuple);
+  auto c = std::make_unique<ConnectionPool::Connection>();
+  c->plain.emplace(executor);
+  c->plain->expires_at(x.deadline);
+  auto [cec, ep] = co_await c->plain->async_connect(endpoints, kAsTuple);
   if (cec) {
     x.fail("connect", cec);
     co_return;
   }
+  x.result.connection = HttpResult::Connection::Opened;
   if (x.cancelled()) {
     x.result.error = "cancelled";
     co_return;
   }
   if (!x.url.tls) {
-    co_await write_and_read(tcp_stream, x);
-    error_code ignored;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_await write_and_read(*c->plain, x);
+    if (x.reusable) {
+      pool->give_back(key, std::move(c));
+    } else {
+      error_code ignored;
+      c->plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
     co_return;
   }
 
-  asio::ssl::stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *tls);
+  c->secure.emplace(std::move(*c->plain), *tls);
+  c->plain.reset();
+  auto& tls_stream = *c->secure;
   error_code ip_ec;
   asio::ip::make_address(x.url.host, ip_ec);
   // RFC 6066 section 3: SNI carries host names only, never literal addresses.
@@ -183,11 +245,89 @@ asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls) {
   co_await write_and_read(tls_stream, x);
   // No TLS close_notify exchange: the response is complete (framed by Content-Length or
   // chunking) and waiting for the peer's close_notify would only add latency.
+  if (x.reusable) pool->give_back(key, std::move(c));
 }
 
 }  // namespace
 
-asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* tls) {
+ConnectionPool::ConnectionPool(asio::any_io_executor executor, Limits limits)
+    : limits_(limits), timer_(std::move(executor)) {}
+
+ConnectionPool::ConnectionPool(asio::any_io_executor executor)
+    : ConnectionPool(std::move(executor), Limits{}) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+void ConnectionPool::set_limits(Limits limits) {
+  limits_ = limits;
+  if (!keeps_alive()) clear();
+}
+
+void ConnectionPool::clear() {
+  idle_.clear();
+  idle_count_ = 0;
+}
+
+std::unique_ptr<ConnectionPool::Connection> ConnectionPool::take(const std::string& key) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  const auto oldest = std::chrono::steady_clock::now() - limits_.idle_timeout;
+  std::unique_ptr<Connection> found;
+  auto& list = it->second;
+  while (!list.empty() && !found) {
+    auto c = std::move(list.back());  // the newest: the receiver is least likely to close it
+    list.pop_back();
+    --idle_count_;
+    if (c->idle_since > oldest && c->quiet()) found = std::move(c);
+  }
+  if (list.empty()) idle_.erase(it);
+  return found;
+}
+
+void ConnectionPool::give_back(const std::string& key, std::unique_ptr<Connection> c) {
+  if (!keeps_alive()) return;
+  sweep();
+  auto& list = idle_[key];
+  if (list.size() >= limits_.max_idle_per_host || idle_count_ >= limits_.max_idle) {
+    if (list.empty()) idle_.erase(key);
+    return;  // closed as `c` goes
+  }
+  // Idle, no operation runs: the deadline of the finished exchange must not carry over.
+  c->tcp().expires_never();
+  c->idle_since = std::chrono::steady_clock::now();
+  list.push_back(std::move(c));
+  ++idle_count_;
+  arm_timer();
+}
+
+void ConnectionPool::sweep() {
+  const auto oldest = std::chrono::steady_clock::now() - limits_.idle_timeout;
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& list = it->second;
+    // Oldest at the front.
+    while (!list.empty() && list.front()->idle_since <= oldest) {
+      list.pop_front();
+      --idle_count_;
+    }
+    it = list.empty() ? idle_.erase(it) : std::next(it);
+  }
+}
+
+void ConnectionPool::arm_timer() {
+  if (timer_armed_ || idle_count_ == 0) return;
+  timer_armed_ = true;
+  timer_.expires_after(limits_.idle_timeout);
+  // Destroying the pool cancels the wait: the handler then sees an error and touches nothing.
+  timer_.async_wait([this](error_code ec) {
+    if (ec) return;
+    timer_armed_ = false;
+    sweep();
+    arm_timer();
+  });
+}
+
+asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* tls,
+                                      ConnectionPool* pool) {
   const auto start = std::chrono::steady_clock::now();
   HttpResult result;
   auto url = parse_webhook_url(spec.url);
@@ -198,7 +338,8 @@ asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* 
   } else {
     Exchange x{spec, *url, start + spec.timeout, co_await asio::this_coro::cancellation_state,
                result};
-    co_await exchange(x, tls);
+    x.keep_alive = pool && pool->keeps_alive();
+    co_await exchange(x, tls, x.keep_alive ? pool : nullptr);
   }
   result.latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);

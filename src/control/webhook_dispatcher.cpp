@@ -111,7 +111,8 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
   std::mutex owner_mutex;  // the owner's destructor waits for an on_request call to finish
   WebhookDispatcher* owner = nullptr;
 
-  std::list<CancelEntry> cancels;  // executor only
+  std::list<CancelEntry> cancels;        // executor only
+  std::unique_ptr<ConnectionPool> pool;  // executor only
 
   WebhookSettings current_settings() {
     std::lock_guard lock(mutex);
@@ -214,8 +215,15 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
       spec.headers.emplace_back("X-Firstmile-Signature",
                                 webhook_signature(s.secret, timestamp, body));
     spec.body = body;
-    HttpResult r = co_await http_post(std::move(spec), tls.get());
+    if (pool->limits().idle_timeout != s.keep_alive) {
+      ConnectionPool::Limits limits = pool->limits();
+      limits.idle_timeout = s.keep_alive;
+      pool->set_limits(limits);
+    }
+    HttpResult r = co_await http_post(std::move(spec), tls.get(), pool.get());
     if (!r.ok()) ++counters.failed_requests;
+    if (r.connection == HttpResult::Connection::Opened) ++counters.connections_opened;
+    if (r.connection == HttpResult::Connection::Reused) ++counters.connections_reused;
     report(event, r.latency, r.ok());
     co_return r;
   }
@@ -326,6 +334,11 @@ WebhookDispatcher::WebhookDispatcher(asio::any_io_executor executor, Logger log,
   state_->executor = std::move(executor);
   state_->log = std::move(log);
   state_->tls = std::move(tls);
+  // At most as many idle per receiver as requests run to it at once.
+  ConnectionPool::Limits limits;
+  limits.idle_timeout = state_->settings.keep_alive;
+  limits.max_idle_per_host = kMaxInFlightPerUrl;
+  state_->pool = std::make_unique<ConnectionPool>(state_->executor, limits);
   state_->owner = this;
 }
 
@@ -434,6 +447,7 @@ void WebhookDispatcher::stop() {
   asio::post(state_->executor, [self = state_] {
     for (auto& entry : self->cancels)
       if (!entry.done) entry.signal.emit(asio::cancellation_type::terminal);
+    self->pool->clear();
   });
 }
 

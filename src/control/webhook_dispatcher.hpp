@@ -31,13 +31,18 @@ struct WebhookSettings {
   uint32_t queue_size = 10000;  // notifications accepted and not yet finished
   size_t max_response_bytes = 64 * 1024;
   std::string user_agent = "firstmile";  // the version is appended: "firstmile/0.1.0"
+  // How long a connection to a receiver stays open, idle, for the next request; 0: a
+  // connection per request.
+  Duration keep_alive{4000};
 };
 
 struct WebhookCounters {
-  std::atomic<uint64_t> delivered{0};        // notifications answered 2xx
-  std::atomic<uint64_t> retried{0};          // retries scheduled
-  std::atomic<uint64_t> dropped{0};          // queue full, retries exhausted, bad URL, stopped
-  std::atomic<uint64_t> failed_requests{0};  // requests (notification or decision) not 2xx
+  std::atomic<uint64_t> delivered{0};           // notifications answered 2xx
+  std::atomic<uint64_t> retried{0};             // retries scheduled
+  std::atomic<uint64_t> dropped{0};             // queue full, retries exhausted, bad URL, stopped
+  std::atomic<uint64_t> failed_requests{0};     // requests (notification or decision) not 2xx
+  std::atomic<uint64_t> connections_opened{0};  // connections made for a request
+  std::atomic<uint64_t> connections_reused{0};  // requests sent on a kept-alive connection
 };
 
 // The signature header value: "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)).

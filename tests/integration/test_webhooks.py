@@ -75,6 +75,21 @@ class Webhooks(unittest.TestCase):
                 self.assertGreater(unpub["duration"], 3)
                 for r in rx.requests():
                     self.assertTrue(r.signature_ok, r)
+                # Kept alive: the requests share connections, and the metrics count them.
+                reqs = rx.requests()
+                peers = {r.extra["peer"] for r in reqs}
+                self.assertLess(len(peers), len(reqs), f"{len(reqs)} requests, a connection each")
+
+                def counted(kind):
+                    prefix = f'firstmile_webhook_connections_total{{connection="{kind}"}} '
+                    for line in srv.http_get("/metrics")[2].decode().splitlines():
+                        if line.startswith(prefix):
+                            return float(line[len(prefix):])
+                    return None
+                # The receiver records a request before it answers: wait for the last answers.
+                srv.wait_for(lambda: counted("opened") == len(peers)
+                             and counted("reused") == len(reqs) - len(peers), timeout=5,
+                             what=f"{len(peers)} connections opened, {len(reqs) - len(peers)} reused")
                 # Segment events are one per segment, in order.
                 seqs = [r.json["sequence"] for r in rx.requests(event="on_hls_segment")]
                 self.assertEqual(seqs, sorted(set(seqs)))

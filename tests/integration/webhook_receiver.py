@@ -230,6 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
         rule = owner._rule_for(url.path)
         req = Request(self.command, url.path, url.query, self.headers, body, parsed, time.time(),
                       sig, None if rule.hang else rule.status)
+        req.extra["peer"] = self.client_address  # (address, port): one per connection
         owner._record(req)
 
         if rule.hang:

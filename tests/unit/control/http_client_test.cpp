@@ -14,6 +14,7 @@ namespace firstmile::control {
 namespace {
 
 using namespace std::chrono_literals;
+using webhook_test::RecordedRequest;
 using webhook_test::Reply;
 using webhook_test::TestHttpServer;
 
@@ -27,12 +28,14 @@ HttpRequestSpec make_spec(std::string url, std::string body = "{}",
   return spec;
 }
 
-HttpResult post(asio::io_context& ioc, HttpRequestSpec spec, asio::ssl::context* tls = nullptr) {
+HttpResult post(asio::io_context& ioc, HttpRequestSpec spec, asio::ssl::context* tls = nullptr,
+                ConnectionPool* pool = nullptr) {
   std::optional<HttpResult> out;
-  asio::co_spawn(ioc, http_post(std::move(spec), tls), [&](std::exception_ptr e, HttpResult r) {
-    EXPECT_FALSE(e) << "http_post threw";
-    out = std::move(r);
-  });
+  asio::co_spawn(ioc, http_post(std::move(spec), tls, pool),
+                 [&](std::exception_ptr e, HttpResult r) {
+                   EXPECT_FALSE(e) << "http_post threw";
+                   out = std::move(r);
+                 });
   EXPECT_TRUE(webhook_test::run_until(ioc, [&] { return out.has_value(); }));
   return out.value_or(HttpResult{});
 }
@@ -207,6 +210,134 @@ TEST(HttpPost, BadUrlAndHttpsWithoutContextFailCleanly) {
 }
 
 // A self-signed certificate for IP 127.0.0.1 only, made at run time.
+// Keep-alive: a pool's connection carries the next request to the same receiver.
+TEST(HttpPostPool, KeptAliveConnectionCarriesTheNextRequests) {
+  asio::io_context ioc;
+  TestHttpServer server(ioc, [](const auto&) { return Reply::respond(200, "{}"); });
+  ConnectionPool pool(ioc.get_executor());
+  for (int i = 0; i < 3; ++i) {
+    auto r = post(ioc, make_spec(server.url("/n")), nullptr, &pool);
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.connection,
+              i == 0 ? HttpResult::Connection::Opened : HttpResult::Connection::Reused);
+    EXPECT_EQ(pool.idle(), 1u);
+  }
+  ASSERT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.connections(), 1u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(server.requests()[i].on_connection, i);
+    EXPECT_EQ(server.requests()[i].header("connection"), "");  // HTTP/1.1: kept alive
+  }
+}
+
+TEST(HttpPostPool, AnAnswerThatEndsTheConnectionIsNotParked) {
+  asio::io_context ioc;
+  // "Connection: close", then a body delimited by the end of the connection.
+  TestHttpServer close_header(ioc, [](const auto&) {
+    return Reply::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  TestHttpServer no_length(
+      ioc, [](const auto&) { return Reply::raw_bytes("HTTP/1.1 200 OK\r\n\r\n{}"); });
+  ConnectionPool pool(ioc.get_executor());
+  for (auto* server : {&close_header, &no_length}) {
+    for (int i = 0; i < 2; ++i) {
+      auto r = post(ioc, make_spec(server->url("/")), nullptr, &pool);
+      EXPECT_TRUE(r.ok()) << r.error;
+      EXPECT_EQ(r.connection, HttpResult::Connection::Opened);
+      EXPECT_EQ(pool.idle(), 0u);
+    }
+    EXPECT_EQ(server->connections(), 2u);
+  }
+}
+
+TEST(HttpPostPool, AConnectionTheReceiverClosedIsNotUsed) {
+  asio::io_context ioc;
+  TestHttpServer server(ioc, [](const auto&) { return Reply::respond_then_close(200); });
+  ConnectionPool pool(ioc.get_executor());
+  auto r1 = post(ioc, make_spec(server.url("/")), nullptr, &pool);
+  EXPECT_TRUE(r1.ok()) << r1.error;
+  EXPECT_EQ(pool.idle(), 1u);  // the answer allowed it; the close comes after
+  ASSERT_TRUE(webhook_test::run_until(ioc, [&] { return server.closed() == 1; }));
+  auto r2 = post(ioc, make_spec(server.url("/")), nullptr, &pool);
+  EXPECT_TRUE(r2.ok()) << r2.error;
+  EXPECT_EQ(r2.connection, HttpResult::Connection::Opened);
+  EXPECT_EQ(server.requests().size(), 2u);  // seen closed before the request went out
+}
+
+TEST(HttpPostPool, ARequestOnAConnectionClosedUnderItGoesOnceMoreOnANewOne) {
+  asio::io_context ioc;
+  // The receiver closes a kept-alive connection as the second request arrives on it (its own
+  // idle timeout firing at that moment): nothing comes back.
+  TestHttpServer server(ioc, [](const RecordedRequest& r) {
+    return r.on_connection > 0 ? Reply::drop() : Reply::respond(200, "{}");
+  });
+  ConnectionPool pool(ioc.get_executor());
+  EXPECT_TRUE(post(ioc, make_spec(server.url("/a")), nullptr, &pool).ok());
+  auto r = post(ioc, make_spec(server.url("/b")), nullptr, &pool);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.connection, HttpResult::Connection::Opened);
+  ASSERT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.requests()[1].target, "/b");
+  EXPECT_EQ(server.requests()[2].target, "/b");
+  EXPECT_EQ(server.requests()[2].connection, 1u);
+  EXPECT_EQ(server.connections(), 2u);
+}
+
+TEST(HttpPostPool, AnAnswerAfterAReusedRequestIsNotSentTwice) {
+  asio::io_context ioc;
+  // A 500 on a kept-alive connection is the receiver's answer: no second request.
+  TestHttpServer server(ioc, [](const RecordedRequest& r) {
+    return Reply::respond(r.on_connection > 0 ? 500 : 200);
+  });
+  ConnectionPool pool(ioc.get_executor());
+  EXPECT_TRUE(post(ioc, make_spec(server.url("/")), nullptr, &pool).ok());
+  auto r = post(ioc, make_spec(server.url("/")), nullptr, &pool);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.connection, HttpResult::Connection::Reused);
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
+TEST(HttpPostPool, IdleConnectionsCloseAfterTheIdleTimeout) {
+  asio::io_context ioc;
+  TestHttpServer server(ioc, [](const auto&) { return Reply::respond(200); });
+  ConnectionPool::Limits limits;
+  limits.idle_timeout = Duration(100);
+  ConnectionPool pool(ioc.get_executor(), limits);
+  EXPECT_TRUE(post(ioc, make_spec(server.url("/")), nullptr, &pool).ok());
+  EXPECT_EQ(pool.idle(), 1u);
+  // The pool's timer closes it; the server sees the close.
+  ASSERT_TRUE(webhook_test::run_until(ioc, [&] { return server.closed() == 1; }));
+  EXPECT_EQ(pool.idle(), 0u);
+  auto r = post(ioc, make_spec(server.url("/")), nullptr, &pool);
+  EXPECT_EQ(r.connection, HttpResult::Connection::Opened);
+  EXPECT_EQ(server.connections(), 2u);
+}
+
+TEST(HttpPostPool, ParksAtMostMaxIdlePerHostAndNothingWithoutKeepAlive) {
+  asio::io_context ioc;
+  TestHttpServer server(ioc, [](const auto&) { return Reply::respond(200); });
+  ConnectionPool::Limits limits;
+  limits.max_idle_per_host = 2;
+  ConnectionPool pool(ioc.get_executor(), limits);
+  // Five requests at once: five connections, two parked afterwards.
+  int done = 0;
+  for (int i = 0; i < 5; ++i)
+    asio::co_spawn(ioc, http_post(make_spec(server.url("/")), nullptr, &pool),
+                   [&](std::exception_ptr, HttpResult r) { done += r.ok(); });
+  ASSERT_TRUE(webhook_test::run_until(ioc, [&] { return done == 5; }));
+  EXPECT_EQ(server.connections(), 5u);
+  EXPECT_EQ(pool.idle(), 2u);
+  ASSERT_TRUE(webhook_test::run_until(ioc, [&] { return server.closed() == 3; }));
+
+  limits.idle_timeout = Duration(0);  // keep-alive off: the idle ones close, none is parked
+  pool.set_limits(limits);
+  EXPECT_EQ(pool.idle(), 0u);
+  auto r = post(ioc, make_spec(server.url("/")), nullptr, &pool);
+  EXPECT_EQ(r.connection, HttpResult::Connection::Opened);
+  EXPECT_EQ(server.requests().back().header("connection"), "close");
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
 struct TestCert {
   std::string cert_pem, key_pem;
 };
@@ -271,6 +402,23 @@ TEST_F(HttpsPost, TrustedSelfSignedCertificate) {
   ASSERT_EQ(server.requests().size(), 1u);
   EXPECT_EQ(server.requests()[0].body, "{\"a\":1}");
   EXPECT_EQ(server.requests()[0].target, "/tls?x=1");
+}
+
+TEST_F(HttpsPost, KeptAliveTlsConnectionCarriesTheNextRequest) {
+  TestHttpServer server(
+      ioc_, [](const auto&) { return Reply::respond(200, "{}"); }, &server_tls_);
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  client.add_certificate_authority(asio::buffer(cert_.cert_pem));
+  client.set_verify_mode(asio::ssl::verify_peer);
+  ConnectionPool pool(ioc_.get_executor());
+  auto r1 = post(ioc_, make_spec(server.url("/1")), &client, &pool);
+  auto r2 = post(ioc_, make_spec(server.url("/2")), &client, &pool);
+  EXPECT_TRUE(r1.ok()) << r1.error;
+  EXPECT_TRUE(r2.ok()) << r2.error;
+  EXPECT_EQ(r2.connection, HttpResult::Connection::Reused);
+  EXPECT_EQ(server.connections(), 1u);  // one TLS handshake for both
+  ASSERT_EQ(server.requests().size(), 2u);
+  EXPECT_EQ(server.requests()[1].target, "/2");
 }
 
 TEST_F(HttpsPost, UntrustedCertificateIsRefused) {

@@ -288,6 +288,38 @@ TEST_F(WebhookDispatcherTest, AskAllAllowInOrderAndReportsTransportErrors) {
   EXPECT_EQ((*out)[0].error, "connection refused");
 }
 
+TEST_F(WebhookDispatcherTest, DecisionsAndNotificationsShareKeptAliveConnections) {
+  TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200, "{}"); });
+  WebhookDispatcher d(ioc_.get_executor(), log_, nullptr);
+  d.set_settings(fast());
+  for (int i = 0; i < 4; ++i) {
+    std::optional<std::vector<HttpResult>> out;
+    start_ask(d, {server.url("/decide")}, out);
+    ASSERT_TRUE(run_until([&] { return out.has_value(); }));
+    ASSERT_TRUE(out->at(0).ok());
+  }
+  d.notify("on_unpublish", {server.url("/events")}, "{}");
+  ASSERT_TRUE(run_until([&] { return d.counters().delivered == 1; }));
+  EXPECT_EQ(server.requests().size(), 5u);
+  EXPECT_EQ(server.connections(), 1u);
+  EXPECT_EQ(d.counters().connections_opened, 1u);
+  EXPECT_EQ(d.counters().connections_reused, 4u);
+
+  // keep_alive 0: a connection per request, each one closed after its answer.
+  auto s = fast();
+  s.keep_alive = Duration(0);
+  d.set_settings(s);
+  for (int i = 0; i < 2; ++i) {
+    std::optional<std::vector<HttpResult>> out;
+    start_ask(d, {server.url("/decide")}, out);
+    ASSERT_TRUE(run_until([&] { return out.has_value(); }));
+  }
+  EXPECT_EQ(server.connections(), 3u);
+  EXPECT_EQ(server.requests().back().header("connection"), "close");
+  EXPECT_EQ(d.counters().connections_opened, 3u);
+  ASSERT_TRUE(run_until([&] { return server.closed() == 3; }));  // the idle one closed too
+}
+
 TEST_F(WebhookDispatcherTest, AskFromAnotherThreadsExecutor) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200, "{}"); });
   WebhookDispatcher d(ioc_.get_executor(), log_, nullptr);
