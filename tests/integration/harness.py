@@ -31,6 +31,13 @@ def main():
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
+def sanitized():
+    """True when the server binary is built with AddressSanitizer (its memory use is then
+    ASan's: shadow memory and a quarantine of freed blocks)."""
+    with open(ARGS.server, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -77,6 +77,30 @@ class Config(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(hls_dir, "live", "bye", seg["uri"])), seg)
             self.assertIn("shutting down", srv.log_text())
 
+            # The next start removes what this run left (and a stray temporary file), but only
+            # HLS files inside hls.dir: not other files, not what a symbolic link leads to.
+            stream_dir = os.path.join(hls_dir, "live", "bye")
+            left = sorted(os.listdir(stream_dir))
+            with open(os.path.join(stream_dir, "seg99.ts.tmp"), "wb") as f:
+                f.write(b"partial")
+            with open(os.path.join(hls_dir, "notes.txt"), "w") as f:
+                f.write("the operator's")
+            outside = os.path.join(harness.ARGS.work_dir, "outside")
+            os.makedirs(outside, exist_ok=True)
+            with open(os.path.join(outside, "keep.ts"), "wb") as f:
+                f.write(b"not ours")
+            link = os.path.join(hls_dir, "live", "link")
+            if os.path.lexists(link):
+                os.remove(link)
+            os.symlink(outside, link)
+            with Server("restart", hls_extra=f'  dir: "{hls_dir}"\n') as again:
+                again.wait_for(lambda: "hls disk copy cleaned" in again.log_text(), timeout=5,
+                               what="the cleaning logged")
+                self.assertIn(f"files_removed={len(left) + 1}", again.log_text())
+                self.assertFalse(os.path.exists(stream_dir), "the stream's directory should go")
+                self.assertTrue(os.path.exists(os.path.join(hls_dir, "notes.txt")))
+                self.assertTrue(os.path.exists(os.path.join(outside, "keep.ts")))
+
 
 if __name__ == "__main__":
     harness.main()
