@@ -93,13 +93,21 @@ int64_t skip_boundary_ms(uint32_t target_duration) {
   return int64_t{6} * target_duration * 1000;
 }
 
+size_t complete_segments(const CmafPlaylist& p) {
+  const bool hold = p.low_latency && p.hold_last && !p.ended && !p.segments.empty() &&
+                    (!p.has_open || p.open.parts.empty());
+  return p.segments.size() - (hold ? 1 : 0);
+}
+
 size_t skippable_segments(const CmafPlaylist& p) {
   const int64_t boundary = skip_boundary_ms(p.target_duration);
+  const size_t complete = complete_segments(p);
   int64_t after = 0;
-  for (const auto& s : p.segments)
-    after += s.duration_ms;
+  for (size_t i = 0; i < complete; ++i)
+    after += p.segments[i].duration_ms;
   size_t n = 0;
   for (const auto& s : p.segments) {
+    if (n == complete) break;
     after -= s.duration_ms;  // now: what follows segment n
     if (after < boundary) break;
     ++n;
@@ -142,6 +150,7 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
     out += '\n';
   }
   std::string current_map;
+  const size_t complete = ll ? complete_segments(p) : p.segments.size();
   for (size_t i = skip; i < p.segments.size(); ++i) {
     const CmafPlaylistSegment& s = p.segments[i];
     append_preamble(out, s, current_map);
@@ -149,6 +158,7 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
       for (const auto& part : s.parts)
         append_part(out, part);
     }
+    if (i >= complete) break;  // held: shown as the open segment
     out += "#EXTINF:";
     append_ms(out, s.duration_ms);
     out += ",\n";

@@ -46,6 +46,11 @@ struct CmafPlaylist {
   // The segment being made (low latency): its tags and the parts made so far. Unset uri.
   bool has_open = false;
   CmafPlaylistSegment open;
+  // Low latency: the newest complete segment is shown as if still open (its parts, no EXTINF)
+  // while the next one has no part yet. A client then never sees a segment completed before
+  // its last part is listed (hls.js would count a segment whose unloaded tail is under 0.2 s
+  // as buffered and skip that tail); see docs/architecture.md.
+  bool hold_last = false;
   std::string preload_hint_uri;                        // EXT-X-PRELOAD-HINT:TYPE=PART; empty = none
   std::vector<CmafRenditionReport> rendition_reports;  // low latency only
 };
@@ -61,6 +66,8 @@ int64_t skip_boundary_ms(uint32_t target_duration);
 // How many leading segments a delta update skips: those with at least the skip boundary of
 // complete segments after them (4.4.3.8: a server MUST NOT skip within the boundary).
 size_t skippable_segments(const CmafPlaylist& p);
+// The segments the playlist shows complete (with EXTINF): all of `segments` but a held last one.
+size_t complete_segments(const CmafPlaylist& p);
 
 std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode = CmafRender::Full);
 

@@ -425,6 +425,10 @@ CmafPlaylist CmafSegmenter::playlist_model(std::vector<HlsPart>* parts_out) cons
     describe(*open_, true, true, p.open);
   }
   if (!p.has_open) p.open.sequence = next_sequence_;
+  // A keyframe has just closed the last segment: it stays shown as open until the next
+  // segment's first part is made (one part later), so its last part is listed, as a part of an
+  // open segment, before the segment is. See CmafPlaylist::hold_last.
+  p.hold_last = low_latency() && running_ && !ended_ && open_ && open_->parts.empty();
   if (low_latency() && running_) {
     // The next part: of the open segment, or the first of the next one. Not across a
     // discontinuity: the client would need the new EXT-X-MAP first.
@@ -471,7 +475,9 @@ void CmafSegmenter::publish(bool segment_closed) {
   snap->tracks = tracks_;
   CmafPlaylist model = playlist_model(&snap->parts);
   if (low_latency() && rendition_reports) model.rendition_reports = rendition_reports();
-  if (!segments_.empty()) {
+  const size_t complete = low_latency() ? complete_segments(model) : model.segments.size();
+  // Until a segment shows complete there is no playlist: players that ignore parts need one.
+  if (complete > 0) {
     snap->playlist = render_cmaf_playlist(model, CmafRender::Full);
     if (low_latency()) {
       if (skippable_segments(model) > 0) {
@@ -499,6 +505,7 @@ void CmafSegmenter::publish(bool segment_closed) {
   snap->target_duration = target_duration_;
   snap->part_target_ms = model.part_target_ms;
   if (!segments_.empty()) snap->last_sequence = segments_.back().sequence;
+  if (complete > 0) snap->listed_sequence = model.segments[complete - 1].sequence;
   snap->open_sequence = open_ ? open_->sequence : next_sequence_;
   snap->open_parts = open_ ? static_cast<uint32_t>(open_->parts.size()) : 0;
 

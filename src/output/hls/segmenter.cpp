@@ -102,7 +102,7 @@ bool HlsSnapshot::part_pending(HlsPartId id) const {
 }
 
 bool HlsSnapshot::has_segment(uint64_t msn) const {
-  return ended || (last_sequence && *last_sequence >= msn);
+  return ended || (listed_sequence && *listed_sequence >= msn);
 }
 
 bool HlsSnapshot::has_part(uint64_t msn, uint64_t part) const {

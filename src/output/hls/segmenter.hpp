@@ -99,8 +99,11 @@ struct HlsSnapshot {
   uint32_t target_duration = 0;           // seconds, as announced
   int64_t part_target_ms = 0;             // LL: PART-TARGET
   std::optional<uint64_t> last_sequence;  // newest complete segment
-  uint64_t open_sequence = 0;             // the segment the next part belongs to
-  uint32_t open_parts = 0;                // parts of it made so far
+  // Newest segment the playlist shows complete: last_sequence, or the one before while LL-HLS
+  // holds the last one as open (CmafPlaylist::hold_last).
+  std::optional<uint64_t> listed_sequence;
+  uint64_t open_sequence = 0;  // the segment the next part belongs to
+  uint32_t open_parts = 0;     // parts of it made so far
 
   const HlsSegment* find(std::string_view name) const;
   const HlsInit* find_init(std::string_view name) const;
@@ -117,7 +120,7 @@ struct HlsSnapshot {
   // the advance limit): a request for it may block.
   bool part_pending(HlsPartId id) const;
   // RFC 8216bis 6.2.5.2 conditions of a blocking playlist reload: segment `msn` (or a later
-  // one) is complete; part `part` of segment `msn` or a later part is listed.
+  // one) is listed complete; part `part` of segment `msn` or a later part is listed.
   bool has_segment(uint64_t msn) const;
   bool has_part(uint64_t msn, uint64_t part) const;
   // 6.2.5.2 Advance Part Limit: 3 / PART-TARGET (seconds) parts when it is under 1 s, else 3.

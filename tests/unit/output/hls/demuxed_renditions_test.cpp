@@ -161,7 +161,8 @@ TEST(DemuxedRenditions, EachPlaylistReportsTheOtherAsItIs) {
   HlsSegmenter s(config());
   s.start(tracks(true, true));
   int fed = 0;
-  for (int last : {31, 37, 44, 95}) {
+  // 61: the keyframe at 60 has just closed segment 1, held as open.
+  for (int last : {37, 44, 61, 95}) {
     feed(s, 30, fed, last);
     fed = last;
     auto v = s.snapshot(HlsRendition::Video);
@@ -241,6 +242,63 @@ TEST(DemuxedRenditions, ExactPlaylistsWithReports) {
             "#EXT-X-PART:DURATION=0.191,URI=\"p-a-1.1.m4s\",INDEPENDENT=YES\n"
             "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"p-a-1.2.m4s\"\n"
             "#EXT-X-RENDITION-REPORT:URI=\"video.m3u8\",LAST-MSN=1,LAST-PART=1\n");
+}
+
+// A keyframe closes a segment: the segment stays shown as open (its parts, no EXTINF) until
+// the next segment's first part is made, and a blocking request for it waits until then.
+TEST(DemuxedRenditions, ASegmentShowsCompleteOnePartAfterItsLastPart) {
+  HlsSegmenter s(config());
+  s.start(tracks(true, true));
+  feed(s, 30, 0, 31);  // segment 0 closed by the keyframe at 30, held: no playlist yet
+  for (auto r : {HlsRendition::Muxed, HlsRendition::Video, HlsRendition::Audio}) {
+    auto snap = s.snapshot(r);
+    EXPECT_EQ(snap->playlist, "");
+    EXPECT_EQ(snap->segments.size(), 1u);  // its file is there all the same
+    EXPECT_FALSE(snap->has_segment(0));
+  }
+  feed(s, 30, 31, 61);  // segment 1 made and closed by the keyframe at 60: held
+  for (auto r : {HlsRendition::Muxed, HlsRendition::Video, HlsRendition::Audio}) {
+    auto snap = s.snapshot(r);
+    const std::string& p = snap->playlist;
+    const std::string prefix = r == HlsRendition::Muxed   ? "p-"
+                               : r == HlsRendition::Video ? "p-v-"
+                                                          : "p-a-";
+    EXPECT_NE(p.find(",\n" + prefix + "0.m4s\n"), std::string::npos) << p;
+    EXPECT_EQ(p.find(prefix + "1.m4s"), std::string::npos) << p;
+    // Its last part is listed, then the hint for the next segment's first part, no EXTINF.
+    const size_t last_part = p.find(prefix + "1.4.m4s");
+    ASSERT_NE(last_part, std::string::npos) << p;
+    const std::string tail = p.substr(last_part);
+    EXPECT_EQ(tail.find("#EXTINF"), std::string::npos) << p;
+    EXPECT_NE(tail.find("\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"" + prefix + "2.0.m4s\"\n"),
+              std::string::npos)
+        << p;
+    EXPECT_EQ(snap->segments.size(), 2u);
+    EXPECT_TRUE(snap->has_segment(0));
+    EXPECT_FALSE(snap->has_segment(1));
+    EXPECT_TRUE(snap->has_part(1, 4));
+    EXPECT_FALSE(snap->has_part(1, 5));  // = part 0 of segment 2
+    EXPECT_FALSE(snap->has_part(2, 0));
+    EXPECT_EQ(snap->listed_sequence, 0u);
+    EXPECT_EQ(snap->last_sequence, 1u);
+    // The disk copy's playlist (no parts) lists it at once.
+    if (r == HlsRendition::Muxed)
+      EXPECT_NE(snap->file_playlist.find("\np-1.m4s\n"), std::string::npos);
+  }
+  // The reports say the same: segment 1, part 4.
+  EXPECT_NE(s.snapshot(HlsRendition::Video)->playlist.find("LAST-MSN=1,LAST-PART=4\n"),
+            std::string::npos);
+  feed(s, 30, 61, 67);  // part 2.0 made: segment 1 shows complete
+  for (auto r : {HlsRendition::Muxed, HlsRendition::Video}) {
+    auto snap = s.snapshot(r);
+    const std::string prefix = r == HlsRendition::Muxed ? "p-" : "p-v-";
+    EXPECT_NE(snap->playlist.find("#EXTINF:1.000,\n" + prefix + "1.m4s\n"), std::string::npos)
+        << snap->playlist;
+    EXPECT_NE(snap->playlist.find(prefix + "2.0.m4s"), std::string::npos);
+    EXPECT_TRUE(snap->has_segment(1));
+    EXPECT_TRUE(snap->has_part(1, 5));
+    EXPECT_EQ(snap->listed_sequence, 1u);
+  }
 }
 
 TEST(DemuxedRenditions, AudioStartingLateKeepsTheVideoNumbers) {

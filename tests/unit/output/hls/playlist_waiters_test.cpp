@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 std::shared_ptr<const HlsSnapshot> snapshot(uint64_t last, bool ended = false) {
   auto s = std::make_shared<HlsSnapshot>();
   s->last_sequence = last;
+  s->listed_sequence = last;
   s->ended = ended;
   return s;
 }
