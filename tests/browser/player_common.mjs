@@ -4,11 +4,15 @@
 // supplies only its library, a page function that creates the player, and its report fields.
 //
 // Common options: --url URL [--seconds 10] [--start-timeout 15] [--chromium /usr/bin/chromium]
-//                 [--sample-ms 100], plus the player's own.
+//                 [--sample-ms 100] [--startups 1], plus the player's own.
+//
+// --startups N plays the URL N times, one after the other, each in a new page of the same
+// Chromium (a viewer arriving, playing --seconds, leaving); the report is then
+// {"startups": [report, ...]}.
 //
 // Exit status: 0 played; 1 a fatal player error; 2 the video never started; 3 anything else
-// (bad arguments, Chromium did not start, the overall deadline passed). The JSON is printed in
-// every case where the page could be read.
+// (bad arguments, Chromium did not start, the overall deadline passed). With --startups, the
+// worst of the runs'. The JSON is printed in every case where the page could be read.
 //
 // Chromium is started here (not by Playwright) so that its PID is known: it runs in its own
 // process group and that group is killed at the end, on every path, including a hard deadline
@@ -37,6 +41,7 @@ export function parseOptions(extra = {}) {
       'start-timeout': { type: 'string', default: '15' },
       chromium: { type: 'string', default: '/usr/bin/chromium' },
       'sample-ms': { type: 'string', default: '100' },
+      startups: { type: 'string', default: '1' },
       ...extra,
     },
   });
@@ -44,8 +49,10 @@ export function parseOptions(extra = {}) {
   opts.playSeconds = Number(opts.seconds);
   opts.startTimeout = Number(opts['start-timeout']);
   opts.sampleMs = Number(opts['sample-ms']);
-  if (!(opts.playSeconds > 0) || !(opts.startTimeout > 0) || !(opts.sampleMs >= 20)) {
-    usage('bad --seconds, --start-timeout or --sample-ms');
+  opts.startups = Number(opts.startups);
+  if (!(opts.playSeconds > 0) || !(opts.startTimeout > 0) || !(opts.sampleMs >= 20) ||
+      !Number.isInteger(opts.startups) || opts.startups < 1 || opts.startups > 200) {
+    usage('bad --seconds, --start-timeout, --sample-ms or --startups');
   }
   return opts;
 }
@@ -299,7 +306,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 //   fields:    (raw) => the report's player-specific fields
 export async function runPlayer(opts, { name, scripts, setup, setupArg, fields }) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'firstmile-chromium-'));
-  const consoleLines = [];
   let child = null;
   let cleanedUp = false;
   let finishing = false;
@@ -360,7 +366,7 @@ export async function runPlayer(opts, { name, scripts, setup, setupArg, fields }
   const deadline = setTimeout(() => {
     process.stderr.write(`${script}: overall deadline passed\n`);
     finish({ error: 'deadline' }, 3);
-  }, (opts.startTimeout + opts.playSeconds + 20) * 1000);
+  }, ((opts.startTimeout + opts.playSeconds + 5) * opts.startups + 15) * 1000);
   deadline.unref();
 
   const startChromium = () => new Promise((resolve, reject) => {
@@ -386,46 +392,72 @@ export async function runPlayer(opts, { name, scripts, setup, setupArg, fields }
     });
   });
 
+  // One viewer: a new page, the player, the wait for playback, --seconds of it, the report.
+  const playOnce = async (context) => {
+    const page = await context.newPage();
+    const lines = [];
+    // Console errors and failed requests explain most network errors players report.
+    page.on('console', (m) => {
+      if (['error', 'warning'].includes(m.type()) && lines.length < 50) lines.push(m.text().slice(0, 500));
+    });
+    page.on('requestfailed', (r) => {
+      if (lines.length < 50) lines.push(`request failed: ${r.url()}: ${r.failure()?.errorText}`);
+    });
+    try {
+      await page.goto('about:blank');
+      for (const path of scripts) await page.addScriptTag({ path });
+      await page.evaluate(pageInit);
+      await page.evaluate(setup, setupArg);
+      await page.evaluate(pageSample, { sampleMs: opts.sampleMs });
+
+      // Wait for playback to start (currentTime moving), a fatal error, or the start timeout.
+      let state = await page.evaluate(pageState);
+      if (!state.supported) {
+        return [{ url: opts.url, started: false, error: `${name} reports MSE unsupported` }, 2];
+      }
+      while (state.startedAt === null && !state.fatal && state.now < opts.startTimeout) {
+        await sleep(100);
+        state = await page.evaluate(pageState);
+      }
+      if (state.startedAt !== null && !state.fatal) {
+        // Play for the requested time, leaving early on a fatal error.
+        const until = Date.now() + opts.playSeconds * 1000;
+        while (Date.now() < until) {
+          await sleep(Math.min(250, until - Date.now()));
+          state = await page.evaluate(pageState);
+          if (state.fatal) break;
+        }
+      }
+      const result = summarize(await page.evaluate(pageCollect), opts, lines, fields);
+      return [result, result.fatal_errors > 0 ? 1 : result.started ? 0 : 2];
+    } finally {
+      await page.close().catch(() => {});
+    }
+  };
+
   try {
     const wsEndpoint = await startChromium();
     const browser = await chromium.connectOverCDP(wsEndpoint, { timeout: 15000 });
     const context = browser.contexts()[0] || (await browser.newContext());
-    const page = context.pages()[0] || (await context.newPage());
-    // Console errors and failed requests explain most network errors players report.
-    page.on('console', (m) => {
-      if (['error', 'warning'].includes(m.type()) && consoleLines.length < 50) consoleLines.push(m.text().slice(0, 500));
-    });
-    page.on('requestfailed', (r) => {
-      if (consoleLines.length < 50) consoleLines.push(`request failed: ${r.url()}: ${r.failure()?.errorText}`);
-    });
-    await page.goto('about:blank');
-    for (const path of scripts) await page.addScriptTag({ path });
-    await page.evaluate(pageInit);
-    await page.evaluate(setup, setupArg);
-    await page.evaluate(pageSample, { sampleMs: opts.sampleMs });
-
-    // Wait for playback to start (currentTime moving), a fatal error, or the start timeout.
-    let state = await page.evaluate(pageState);
-    if (!state.supported) {
-      await finish({ url: opts.url, started: false, error: `${name} reports MSE unsupported` }, 2);
+    if (opts.startups === 1) {
+      const [result, code] = await playOnce(context);
+      await browser.close().catch(() => {});
+      await finish(result, code);
       return;
     }
-    while (state.startedAt === null && !state.fatal && state.now < opts.startTimeout) {
-      await sleep(100);
-      state = await page.evaluate(pageState);
+    const runs = [];
+    let worst = 0;
+    for (let i = 0; i < opts.startups; i++) {
+      const [result, code] = await playOnce(context);
+      // The long lists stay out (N of them would make a report of megabytes), but for a run
+      // that stalled or failed: its trace says why.
+      if (code === 0 && !result.stall_count) delete result.trace;
+      delete result.current_time_samples;
+      runs.push(result);
+      worst = Math.max(worst, code);
     }
-    if (state.startedAt !== null && !state.fatal) {
-      // Play for the requested time, leaving early on a fatal error.
-      const until = Date.now() + opts.playSeconds * 1000;
-      while (Date.now() < until) {
-        await sleep(Math.min(250, until - Date.now()));
-        state = await page.evaluate(pageState);
-        if (state.fatal) break;
-      }
-    }
-    const result = summarize(await page.evaluate(pageCollect), opts, consoleLines, fields);
     await browser.close().catch(() => {});
-    await finish(result, result.fatal_errors > 0 ? 1 : result.started ? 0 : 2);
+    await finish({ url: opts.url, startups: runs }, worst);
   } catch (e) {
     process.stderr.write(`${script}: ${e.stack || e}\n`);
     await finish({ url: opts.url, error: String(e.message || e) }, 3);

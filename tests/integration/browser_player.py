@@ -30,16 +30,18 @@ def missing_prerequisites(source_dir):
 
 
 def play(source_dir, url, log_path, seconds=10, low_latency=False, start_timeout=15, hls_config=None,
-         sample_ms=100):
-    """Plays `url` for `seconds` once playback has started. Returns (exit status, report dict or
-    None, stderr text). play.mjs bounds itself; this bounds it again and stops it by PID."""
+         sample_ms=100, startups=1):
+    """Plays `url` for `seconds` once playback has started (`startups` times, one after the
+    other, each a new page: the report is then {"startups": [...]}). Returns (exit status,
+    report dict or None, stderr text). play.mjs bounds itself; this bounds it again and stops
+    it by PID."""
     cmd = ["node", os.path.join(browser_dir(source_dir), "play.mjs"), "--url", url,
            "--seconds", str(seconds), "--low-latency", "on" if low_latency else "off",
            "--start-timeout", str(start_timeout), "--sample-ms", str(sample_ms),
-           "--chromium", CHROMIUM]
+           "--startups", str(startups), "--chromium", CHROMIUM]
     if hls_config:
         cmd += ["--hls-config", json.dumps(hls_config)]
-    return run_script(source_dir, cmd, log_path, seconds + start_timeout + 40)
+    return run_script(source_dir, cmd, log_path, (seconds + start_timeout + 5) * startups + 40)
 
 
 def run_script(source_dir, cmd, log_path, limit):
