@@ -53,7 +53,7 @@ import browser_player  # noqa: E402
 import harness  # noqa: E402
 
 VARIANTS = {
-    "ts": "",
+    "ts": "  variant: ts\n",
     "fmp4": "  variant: fmp4\n",
     "ll": "  variant: ll\n  part_duration: {part}\n",
 }

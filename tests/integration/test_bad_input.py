@@ -112,10 +112,11 @@ class BadInput(unittest.TestCase):
                 raw.close()
 
                 # Through all of this the stream kept going: new segments, a clean playlist.
-                seq_before = int(harness.parse_playlist(srv.http_get("/live/good/index.m3u8")[2].decode())[0]
-                                 ["EXT-X-MEDIA-SEQUENCE"])
-                srv.wait_for(lambda: int(harness.parse_playlist(srv.http_get("/live/good/index.m3u8")[2].decode())[0]
-                                         ["EXT-X-MEDIA-SEQUENCE"]) > seq_before, timeout=10, what="new segments")
+                def last_segment():
+                    tags, segments = harness.parse_playlist(srv.http_get("/live/good/index.m3u8")[2].decode())
+                    return int(tags["EXT-X-MEDIA-SEQUENCE"]) + len(segments) - 1
+                last_before = last_segment()
+                srv.wait_for(lambda: last_segment() > last_before, timeout=10, what="new segments")
                 info = srv.api("/streams/live/good")[1]
                 self.assertTrue(info["live"])
                 self.assertTrue(srv.alive())

@@ -15,6 +15,7 @@ WIDTH, HEIGHT = 640, 360
 # or less when the segment showed complete with it; the server now shows it complete one part
 # later, see test_browser_startups.py.)
 LL_PART = 0.2
+LL_PART_ALTERNATE_AUDIO = 0.34
 # The longest pause tolerated once playing (a loaded machine, the sanitizer build).
 LL_MAX_STALL = 0.35
 
@@ -87,7 +88,7 @@ class BrowserHls(unittest.TestCase):
         self.assertGreater(r["fragments_loaded"] + r["parts_loaded"], 0, msg)
 
     def test_ts(self):
-        srv = self.start_server("browser-ts")
+        srv = self.start_server("browser-ts", hls_extra="  variant: ts\n")
         r = self.play_live(srv)
         self.check_playback(r, max_stall=1.0)
         self.assertGreaterEqual(r["fragments_loaded"], PLAY_SECONDS - 2, browser_player.brief(r))
@@ -103,7 +104,7 @@ class BrowserHls(unittest.TestCase):
         srv = self.start_server("browser-ll", hls_extra=f"  variant: ll\n  part_duration: {part}\n")
         r = self.play_live(srv, low_latency=True)
         msg = browser_player.brief(r)
-        # No stall longer than one part once playing. The frozen-currentTime measure has the
+        # No stall longer than LL_MAX_STALL once playing. The frozen-currentTime measure has the
         # sampling period (100 ms) as its resolution, hence one sample of slack there.
         self.check_playback(r, max_stall=LL_MAX_STALL + 0.1)
         self.assertLessEqual(r["longest_stall_events"], LL_MAX_STALL, msg)
@@ -115,7 +116,10 @@ class BrowserHls(unittest.TestCase):
     def test_low_latency_alternate_audio(self):
         """hls.audio_rendition: hls.js plays master.m3u8, the video rendition with the audio one
         as alternate audio (EXT-X-MEDIA), both LL-HLS with rendition reports."""
-        part = LL_PART
+        # With alternate audio and 0.2 s parts hls.js (1.7.4) still stops loading parts at times
+        # (after a part of each track, for several seconds, then it loads whole segments): not
+        # the skipped last part the held segment prevents. Parts of a third of the GOP avoid it.
+        part = LL_PART_ALTERNATE_AUDIO
         srv = self.start_server("browser-ll-audio", hls_extra=f"  variant: ll\n  part_duration: {part}\n"
                                                               "  audio_rendition: true\n")
         # Once audio.m3u8 has a segment, master.m3u8 lists the renditions.
@@ -143,7 +147,10 @@ class BrowserHls(unittest.TestCase):
         self.assertIsNotNone(r["latency"]["median"], msg)
         print(f"\nalternate audio, LL-HLS: latency median {r['latency']['median']:.2f} s, "
               f"longest stall {r['longest_stall_events']:.2f} s, parts loaded {r['parts_loaded']}")
-        self.assertLess(r["latency"]["median"], 3.0, msg)
+        # hls.js plays alternate audio about one part further behind since a segment shows
+        # complete one part later (2.67 and 2.87 s against 2.32 and 2.46 s before, 0.34 s parts,
+        # docs/benchmarks.md); muxed it does not (test_browser_startups.py).
+        self.assertLess(r["latency"]["median"], 3.5, msg)
 
 
 def hls_extra_keys(hls_extra):

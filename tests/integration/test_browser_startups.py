@@ -66,9 +66,10 @@ class BrowserStartups(unittest.TestCase):
             stall_errors = [e for e in r["errors"] if e["details"] in STALL_ERRORS]
             self.assertEqual(stall_errors, [], msg)
             self.assertEqual(r["stall_count"], 0, msg)
-            # currentTime may pause for one 100 ms sample at most (the sampling's resolution).
+            # currentTime may pause for one 100 ms sample at most (the sampling's resolution); on
+            # a loaded machine the page may fall behind a little without stopping.
             self.assertLessEqual(r["longest_stall_frozen"], 0.2, msg)
-            self.assertGreaterEqual(r["current_time_advanced"], r["played_seconds"] - 0.5, msg)
+            self.assertGreaterEqual(r["current_time_advanced"], r["played_seconds"] - 1.0, msg)
             self.assertIsNotNone(r["latency"]["median"], msg)
             latencies.append(r["latency"]["median"])
         latencies.sort()

@@ -301,7 +301,8 @@ class Dash(unittest.TestCase):
             play = rx.wait_for("on_play", timeout=10).json
             self.assertEqual((play["app"], play["stream"], play["protocol"]), ("live", "dash", "dash"))
             # HLS from the same address asks again, as protocol "hls": one cache per protocol.
-            self.assertEqual(srv.http_get("/live/dash/index.m3u8")[0], 200)
+            # (DASH lists the segment in progress; the HLS playlist comes with the first one complete.)
+            srv.wait_for(lambda: srv.http_get("/live/dash/index.m3u8")[0] == 200, timeout=10, what="HLS playlist")
             rx.wait_count("on_play", 2, timeout=10)
             protocols = sorted(r.json["protocol"] for r in rx.requests(event="on_play"))
             self.assertEqual(protocols, ["dash", "hls"], protocols)

@@ -7,9 +7,33 @@ from harness import Server, publish, ffprobe_json, parse_playlist
 
 
 class RtmpToHls(unittest.TestCase):
+    def test_default_is_low_latency_and_plays_in_ffmpeg(self):
+        """With no HLS configuration, index.m3u8 is Low-Latency HLS (fMP4 parts, blocking
+        reloads), and a player that ignores the LL tags (ffmpeg) plays its segments."""
+        clip = harness.make_clip(seconds=14, size="640x360", rate=30, gop=30)
+        with Server("hls-default") as srv:
+            with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log")) as pub:
+                text = srv.wait_for(lambda: (lambda r: r[0] == 200 and r[2].decode())(
+                    srv.http_get("/live/cam/index.m3u8")), timeout=15, what="playlist")
+                self.assertIn("#EXT-X-VERSION:9\n", text)
+                self.assertIn("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES", text)
+                self.assertIn("#EXT-X-PART-INF:PART-TARGET=0.200\n", text)
+                self.assertIn("#EXT-X-PRELOAD-HINT:TYPE=PART", text)
+                tags, segments = parse_playlist(text)
+                self.assertTrue(tags["EXT-X-MAP"].startswith('URI="'), text)
+                self.assertTrue(all(s["uri"].endswith(".m4s") for s in segments), text)
+                out = os.path.join(srv.dir, "copy.mp4")
+                copy = harness.Proc(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", srv.http_url("/live/cam/index.m3u8"),
+                                     "-t", "4", "-c", "copy", out], os.path.join(srv.dir, "copy.log"), 40)
+                self.assertEqual(copy.wait(timeout=45), 0, copy.output()[-2000:])
+                probe = ffprobe_json(out, "-show_streams", "-show_format")
+                self.assertEqual({s["codec_name"] for s in probe["streams"]}, {"h264", "aac"})
+                self.assertGreaterEqual(float(probe["format"]["duration"]), 3.5)
+                self.assertIsNone(pub.proc.poll())
+
     def test_publish_hls_api_endlist(self):
         clip = harness.make_clip(seconds=10, size="640x360", rate=30, gop=30)
-        with Server("hls", hls_segment=2.0) as srv:
+        with Server("hls", hls_segment=2.0, hls_extra="  variant: ts\n") as srv:
             with publish(srv, "live/mystream", clip, os.path.join(srv.dir, "publish.log")) as pub:
                 # The playlist appears once the first 2 s segment is complete.
                 text = srv.wait_for(lambda: (lambda r: r[0] == 200 and r[2].decode())(

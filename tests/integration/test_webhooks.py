@@ -66,7 +66,7 @@ class Webhooks(unittest.TestCase):
                     self.assertGreater(stop["bytes_out"], 10000)
                     seg = rx.wait_for("on_hls_segment", timeout=15).json
                     self.assertEqual(seg["stream"], "channel-42")
-                    self.assertTrue(seg["uri"].endswith(".ts"))
+                    self.assertTrue(seg["uri"].endswith(".m4s"))  # the default: LL-HLS, fMP4
                     self.assertGreater(seg["duration"], 0.5)
                     self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-2000:])
                 unpub = rx.wait_for("on_unpublish", timeout=10).json

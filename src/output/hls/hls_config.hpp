@@ -22,7 +22,7 @@ struct HlsSettings {
   std::string dir;  // optional copy on disk; empty = memory only
   // Segment format: "ts" (MPEG-TS), "fmp4" (fMP4/CMAF with EXT-X-MAP) or "ll" (fMP4 with
   // Low-Latency HLS parts, blocking reloads and delta updates).
-  std::string variant = "ts";
+  std::string variant = "ll";
   std::map<std::string, std::string> app_variants;  // app -> variant, overriding hls.variant
   double part_duration = 0.2;             // seconds, ll: PART-TARGET (a part is never longer)
   uint32_t max_blocking_requests = 5000;  // ll: blocking requests waiting per stream
