@@ -1,5 +1,6 @@
-"""Low-Latency HLS startups in hls.js: viewer after viewer joins a live stream published by
-ffmpeg (H.264 with B-frames, 1 s and 2 s GOPs, 0.2 s parts, 2 s segments), each in a new page
+"""Low-Latency HLS startups in hls.js: viewer after viewer joins the default playlist of a live
+stream published by ffmpeg (H.264 with B-frames, 1 s and 2 s GOPs; the server's defaults: LL-HLS,
+0.2 s parts, 2 s segments), each in a new page
 of headless Chromium, and none may stall. hls.js 1.7 counts a segment as buffered once its
 buffer is within 0.2 s of the segment's end; when a segment showed complete together with its
 last part, a player still loading the part before skipped that last part and stalled at the
@@ -80,7 +81,7 @@ class BrowserStartups(unittest.TestCase):
         self.assertLessEqual(median, MAX_MEDIAN_LATENCY, latencies)
 
     def test_startups_do_not_stall(self):
-        with Server("startups", hls_extra="  variant: ll\n") as srv:
+        with Server("startups") as srv:  # the defaults: index.m3u8 is LL-HLS
             self.check(2, self.startups(srv, 2, STARTUPS_GOP2))
             self.check(1, self.startups(srv, 1, STARTUPS_GOP1))
 
