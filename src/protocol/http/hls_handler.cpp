@@ -155,7 +155,8 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       // Segment in the current Playlist plus two, or if the _HLS_part exceeds the last Partial
       // Segment in the current Playlist by the Advance Part Limit, then the server SHOULD
       // immediately return Bad Request".
-      const uint64_t last = snap->last_sequence ? *snap->last_sequence : 0;
+      // The playlist's last segment: while a segment is held as open, the one before it.
+      const uint64_t last = snap->listed_sequence ? *snap->listed_sequence : 0;
       if (*d.msn > last + 2) {
         co_return make_error(req, bhttp::status::bad_request,
                              "_HLS_msn is more than two segments past the playlist", cfg);
