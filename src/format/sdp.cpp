@@ -200,22 +200,15 @@ Result<Session> parse(std::string_view text, const Limits& limits) {
         (m ? m->information : s.information) = std::string(value);
         break;
       case 'o':
-        if (m) {
-          m->other.push_back({type, std::string(value)});
-        } else {
-          s.origin = std::string(value);
-        }
-        break;
       case 's':
-        if (m) {
-          m->other.push_back({type, std::string(value)});
-        } else {
-          s.name = std::string(value);
-        }
-        break;
       case 't':
+        // Session-level lines; inside a media section they are kept as they are.
         if (m) {
           m->other.push_back({type, std::string(value)});
+        } else if (type == 'o') {
+          s.origin = std::string(value);
+        } else if (type == 's') {
+          s.name = std::string(value);
         } else {
           s.times.emplace_back(value);
         }
