@@ -28,24 +28,15 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests",
+                                "integration"))
+from harness import free_port, rss_kb  # noqa: E402
+
 env = lambda k, d: type(d)(os.environ.get(k, d))
 DURATION, PLAYERS, POLLERS = env("DURATION", 3600), env("PLAYERS", 200), env("POLLERS", 20)
 CHURN_EVERY, CHURN_MAX = env("CHURN_EVERY", 2.0), env("CHURN_MAX", 5)
 WARMUP, WINDOW, SAMPLE = env("WARMUP", 300), env("WINDOW", 300), env("SAMPLE", 10)
 
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():

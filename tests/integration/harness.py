@@ -44,6 +44,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def rss_kb(pid):
+    """The resident set size of process `pid` in KiB (VmRSS), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))

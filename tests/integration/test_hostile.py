@@ -85,14 +85,6 @@ def rtmp_publisher(srv, name):
     return c
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def send_tag(c, kind, ts, payload):
     c.sock.sendall(chunk(4 if kind == 9 else 5, kind, payload, timestamp=ts, stream_id=1,
                          chunk_size=65536))
@@ -438,7 +430,7 @@ class Hostile(unittest.TestCase):
         with Server("stalled", config_extra="fanout:\n  max_lag: 2s\n") as srv:
             with publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log"), timeout=90) as pub:
                 srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=10, what="live")
-                base = rss_kb(srv.proc.pid)
+                base = harness.rss_kb(srv.proc.pid)
                 held = []
                 for i in range(stalled_rtmp + stalled_flv):
                     s = socket.socket()
@@ -460,7 +452,7 @@ class Hostile(unittest.TestCase):
                 peak = [base]
 
                 def all_dropped():
-                    peak[0] = max(peak[0], rss_kb(srv.proc.pid))
+                    peak[0] = max(peak[0], harness.rss_kb(srv.proc.pid))
                     return sum(srv.api("/streams/live/cam")[1]["viewers"].values()) == 0
 
                 srv.wait_for(all_dropped, timeout=40, interval=0.5, what="the stalled viewers disconnected")
