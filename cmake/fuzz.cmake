@@ -17,11 +17,13 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 
 file(GLOB_RECURSE FUZZ_PURE_SOURCES CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/src/core/base64.cpp
   ${CMAKE_SOURCE_DIR}/src/format/*.cpp
   ${CMAKE_SOURCE_DIR}/src/media/codec/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/wire/*.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/output/segment_names.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/route_pattern.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/flv_ingest.cpp
