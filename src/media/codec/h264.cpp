@@ -51,8 +51,24 @@ void skip_scaling_list(BitReader& br, int size) {
   }
 }
 
-// vui_parameters() (E.1.1) up to and including timing info; HRD and the rest are not needed.
-void parse_vui(BitReader& br, H264Sps& sps) {
+// E.1.2 hrd_parameters(): read only to reach what follows it.
+void skip_hrd(BitReader& br) {
+  const uint32_t cpb_cnt = br.ue("cpb_cnt_minus1", 31) + 1;
+  br.bits(4, "bit_rate_scale");
+  br.bits(4, "cpb_size_scale");
+  for (uint32_t i = 0; i < cpb_cnt && br.ok(); ++i) {
+    br.ue("bit_rate_value_minus1");
+    br.ue("cpb_size_value_minus1");
+    br.flag("cbr_flag");
+  }
+  br.bits(5, "initial_cpb_removal_delay_length_minus1");
+  br.bits(5, "cpb_removal_delay_length_minus1");
+  br.bits(5, "dpb_output_delay_length_minus1");
+  br.bits(5, "time_offset_length");
+}
+
+// vui_parameters() (E.1.1) up to and including the timing info: the frame rate.
+void parse_vui_timing(BitReader& br, H264Sps& sps) {
   skip_vui_common(br);
   if (br.flag("timing_info_present_flag")) {
     const uint32_t num_units_in_tick = br.bits(32, "num_units_in_tick");
@@ -64,6 +80,26 @@ void parse_vui(BitReader& br, H264Sps& sps) {
     if (br.ok() && num_units_in_tick > 0 && time_scale > 0) {
       sps.frame_rate = static_cast<double>(time_scale) / (2.0 * num_units_in_tick);
     }
+  }
+}
+
+// The rest of vui_parameters(): the reorder depth from the bitstream restriction.
+void parse_vui_restriction(BitReader& br, H264Sps& sps) {
+  const bool nal_hrd = br.flag("nal_hrd_parameters_present_flag");
+  if (nal_hrd) skip_hrd(br);
+  const bool vcl_hrd = br.flag("vcl_hrd_parameters_present_flag");
+  if (vcl_hrd) skip_hrd(br);
+  if (nal_hrd || vcl_hrd) br.flag("low_delay_hrd_flag");
+  br.flag("pic_struct_present_flag");
+  if (br.flag("bitstream_restriction_flag")) {
+    br.flag("motion_vectors_over_pic_boundaries_flag");
+    br.ue("max_bytes_per_pic_denom", 16);
+    br.ue("max_bits_per_mb_denom", 16);
+    br.ue("log2_max_mv_length_horizontal", 15);
+    br.ue("log2_max_mv_length_vertical", 15);
+    const uint32_t reorder = br.ue("max_num_reorder_frames", 16);
+    br.ue("max_dec_frame_buffering", 16);
+    if (br.ok()) sps.max_num_reorder_frames = reorder;
   }
 }
 
@@ -132,7 +168,14 @@ Result<H264Sps> parse_h264_sps(ByteSpan nal) {
     crop_top = br.ue("frame_crop_top_offset");
     crop_bottom = br.ue("frame_crop_bottom_offset");
   }
-  if (br.flag("vui_parameters_present_flag")) parse_vui(br, sps);
+  if (br.flag("vui_parameters_present_flag")) {
+    parse_vui_timing(br, sps);
+    // What follows the timing info is optional to us: an SPS whose VUI is cut short after it
+    // (some encoders write one) still parses, without a reorder depth.
+    BitReader rest = br;
+    parse_vui_restriction(rest, sps);
+    if (!rest.ok()) sps.max_num_reorder_frames.reset();
+  }
   if (!br.ok()) return fail("h264 sps: ", br.error());
 
   // 7.4.2.1.1: FrameHeightInMbs = (2 - frame_mbs_only_flag) * PicHeightInMapUnits (in field

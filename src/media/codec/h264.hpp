@@ -2,6 +2,7 @@
 // H.264 / AVC: SPS parsing (ITU-T H.264 section 7.3.2.1.1) and the AVCDecoderConfigurationRecord
 // (ISO/IEC 14496-15 section 5.3.3.1).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct H264Sps {
   uint32_t height = 0;         // after frame cropping
   double frame_rate =
       0;  // from VUI timing info (time_scale / (2 * num_units_in_tick)); 0 if absent
+  // From the VUI bitstream restriction (E.2.1): how many frames may precede a frame in decode
+  // order and follow it in output order (0 without B-frames). nullopt when the VUI does not say.
+  std::optional<uint32_t> max_num_reorder_frames;
 };
 
 // Parses an SPS NAL unit (including its 1-byte NAL header, emulation prevention still in).

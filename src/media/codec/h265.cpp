@@ -240,7 +240,8 @@ Result<H265Sps> parse_h265_sps(ByteSpan nal) {
   for (uint32_t i = ordering_info_for_all ? 0 : max_sub_layers_minus1;
        i <= max_sub_layers_minus1 && br.ok(); ++i) {
     br.ue("sps_max_dec_pic_buffering_minus1", 15);  // MaxDpbSize - 1 (A.4.2)
-    br.ue("sps_max_num_reorder_pics", 15);
+    // The last iteration is HighestTid's: the depth of the whole stream.
+    sps.max_num_reorder_pics = br.ue("sps_max_num_reorder_pics", 15);
     br.ue("sps_max_latency_increase_plus1");
   }
   // 7.4.3.2.1: CtbLog2SizeY is 4..6 and transform blocks 4..32 samples.

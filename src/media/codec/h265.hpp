@@ -45,6 +45,8 @@ struct H265Sps {
   uint32_t width = 0;                // after the conformance window
   uint32_t height = 0;               // after the conformance window
   double frame_rate = 0;             // from VUI timing when present; 0 if absent
+  // sps_max_num_reorder_pics of the highest sub-layer (7.4.3.2.1): 0 without B-frames.
+  uint32_t max_num_reorder_pics = 0;
 };
 
 // Parses an SPS NAL unit (including its 2-byte NAL header, emulation prevention still in).

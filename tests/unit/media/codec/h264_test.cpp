@@ -134,6 +134,28 @@ TEST_P(H264SpsTest, EveryTruncationFailsUntilTimingInfoIsComplete) {
   }
 }
 
+TEST(H264Sps, ReorderDepthFromTheBitstreamRestriction) {
+  // libx264 writes the VUI's bitstream restriction: max_num_reorder_frames is 0 without
+  // B-frames (baseline) and 2 with its default B-pyramid (main, high). RTP ingest derives decode
+  // times from it. A VUI cut short after the timing info still parses, without the depth.
+  const std::pair<const char*, int> cases[] = {
+      {"67 42 c0 1e d9 00 d8 3d e6 f0 11 00 00 03 00 01 00 00 03 00 32 0f 16 2e 48", 0},
+      {"67 4d 40 1f ec a0 28 02 dd 80 88 00 00 03 00 08 00 00 03 01 e0 78 c1 8c b0", 2},
+      {"67 64 00 28 ac d9 40 78 02 27 e5 c0 44 00 00 03 00 04 00 00 03 00 f0 3c 60 c6 58", 2},
+  };
+  for (auto [hex, depth] : cases) {
+    const Bytes nal = from_hex(hex);
+    auto sps = parse_h264_sps(nal);
+    ASSERT_TRUE(sps.ok()) << sps.error().message;
+    ASSERT_TRUE(sps->max_num_reorder_frames.has_value()) << hex;
+    EXPECT_EQ(*sps->max_num_reorder_frames, static_cast<uint32_t>(depth)) << hex;
+    auto cut = parse_h264_sps(ByteSpan(nal).first(nal.size() - 1));
+    ASSERT_TRUE(cut.ok()) << hex;
+    EXPECT_FALSE(cut->max_num_reorder_frames.has_value()) << hex;
+    EXPECT_EQ(cut->width, sps->width);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Libx264, H264SpsTest, testing::ValuesIn(kCases),
                          [](const testing::TestParamInfo<SpsCase>& info) {
                            return std::string(info.param.name);

@@ -296,6 +296,18 @@ Result<H265Sps> parse_fields(const SpsFields& f) {
   return parse_h265_sps(build_sps(f));
 }
 
+TEST(H265Sps, ReorderDepth) {
+  // sps_max_num_reorder_pics of the highest sub-layer: 2 for x265's default B-frames, 0 for an
+  // all-intra stream. RTP ingest derives decode times from it.
+  auto with_b = parse_h265_sps(from_hex(kCases[0].hex));
+  ASSERT_TRUE(with_b.ok());
+  EXPECT_EQ(with_b->max_num_reorder_pics, 2u);
+  auto intra = parse_h265_sps(from_hex(kCases[4].hex));
+  ASSERT_TRUE(intra.ok());
+  EXPECT_EQ(std::string(kCases[4].name), "rext_intra_640x360");
+  EXPECT_EQ(intra->max_num_reorder_pics, 0u);
+}
+
 TEST(H265Sps, BuilderBaseline) {
   auto sps = parse_fields({});
   ASSERT_TRUE(sps.ok()) << sps.error().message;
