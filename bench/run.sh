@@ -155,6 +155,8 @@ log:
   level: warn
 rtmp:
   listen: "127.0.0.1:$1"
+rtsp:
+  enabled: false
 http:
   enabled: false
 hls:

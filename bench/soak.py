@@ -50,7 +50,7 @@ def main():
     conf = os.path.join(work, "firstmile.yaml")
     with open(conf, "w") as f:
         f.write(f'log:\n  level: warn\nrtmp:\n  listen: "127.0.0.1:{rtmp}"\n'
-                f'http:\n  listen: "127.0.0.1:{http}"\nsrt:\n  enabled: false\n')
+                f'http:\n  listen: "127.0.0.1:{http}"\nsrt:\n  enabled: false\nrtsp:\n  enabled: false\n')
     log = open(os.path.join(work, "server.log"), "w")
     server = subprocess.Popen([firstmile, "--config", conf], stdout=log, stderr=log)
     stop = threading.Event()

@@ -62,6 +62,8 @@ rtmp:
   listen: "127.0.0.1:{self.rtmp}"
 srt:
   listen: "127.0.0.1:{self.srt}"
+rtsp:
+  enabled: false
 http:
   listen: "127.0.0.1:{self.http}"
 limits:

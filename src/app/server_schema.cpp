@@ -6,6 +6,7 @@
 #include "output/hls/hls_config.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
+#include "protocol/rtsp/rtsp_config.hpp"
 #include "protocol/srt/srt_config.hpp"
 #include "protocol/udp/udp_config.hpp"
 
@@ -18,6 +19,7 @@ const ConfigSchema& config_schema() {
       server_config_module(),
       rtmp::config_module(),
       srt::config_module(),
+      rtsp::config_module(),
       udp::config_module(),
       http::config_module(),
       hls::config_module(),

@@ -2,12 +2,13 @@
 // interleaved RTP/RTCP frames mixed. The input is fed in pieces whose sizes come from its first
 // byte, so message boundaries fall anywhere. Checks: nothing is read outside what was fed; an
 // item's bytes stay within the limits; a message written back reads as the same message; the
-// reader never holds more than the input; Transport values from SETUP and the session id parse
-// within bounds.
+// reader never holds more than the input; the request URL's segments are non-empty pieces of
+// it; Transport values from SETUP and the session id parse within bounds.
 #include <cstddef>
 #include <cstdint>
 
 #include "protocol/rtsp/wire/message.hpp"
+#include "protocol/rtsp/wire/request_url.hpp"
 #include "protocol/rtsp/wire/transport.hpp"
 
 using namespace firstmile;
@@ -36,6 +37,14 @@ void check_message(const rtsp::Message& m) {
         }
       }
     }
+  }
+  if (auto url = rtsp::parse_request_url(m.uri)) {
+    size_t bytes = url->query.size();
+    for (const auto& seg : url->segments) {
+      if (seg.empty() || seg.find('/') != std::string::npos) __builtin_trap();
+      bytes += seg.size();
+    }
+    if (bytes > m.uri.size()) __builtin_trap();
   }
   if (auto s = m.header("Session")) {
     if (rtsp::session_id(*s).size() > s->size()) __builtin_trap();

@@ -86,12 +86,13 @@ class Server:
     """The firstmile binary on free loopback ports, with a config file written for the test."""
 
     def __init__(self, name, config_extra="", hls_segment=2.0, rtmp_extra="", http_extra="", hls_extra="",
-                 srt_extra="", srt_host="127.0.0.1"):
+                 srt_extra="", srt_host="127.0.0.1", rtsp_extra=""):
         self.name = name
         self.srt_host = srt_host
         self.rtmp_port = free_port()
         self.srt_port = free_udp_port()
         self.http_port = free_port()
+        self.rtsp_port = free_port()
         self.dir = os.path.join(ARGS.work_dir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.config_path = os.path.join(self.dir, "firstmile.yaml")
@@ -104,7 +105,9 @@ rtmp:
   listen: "127.0.0.1:{self.rtmp_port}"
 {rtmp_extra}srt:
   listen: "{srt_host}:{self.srt_port}"
-{srt_extra}http:
+{srt_extra}rtsp:
+  listen: "127.0.0.1:{self.rtsp_port}"
+{rtsp_extra}http:
   listen: "127.0.0.1:{self.http_port}"
 {http_extra}hls:
   segment_duration: {hls_segment}
@@ -156,6 +159,9 @@ rtmp:
 
     def srt_url(self, streamid, extra=""):
         return f"srt://{self.srt_host}:{self.srt_port}?streamid={streamid}{extra}"
+
+    def rtsp_url(self, path):
+        return f"rtsp://127.0.0.1:{self.rtsp_port}/{path}"
 
     def http_url(self, path):
         return f"http://127.0.0.1:{self.http_port}{path}"

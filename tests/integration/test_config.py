@@ -17,7 +17,7 @@ class Config(unittest.TestCase):
     def test_print_config_defaults(self):
         r = run("--print-config")
         self.assertEqual(r.returncode, 0, r.stderr)
-        for line in ('listen: "0.0.0.0:1935"', 'listen: "0.0.0.0:8080"', "segment_duration: 2", "window: 6",
+        for line in ('listen: "0.0.0.0:1935"', 'listen: "0.0.0.0:8080"', 'listen: "0.0.0.0:8554"', "segment_duration: 2", "window: 6",
                      "on_conflict: refuse", "max_connections: 10000"):
             self.assertIn(line, r.stdout)
 
@@ -37,6 +37,8 @@ class Config(unittest.TestCase):
             "type.yaml": ("http:\n  enabled: maybe\n", "http.enabled (line 2): expected true or false"),
             "syntax.yaml": ("rtmp: [\n", "syntax.yaml: line"),
             "duration.yaml": ("rtmp:\n  handshake_timeout: 10 parsecs\n", "unknown duration unit"),
+            "ports.yaml": ("rtsp:\n  udp_ports: 8001-9000\n",
+                           "rtsp.udp_ports (line 2): '8001-9000': the range must start on an even port"),
         }
         for name, (text, expected) in cases.items():
             path = os.path.join(harness.ARGS.work_dir, name)
@@ -54,7 +56,8 @@ class Config(unittest.TestCase):
         with Server("first") as srv:
             path = os.path.join(harness.ARGS.work_dir, "clash.yaml")
             with open(path, "w") as f:
-                f.write(f'http:\n  listen: "127.0.0.1:{srv.http_port}"\nrtmp:\n  listen: "127.0.0.1:0"\nsrt:\n  enabled: false\n')
+                f.write(f'http:\n  listen: "127.0.0.1:{srv.http_port}"\nrtmp:\n  listen: "127.0.0.1:0"\nsrt:\n  enabled: false\n'
+                        'rtsp:\n  enabled: false\n')
             r = run("--config", path)
             self.assertEqual(r.returncode, 1)
             self.assertIn("http.listen", r.stderr)

@@ -1,0 +1,115 @@
+#pragma once
+// One RTSP connection. This step serves publishers (RFC 2326 10: OPTIONS, ANNOUNCE with the
+// SDP, SETUP of each media with RTP interleaved in the connection or over UDP, RECORD, TEARDOWN,
+// and GET_PARAMETER / SET_PARAMETER as keep-alives). Until RECORD the session runs on the worker
+// that accepted it; RECORD goes through the one publish path (publish::admit), then the socket
+// moves to the stream's executor (as an RTMP publisher's does) and the session goes on there,
+// so the RTP it reads becomes frames pushed to the stream with no queue between. Requests are
+// in session.cpp, recording (RTP in, tracks, the publication) in session_record.cpp.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/net.hpp"
+#include "format/rtp/reorder_buffer.hpp"
+#include "format/rtp/track_receiver.hpp"
+#include "protocol/publish/publication.hpp"
+#include "protocol/rtsp/udp_port_pool.hpp"
+#include "protocol/rtsp/wire/message.hpp"
+#include "protocol/server_context.hpp"
+
+namespace firstmile::rtsp {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerContext& ctx, tcp::socket socket, ConnectionLimiter::Slot slot,
+          std::shared_ptr<UdpPortPool> udp_ports);
+  ~Session();
+  // On the accepting worker: serves the connection until it ends.
+  asio::awaitable<void> start();
+
+ private:
+  enum class Phase { Init, Announced, Recording };
+  struct Track {
+    std::string control;  // the media section's a=control
+    std::unique_ptr<format::rtp::TrackReceiver> receiver;
+    bool set_up = false;
+    // Set up over UDP: the server's port pair, and the order packets arrive in put right.
+    std::unique_ptr<UdpPortPool::Pair> udp;
+    format::rtp::ReorderBuffer reorder;
+  };
+  // What an interleaved channel carries.
+  struct Channel {
+    int track = -1;  // -1: nothing set up on it
+    bool rtcp = false;
+  };
+
+  asio::awaitable<void> serve();
+  asio::awaitable<void> watchdog();
+  asio::awaitable<void> continue_on_stream(std::shared_ptr<Session> self);
+  void end_on_stream();
+
+  // Handles one request and writes its answer; RECORD's answer waits for the attach.
+  asio::awaitable<void> handle(const Message& request);
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // Queues an answer; flush() writes what is queued.
+  void reply(const Message& request, int status, std::string_view reason, Headers headers = {},
+             std::string body = {});
+  asio::awaitable<void> flush();
+  Message answer(const Message& request, int status, std::string_view reason) const;
+  void on_announce(const Message& request);
+  void on_setup(const Message& request);
+  asio::awaitable<void> on_record(const Message& request);
+  Status attach_publication();
+
+  // Recording: RTP and RTCP from the interleaved channels or the tracks' UDP ports.
+  void on_frame(uint8_t channel, ByteSpan data);
+  void on_rtp(size_t track, ByteSpan data);
+  asio::awaitable<void> receive_udp(std::shared_ptr<Session> self, size_t track, bool rtcp);
+  void release_reordered(size_t track, std::vector<Bytes>& released);
+  void poll_reorder();
+  int64_t now_ms() const;
+  bool move_udp_sockets(const asio::any_io_executor& executor);
+  void announce_tracks_if_ready(int64_t now);
+  int64_t now_ticks() const;
+  std::string label() const;
+  std::string counters_summary() const;
+
+  ServerContext& ctx_;
+  std::shared_ptr<UdpPortPool> udp_ports_;
+  tcp::socket socket_;
+  ConnectionLimiter::Slot slot_;
+  const std::string peer_;
+  asio::ip::address peer_address_;
+  MessageReader reader_;
+  Bytes read_buffer_;
+  std::string out_;  // answers not yet written
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_activity_ = started_;
+
+  Phase phase_ = Phase::Init;
+  std::string session_id_;
+  std::string app_;
+  std::string stream_name_;
+  std::string query_;
+  bool renamed_ = false;
+  std::vector<Track> tracks_;
+  std::array<Channel, 256> channels_{};
+  // RECORD admitted: the stream to attach to, and the request to answer once attached.
+  std::shared_ptr<media::Stream> stream_;
+  std::optional<Message> pending_record_;
+  std::unique_ptr<publish::Publication> publication_;
+  bool tracks_announced_ = false;
+  std::optional<int64_t> first_packet_;
+  std::vector<media::Frame> frames_;
+  uint64_t rtcp_packets_ = 0;
+  uint64_t stray_frames_ = 0;  // on a channel nothing was set up on, or not RTP
+  std::string end_reason_;
+};
+
+}  // namespace firstmile::rtsp

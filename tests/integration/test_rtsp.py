@@ -1,0 +1,147 @@
+"""RTSP ingest with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over
+RTSP with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), and ffprobe
+reads the HLS that comes out; a key the app does not accept, a codec the server cannot carry, a
+malformed request and a client that never gets to RECORD are refused with a reason."""
+import os
+import socket
+import time
+import unittest
+
+import harness
+from harness import Proc, Server
+
+
+def rtsp_publish(srv, path, clip, log_path, timeout=60, transport="tcp"):
+    return Proc(["ffmpeg", "-nostdin", "-v", "info", "-re", "-i", clip, "-c", "copy",
+                 "-f", "rtsp", "-rtsp_transport", transport, srv.rtsp_url(path)], log_path, timeout)
+
+
+def frame_types(url):
+    """Picture types of the video frames ffprobe decodes from `url` (an HLS playlist)."""
+    probe = harness.ffprobe_json(url, "-select_streams", "v:0", "-show_entries", "frame=pict_type")
+    return [f.get("pict_type") for f in probe["frames"]]
+
+
+class Rtsp(unittest.TestCase):
+    def test_ffmpeg_publishes_h264_aac_over_tcp(self):
+        clip = harness.make_clip(seconds=8)  # libx264 main profile: B-frames
+        # A window that keeps the whole clip, to count its frames at the end.
+        with Server("rtsp_tcp", hls_segment=1.0, hls_extra="  variant: ts\n  window: 20\n") as srv:
+            with rtsp_publish(srv, "live/cam", clip, os.path.join(srv.dir, "ffmpeg.log")) as pub:
+                info = srv.wait_for(lambda: (lambda i: i.get("live") and i.get("tracks") and i)(
+                    srv.api("/streams/live/cam")[1]), timeout=15, what="RTSP stream live")
+                self.assertEqual(info["publisher"]["protocol"], "rtsp")
+                tracks = {t["kind"]: t for t in info["tracks"]}
+                self.assertEqual((tracks["video"]["codec"], tracks["video"]["width"],
+                                  tracks["video"]["height"]), ("h264", 640, 360))
+                self.assertEqual((tracks["audio"]["codec"], tracks["audio"]["sample_rate"]), ("aac", 48000))
+                srv.wait_for(lambda: len(harness.parse_playlist(
+                    srv.http_get("/live/cam/index.m3u8")[2].decode())[1]) >= 3, timeout=15, what="3 segments")
+                probe = harness.ffprobe_json(srv.http_url("/live/cam/index.m3u8"), "-show_streams")
+                streams = {s["codec_type"]: s for s in probe["streams"]}
+                self.assertEqual(streams["video"]["codec_name"], "h264")
+                self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (640, 360))
+                self.assertEqual(streams["audio"]["codec_name"], "aac")
+                self.assertEqual(streams["audio"]["channels"], 2)
+                # Audio and video start together: the tracks are aligned by their first packets.
+                skew = abs(float(streams["video"]["start_time"]) - float(streams["audio"]["start_time"]))
+                print(f"\nvideo/audio start skew in the HLS output: {skew * 1000:.0f} ms")
+                self.assertLess(skew, 0.25)
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+            srv.wait_for(lambda: srv.api("/streams/live/cam")[1]["publisher"] is None, timeout=10,
+                         what="publisher gone")
+            text = srv.http_get("/live/cam/index.m3u8")[2].decode()
+            self.assertIn("ENDLIST", text)
+            _, segments = harness.parse_playlist(text)
+            total = sum(s["duration"] for s in segments)
+            print(f"{len(segments)} segments, {total:.2f} s of the 8 s clip")
+            self.assertGreater(total, 7.0)
+            # The B-frames came through in order: decoded types include B, the first is I.
+            types = frame_types(srv.http_url("/live/cam/index.m3u8"))
+            self.assertEqual(types[0], "I")
+            self.assertIn("B", types)
+            print(f"{len(types)} video frames decoded from the HLS, {types.count('B')} B-frames")
+            self.assertGreaterEqual(len(types), 220)  # of 240: the first GOP may start late
+            log = srv.log_text()
+            self.assertIn("rtsp publish start stream=live/", log)
+            self.assertRegex(log, r"rtsp publish stop .* lost_packets=0 malformed_packets=0 dropped_frames=0")
+            self.assertIn('firstmile_publishers{protocol="rtsp"} 0', srv.http_get("/metrics")[2].decode())
+
+    def test_ffmpeg_publishes_over_udp(self):
+        clip = harness.make_clip(seconds=6)
+        with Server("rtsp_udp", hls_segment=1.0, hls_extra="  variant: ts\n  window: 20\n") as srv:
+            with rtsp_publish(srv, "live/udp", clip, os.path.join(srv.dir, "ffmpeg.log"), transport="udp") as pub:
+                srv.wait_for(lambda: srv.api("/streams/live/udp")[1].get("live"), timeout=15, what="live")
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+            srv.wait_for(lambda: srv.api("/streams/live/udp")[1]["publisher"] is None, timeout=10,
+                         what="publisher gone")
+            probe = harness.ffprobe_json(srv.http_url("/live/udp/index.m3u8"), "-show_streams")
+            streams = {s["codec_type"]: s for s in probe["streams"]}
+            self.assertEqual((streams["video"]["codec_name"], streams["audio"]["codec_name"]), ("h264", "aac"))
+            types = frame_types(srv.http_url("/live/udp/index.m3u8"))
+            print(f"\nover UDP: {len(types)} video frames decoded from the HLS, {types.count('B')} B-frames")
+            self.assertGreaterEqual(len(types), 160)  # of 180
+            log = srv.log_text()
+            self.assertRegex(log, r"rtsp publish stop .* rtcp_packets=[1-9]")  # ffmpeg's sender reports
+            # The server's ports went back to the pool: a second publish over UDP gets a pair.
+            with rtsp_publish(srv, "live/udp2", clip, os.path.join(srv.dir, "again.log"), transport="udp") as again:
+                srv.wait_for(lambda: srv.api("/streams/live/udp2")[1].get("live"), timeout=15, what="live again")
+                again.stop()
+
+    def test_ffmpeg_publishes_h265(self):
+        hevc = harness.make_clip(name="hevc.mp4", seconds=5, extra=[
+            "-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "keyint=30:min-keyint=30:log-level=error"])
+        with Server("rtsp_h265", hls_segment=1.0) as srv:
+            with rtsp_publish(srv, "live/hevc", hevc, os.path.join(srv.dir, "ffmpeg.log")) as pub:
+                srv.wait_for(lambda: len(harness.parse_playlist(
+                    srv.http_get("/live/hevc/index.m3u8")[2].decode())[1]) >= 2, timeout=15,
+                    what="H.265 segments")
+                probe = harness.ffprobe_json(srv.http_url("/live/hevc/index.m3u8"), "-show_streams")
+                streams = {s["codec_type"]: s for s in probe["streams"]}
+                self.assertEqual(streams["video"]["codec_name"], "hevc")
+                self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (640, 360))
+                self.assertEqual(streams["audio"]["codec_name"], "aac")
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+
+    def test_refusals(self):
+        clip = harness.make_clip(seconds=4)
+        extra = "auth:\n  publish_keys:\n    locked: [goodkey1]\n"
+        with Server("rtsp_refusals", config_extra=extra,
+                    rtsp_extra="  handshake_timeout: 1s\n") as srv:
+            # A key the app does not accept: RECORD answered 403.
+            with rtsp_publish(srv, "locked/badkey", clip, os.path.join(srv.dir, "badkey.log"),
+                              timeout=20) as bad:
+                self.assertNotEqual(bad.wait(timeout=20), 0)
+            self.assertIn("403", bad.output())
+            srv.wait_for(lambda: "rtsp refused stream=locked/" in srv.log_text(), timeout=5,
+                         what="refusal logged")
+            # A codec the server does not carry: ANNOUNCE answered 415 with the reason.
+            mulaw = harness.make_clip(name="mulaw.mkv", seconds=2, extra=["-c:a", "pcm_mulaw", "-ar", "8000", "-f", "matroska"])
+            with rtsp_publish(srv, "live/mulaw", mulaw, os.path.join(srv.dir, "mulaw.log"), timeout=20) as p:
+                self.assertNotEqual(p.wait(timeout=20), 0)
+            self.assertIn("415", p.output())
+            self.assertIn("no supported codec among PCMU/8000", srv.log_text())
+            # Not RTSP at all: 400, and the connection is closed.
+            with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
+                s.sendall(b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
+                answer = s.recv(4096)
+                self.assertTrue(answer.startswith(b"RTSP/1.0 400"), answer)
+                self.assertEqual(s.recv(4096), b"")
+            # A client that never gets to RECORD is closed after rtsp.handshake_timeout.
+            with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
+                s.sendall(b"OPTIONS rtsp://127.0.0.1/live/x RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+                answer = s.recv(4096)
+                self.assertIn(b"Public: OPTIONS, ANNOUNCE", answer)
+                t0 = time.monotonic()
+                self.assertEqual(s.recv(4096), b"")
+                waited = time.monotonic() - t0
+                self.assertLess(waited, 4.0)
+            # The server carries on: the right key publishes.
+            with rtsp_publish(srv, "locked/goodkey1", clip, os.path.join(srv.dir, "good.log")) as good:
+                srv.wait_for(lambda: srv.api("/streams/locked/goodkey1")[1].get("live"), timeout=15,
+                             what="the right key publishes")
+                good.stop()
+
+
+if __name__ == "__main__":
+    harness.main()
