@@ -65,6 +65,8 @@ class Rtsp(unittest.TestCase):
             log = srv.log_text()
             self.assertIn("rtsp publish start stream=live/", log)
             self.assertRegex(log, r"rtsp publish stop .* lost_packets=0 malformed_packets=0 dropped_frames=0")
+            # ffmpeg's sender reports were read, and receiver reports went back (every 5 s).
+            self.assertRegex(log, r"rtsp publish stop .* sender_reports=[1-9]\d* receiver_reports=[1-9]")
             self.assertIn('firstmile_publishers{protocol="rtsp"} 0', srv.http_get("/metrics")[2].decode())
 
     def test_ffmpeg_publishes_over_udp(self):
@@ -82,7 +84,8 @@ class Rtsp(unittest.TestCase):
             print(f"\nover UDP: {len(types)} video frames decoded from the HLS, {types.count('B')} B-frames")
             self.assertGreaterEqual(len(types), 160)  # of 180
             log = srv.log_text()
-            self.assertRegex(log, r"rtsp publish stop .* rtcp_packets=[1-9]")  # ffmpeg's sender reports
+            # ffmpeg's sender reports on the RTCP ports, receiver reports back to its RTCP port.
+            self.assertRegex(log, r"rtsp publish stop .* sender_reports=[1-9]\d* receiver_reports=[1-9]")
             # The server's ports went back to the pool: a second publish over UDP gets a pair.
             with rtsp_publish(srv, "live/udp2", clip, os.path.join(srv.dir, "again.log"), transport="udp") as again:
                 srv.wait_for(lambda: srv.api("/streams/live/udp2")[1].get("live"), timeout=15, what="live again")

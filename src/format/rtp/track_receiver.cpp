@@ -294,11 +294,20 @@ void TrackReceiver::set_track(media::TrackInfo track) {
   changed_ = true;
 }
 
+void TrackReceiver::anchor(uint32_t rtp_timestamp, int64_t ticks) {
+  if (!first_rtp_) anchor_ = {rtp_timestamp, ticks};
+}
+
 int64_t TrackReceiver::ticks(uint32_t rtp_timestamp) {
   const uint64_t t = unwrap_.unwrap(rtp_timestamp);
   if (!first_rtp_) {
     first_rtp_ = t;
     origin_ = arrival_;
+    if (anchor_) {
+      // The distance from the report's RTP time, either way, modulo 2^32.
+      const auto since = static_cast<int64_t>(static_cast<int32_t>(rtp_timestamp - anchor_->first));
+      origin_ = anchor_->second + since * media::kTimeBase / clock_rate_;
+    }
   }
   const int64_t elapsed = static_cast<int64_t>(t) - static_cast<int64_t>(*first_rtp_);
   return origin_ + elapsed * media::kTimeBase / clock_rate_;

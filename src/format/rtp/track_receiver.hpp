@@ -6,14 +6,18 @@
 // parameter sets that arrive in band. Video that lost a packet resumes at the next keyframe;
 // decode times are derived from the presentation times RTP carries (DecodeTimes).
 //
-// Times: the first packet's RTP timestamp is placed at the `arrival` given with it (90 kHz
-// ticks on a clock the caller shares among a session's tracks), and the stream's RTP clock
-// counts from there. That aligns a session's tracks as their first packets arrived, as
-// gortsplib does; RTCP sender reports refine nothing yet.
+// Times: the stream's RTP clock counts from its first packet, placed on a clock the caller
+// shares among a session's tracks (90 kHz ticks). By default the first packet goes at the
+// `arrival` given with it, which aligns a session's tracks as their first packets arrived (what
+// gortsplib does). An RTCP sender report that comes before the first packet (ffmpeg sends one)
+// gives an anchor instead: its RTP time at the sender's NTP time, which the caller maps to the
+// shared clock, so tracks line up as the sender captured them. A report that comes later
+// changes nothing: moving a timeline that has started would make a jump.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -52,6 +56,10 @@ class TrackReceiver {
   const std::optional<media::TrackInfo>& track() const { return track_; }
   bool changed();
 
+  // Where RTP time `rtp_timestamp` falls on the shared clock, from a sender report. Used only
+  // when it comes before the first packet.
+  void anchor(uint32_t rtp_timestamp, int64_t ticks);
+
   // One packet of this stream, in sequence order; `arrival` in 90 kHz ticks. Packets of
   // another payload type are counted as malformed and ignored. Appends the frames it completes.
   void push(const Packet& packet, int64_t arrival, std::vector<media::Frame>& out);
@@ -87,6 +95,7 @@ class TrackReceiver {
   std::string last_error_;
   TimestampUnwrapper unwrap_;
   std::optional<uint64_t> first_rtp_;
+  std::optional<std::pair<uint32_t, int64_t>> anchor_;
   int64_t origin_ = 0;  // the session clock at the first packet
   int64_t arrival_ = 0;
 };

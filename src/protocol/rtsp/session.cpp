@@ -60,7 +60,8 @@ Session::Session(ServerContext& ctx, tcp::socket socket, ConnectionLimiter::Slot
       udp_ports_(std::move(udp_ports)),
       socket_(std::move(socket)),
       slot_(std::move(slot)),
-      peer_(peer_string(socket_)) {
+      peer_(peer_string(socket_)),
+      ssrc_(static_cast<uint32_t>(std::random_device{}())) {
   read_buffer_.resize(kReadBuffer);
   boost::system::error_code ec;
   peer_address_ = socket_.remote_endpoint(ec).address();
@@ -170,6 +171,12 @@ asio::awaitable<void> Session::watchdog() {
       }
       poll_reorder();
       announce_tracks_if_ready(now_ticks());
+      // Receiver reports every 5 s (RFC 3550 6.2's minimum interval for a small session).
+      if (now - last_reports_ >= std::chrono::seconds(5)) {
+        last_reports_ = now;
+        send_reports();
+        co_await flush();
+      }
     }
   }
 }
@@ -233,11 +240,20 @@ void Session::reply(const Message& request, int status, std::string_view reason,
 }
 
 asio::awaitable<void> Session::flush() {
-  if (out_.empty()) co_return;
-  const std::string text = std::move(out_);
-  out_.clear();
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(text), kAwaitable);
-  if (ec && end_reason_.empty()) end_reason_ = ec.message();
+  // Answers (serve) and receiver reports (watchdog) share the connection: one writer at a time,
+  // which takes whatever was queued meanwhile too.
+  if (writing_) co_return;
+  writing_ = true;
+  while (!out_.empty()) {
+    const std::string text = std::move(out_);
+    out_.clear();
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(text), kAwaitable);
+    if (ec) {
+      out_.clear();
+      if (end_reason_.empty()) end_reason_ = ec.message();
+    }
+  }
+  writing_ = false;
 }
 
 asio::awaitable<void> Session::handle(const Message& request) {
@@ -396,6 +412,7 @@ void Session::on_setup(const Message& request) {
       return;
     }
     track.udp = std::move(*pair);
+    track.client_rtcp_port = t.client_port->rtcp;
     track.set_up = true;
     if (session_id_.empty()) session_id_ = new_session_id();
     Transport confirmed;
@@ -422,6 +439,7 @@ void Session::on_setup(const Message& request) {
   }
   channels_[t.interleaved->rtp] = Channel{index, false};
   channels_[t.interleaved->rtcp] = Channel{index, true};
+  track.rtcp_channel = t.interleaved->rtcp;
   track.set_up = true;
   if (session_id_.empty()) session_id_ = new_session_id();
   Transport confirmed;

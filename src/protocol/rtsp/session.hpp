@@ -17,6 +17,7 @@
 
 #include "core/net.hpp"
 #include "format/rtp/reorder_buffer.hpp"
+#include "format/rtp/rtcp_stats.hpp"
 #include "format/rtp/track_receiver.hpp"
 #include "protocol/publish/publication.hpp"
 #include "protocol/rtsp/udp_port_pool.hpp"
@@ -42,6 +43,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // Set up over UDP: the server's port pair, and the order packets arrive in put right.
     std::unique_ptr<UdpPortPool::Pair> udp;
     format::rtp::ReorderBuffer reorder;
+    // Where our receiver reports go: the interleaved RTCP channel, or the client's RTCP port.
+    int rtcp_channel = -1;
+    uint16_t client_rtcp_port = 0;
+    // What the reports say, from the first packet's source on.
+    std::optional<format::rtp::ReceptionStats> stats;
+    format::rtp::SequenceUnwrapper sequences;
   };
   // What an interleaved channel carries.
   struct Channel {
@@ -70,6 +77,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Recording: RTP and RTCP from the interleaved channels or the tracks' UDP ports.
   void on_frame(uint8_t channel, ByteSpan data);
   void on_rtp(size_t track, ByteSpan data);
+  void on_rtcp(size_t track, ByteSpan data);
+  // Queues a receiver report for each track that has received media (RFC 3550 6.4.2).
+  void send_reports();
   asio::awaitable<void> receive_udp(std::shared_ptr<Session> self, size_t track, bool rtcp);
   void release_reordered(size_t track, std::vector<Bytes>& released);
   void poll_reorder();
@@ -108,6 +118,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<int64_t> first_packet_;
   std::vector<media::Frame> frames_;
   uint64_t rtcp_packets_ = 0;
+  uint64_t sender_reports_ = 0;
+  uint64_t receiver_reports_ = 0;
+  const uint32_t ssrc_;  // ours, in receiver reports
+  // The sender's NTP time (seconds) of the first sender report and where it fell on the session
+  // clock: the sender's clock mapped onto ours, for the tracks' anchors.
+  std::optional<double> ntp_origin_;
+  int64_t ntp_origin_ticks_ = 0;
+  std::chrono::steady_clock::time_point last_reports_ = started_;
+  bool writing_ = false;       // a flush() is writing: the next one leaves out_ to it
   uint64_t stray_frames_ = 0;  // on a channel nothing was set up on, or not RTP
   std::string end_reason_;
 };

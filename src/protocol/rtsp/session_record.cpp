@@ -64,6 +64,8 @@ std::string Session::counters_summary() const {
          " malformed_packets=" + std::to_string(sum.malformed_packets) +
          " dropped_frames=" + std::to_string(sum.dropped_frames) +
          " rtcp_packets=" + std::to_string(rtcp_packets_) +
+         " sender_reports=" + std::to_string(sender_reports_) +
+         " receiver_reports=" + std::to_string(receiver_reports_) +
          " stray_frames=" + std::to_string(stray_frames_) +
          " reordered=" + std::to_string(reordered);
 }
@@ -102,7 +104,7 @@ void Session::on_frame(uint8_t channel, ByteSpan data) {
     return;
   }
   if (ch.rtcp) {
-    ++rtcp_packets_;
+    on_rtcp(static_cast<size_t>(ch.track), data);
     return;
   }
   on_rtp(static_cast<size_t>(ch.track), data);
@@ -120,6 +122,11 @@ void Session::on_rtp(size_t track, ByteSpan data) {
   }
   const int64_t now = now_ticks();
   if (!first_packet_) first_packet_ = now;
+  Track& t = tracks_[track];
+  if (!t.stats) t.stats.emplace(packet->ssrc);
+  const uint32_t clock = t.receiver->clock_rate();
+  t.stats->on_packet(t.sequences.unwrap(packet->sequence), packet->timestamp,
+                     static_cast<uint32_t>(now * clock / media::kTimeBase));
   frames_.clear();
   tracks_[track].receiver->push(*packet, now, frames_);
   announce_tracks_if_ready(now);
@@ -147,7 +154,7 @@ asio::awaitable<void> Session::receive_udp(std::shared_ptr<Session> self, size_t
     }
     last_activity_ = std::chrono::steady_clock::now();
     if (rtcp) {
-      ++rtcp_packets_;
+      on_rtcp(index, ByteSpan(buffer.data(), n));
       continue;
     }
     const auto sequence = static_cast<uint16_t>(buffer[2] << 8 | buffer[3]);
@@ -158,6 +165,60 @@ asio::awaitable<void> Session::receive_udp(std::shared_ptr<Session> self, size_t
     // A gap older than the reorder delay gives way (the watchdog does it when nothing arrives).
     track.reorder.poll(now, released);
     release_reordered(index, released);
+  }
+}
+
+void Session::on_rtcp(size_t index, ByteSpan data) {
+  ++rtcp_packets_;
+  auto packets = rtp::parse_rtcp(data);
+  if (!packets) return;  // counted above; RTCP is advisory
+  Track& track = tracks_[index];
+  for (const auto& p : *packets) {
+    const auto* sr = std::get_if<rtp::SenderReport>(&p);
+    if (!sr) continue;
+    ++sender_reports_;
+    if (track.stats)
+      track.stats->on_sender_report(sr->sender.ntp_timestamp, std::chrono::steady_clock::now());
+    // The sender's clock onto ours, at its first report; each track's report then says where
+    // its RTP time falls on it.
+    const double ntp = rtp::ntp_to_seconds(sr->sender.ntp_timestamp);
+    if (!ntp_origin_) {
+      ntp_origin_ = ntp;
+      ntp_origin_ticks_ = now_ticks();
+    }
+    const double offset = (ntp - *ntp_origin_) * media::kTimeBase;
+    // A sender whose clock is far off (or reports nonsense) anchors nothing.
+    if (offset > -3600.0 * media::kTimeBase && offset < 3600.0 * media::kTimeBase) {
+      track.receiver->anchor(sr->sender.rtp_timestamp,
+                             ntp_origin_ticks_ + static_cast<int64_t>(offset));
+    }
+  }
+}
+
+void Session::send_reports() {
+  for (auto& t : tracks_) {
+    if (!t.set_up || !t.stats) continue;
+    auto block = t.stats->report(std::chrono::steady_clock::now());
+    if (!block) continue;
+    rtp::ReceiverReport rr;
+    rr.ssrc = ssrc_;
+    rr.reports.push_back(*block);
+    rtp::SourceDescription sdes;
+    sdes.chunks.push_back({ssrc_, {{rtp::kSdesCname, "firstmile"}}});
+    const rtp::RtcpPacket compound[] = {std::move(rr), std::move(sdes)};
+    Bytes bytes;
+    rtp::write_rtcp(compound, bytes);
+    ++receiver_reports_;
+    if (t.udp) {
+      boost::system::error_code ignored;
+      t.udp->rtcp->send_to(asio::buffer(bytes), udp::endpoint(peer_address_, t.client_rtcp_port), 0,
+                           ignored);
+    } else if (t.rtcp_channel >= 0) {
+      Bytes header;
+      write_interleaved_header(static_cast<uint8_t>(t.rtcp_channel), bytes.size(), header);
+      out_.append(header.begin(), header.end());
+      out_.append(bytes.begin(), bytes.end());
+    }
   }
 }
 

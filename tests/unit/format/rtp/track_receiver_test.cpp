@@ -147,6 +147,38 @@ TEST(TrackReceiver, AacTimesAreConvertedFromItsClock) {
             from_hex("ddee"));
 }
 
+TEST(TrackReceiver, ASenderReportBeforeTheFirstPacketAnchorsTheTimeline) {
+  auto audio = receiver(kSdp, 1);
+  ASSERT_TRUE(audio);
+  // The report: RTP time 96000 (2 s at 48 kHz) is at tick 5000 on the session's clock. The first
+  // packet, at RTP time 96000 + 4800 (0.1 s later), arrives at tick 70000 but goes at
+  // 5000 + 9000: where the sender put it, not where the network delivered it.
+  audio->anchor(96000, 5000);
+  const Bytes payload = from_hex("0010 0018 aabbcc");
+  Packet pk;
+  pk.payload_type = 97;
+  pk.timestamp = 96000 + 4800;
+  pk.marker = true;
+  pk.payload = payload;
+  std::vector<media::Frame> frames;
+  audio->push(pk, 70000, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].pts, 5000 + 9000);
+  // A report after the first packet changes nothing.
+  audio->anchor(0, 0);
+  pk.sequence = 1;
+  pk.timestamp += 1024;
+  audio->push(pk, 80000, frames);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].pts, 5000 + 9000 + 1920);
+  // Across the 32-bit wrap: a report just before it, the first packet just after.
+  auto wrapped = receiver(kSdp, 1);
+  wrapped->anchor(0xffffff00u, 100);
+  pk.timestamp = 0x00000100u;  // 512 ticks of 48 kHz later
+  wrapped->push(pk, 0, frames);
+  EXPECT_EQ(frames.back().pts, 100 + 512 * 90000 / 48000);
+}
+
 TEST(TrackReceiver, OpusAndWrongPayloadTypes) {
   const std::string sdp =
       "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 0 RTP/AVP 111\r\n"
