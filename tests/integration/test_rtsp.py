@@ -1,9 +1,11 @@
-"""RTSP ingest with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over
-RTSP with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), and ffprobe
-reads the HLS that comes out; a key the app does not accept, a codec the server cannot carry, a
+"""RTSP with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over RTSP
+with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), and ffprobe reads
+the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, TCP),
+whatever published them; a key the app does not accept, a codec the server cannot carry, a
 malformed request and a client that never gets to RECORD are refused with a reason."""
 import os
 import socket
+import subprocess
 import time
 import unittest
 
@@ -104,7 +106,58 @@ class Rtsp(unittest.TestCase):
                 self.assertEqual(streams["video"]["codec_name"], "hevc")
                 self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (640, 360))
                 self.assertEqual(streams["audio"]["codec_name"], "aac")
+                # Published over RTSP, played over RTSP: H.265 from the hvcC into the SDP.
+                probe = harness.ffprobe_json(srv.rtsp_url("live/hevc"), "-rtsp_transport", "tcp",
+                                             "-show_streams")
+                streams = {s["codec_type"]: s for s in probe["streams"]}
+                self.assertEqual((streams["video"]["codec_name"], streams["video"]["width"]), ("hevc", 640))
+                self.assertEqual(streams["audio"]["codec_name"], "aac")
                 self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+
+    def test_play_over_tcp(self):
+        clip = harness.make_clip(seconds=10)
+        with Server("rtsp_play", hls_segment=1.0) as srv:
+            # Published over RTMP, played over RTSP: any stream plays, whatever published it.
+            with harness.publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log")) as pub:
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=15, what="live")
+                probe = harness.ffprobe_json(srv.rtsp_url("live/cam"), "-rtsp_transport", "tcp", "-show_streams")
+                streams = {s["codec_type"]: s for s in probe["streams"]}
+                self.assertEqual(streams["video"]["codec_name"], "h264")
+                self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (640, 360))
+                self.assertEqual((streams["audio"]["codec_name"], streams["audio"]["sample_rate"],
+                                  streams["audio"]["channels"]), ("aac", "48000", 2))
+                # MP4, not MPEG-TS: ffmpeg's RTSP reader gives the first H.264 packet no timestamp
+                # (its parser's doing, with or without B-frames), which its TS muxer refuses.
+                out = os.path.join(srv.dir, "played.mp4")
+                with Proc(["ffmpeg", "-nostdin", "-v", "info", "-rtsp_transport", "tcp", "-i",
+                           srv.rtsp_url("live/cam"), "-t", "4", "-c", "copy", "-y", out],
+                          os.path.join(srv.dir, "player.log"), 30) as player:
+                    viewers = srv.wait_for(lambda: srv.api("/streams/live/cam")[1]["viewers"].get("rtsp"),
+                                           timeout=10, what="an RTSP viewer")
+                    self.assertEqual(viewers, 1)
+                    self.assertIn('firstmile_viewers{protocol="rtsp"} 1', srv.http_get("/metrics")[2].decode())
+                    self.assertEqual(player.wait(timeout=30), 0, player.output()[-1500:])
+                pub.stop()
+            # What the player wrote decodes without an error, starting at a keyframe.
+            check = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", out, "-f", "null", "-"],
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual(check.returncode, 0)
+            self.assertEqual(check.stderr.strip(), "")
+            packets = harness.ffprobe_json(out, "-select_streams", "v:0", "-show_entries",
+                                           "packet=flags")["packets"]
+            print(f"\nplayed over RTSP: {len(packets)} video packets, the first flagged {packets[0]['flags']}")
+            self.assertIn("K", packets[0]["flags"])  # the player starts at a keyframe
+            self.assertGreaterEqual(len(packets), 90)  # 4 s at 30 fps, minus what started the copy
+            probe = harness.ffprobe_json(out, "-show_streams")
+            self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
+            log = srv.log_text()
+            self.assertIn("rtsp play start stream=live/", log)
+            self.assertRegex(log, r"rtsp play stop .* bytes=[1-9]")
+            # A stream nobody publishes: DESCRIBE answers 404.
+            r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", srv.rtsp_url("live/none")],
+                               capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("404", r.stderr)
 
     def test_refusals(self):
         clip = harness.make_clip(seconds=4)
@@ -134,7 +187,7 @@ class Rtsp(unittest.TestCase):
             with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
                 s.sendall(b"OPTIONS rtsp://127.0.0.1/live/x RTSP/1.0\r\nCSeq: 1\r\n\r\n")
                 answer = s.recv(4096)
-                self.assertIn(b"Public: OPTIONS, ANNOUNCE", answer)
+                self.assertIn(b"Public: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD", answer)
                 t0 = time.monotonic()
                 self.assertEqual(s.recv(4096), b"")
                 waited = time.monotonic() - t0

@@ -25,6 +25,7 @@ ConfigModule config_module() {
 
 void describe(ProtocolCatalog& c) {
   c.publishers.push_back("rtsp");
+  c.viewers.push_back({"rtsp", "rtsp"});  // the "rtsp" fan-out (RtpPackager)
 }
 
 }  // namespace firstmile::rtsp

@@ -28,7 +28,9 @@ namespace {
 constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxTracks = 8;  // media sections in one ANNOUNCE
 constexpr std::string_view kPublic =
-    "OPTIONS, ANNOUNCE, SETUP, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+    "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+
+}  // namespace
 
 std::string new_session_id() {
   std::random_device rd;
@@ -37,6 +39,8 @@ std::string new_session_id() {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
   return buf;
 }
+
+namespace {
 
 // The path a control URL names below the stream ("streamid=0"), from an absolute control URL
 // or a relative one.
@@ -106,7 +110,7 @@ int64_t Session::now_ticks() const {
 asio::awaitable<void> Session::start() {
   auto self = shared_from_this();
   co_await (serve() || watchdog());
-  if (stream_ && pending_record_) {
+  if (stream_ && (pending_record_ || pending_describe_)) {
     const auto& ex = stream_->executor();
     if (ex != socket_.get_executor()) {
       auto moved = move_socket(socket_, ex);
@@ -126,6 +130,15 @@ asio::awaitable<void> Session::start() {
 }
 
 asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self) {
+  if (pending_describe_) {
+    const Message describe = std::move(*pending_describe_);
+    pending_describe_.reset();
+    answer_describe(describe);
+    co_await flush();
+    if (end_reason_.empty()) co_await (serve() || watchdog());
+    end_on_stream();
+    co_return;
+  }
   const Message record = std::move(*pending_record_);
   pending_record_.reset();
   if (auto st = attach_publication(); !st) {
@@ -160,8 +173,14 @@ asio::awaitable<void> Session::watchdog() {
     if (ec) co_return;
     const auto& cfg = ctx_.config.get<RtspConfig>();
     const auto now = std::chrono::steady_clock::now();
-    if (phase_ != Phase::Recording && now - started_ > cfg.handshake_timeout) {
-      end_reason_ = "no RECORD within rtsp.handshake_timeout";
+    const bool streaming = phase_ == Phase::Recording || phase_ == Phase::Playing;
+    if (!streaming && now - started_ > cfg.handshake_timeout) {
+      end_reason_ = "no RECORD or PLAY within rtsp.handshake_timeout";
+      co_return;
+    }
+    if (phase_ == Phase::Playing && now - last_activity_ > cfg.session_timeout) {
+      // A player keeps its session with requests (GET_PARAMETER, OPTIONS) or RTCP.
+      end_reason_ = "nothing received within rtsp.session_timeout";
       co_return;
     }
     if (phase_ == Phase::Recording) {
@@ -201,8 +220,8 @@ asio::awaitable<void> Session::serve() {
       co_await handle(std::get<Message>(**item));
       co_await flush();
       if (!end_reason_.empty()) co_return;
-      // RECORD admitted: the rest is served on the stream's executor.
-      if (pending_record_) co_return;
+      // RECORD admitted, DESCRIBE allowed: the rest is served on the stream's executor.
+      if (pending_record_ || pending_describe_) co_return;
     }
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), kAwaitable);
     if (ec) {
@@ -242,6 +261,17 @@ void Session::reply(const Message& request, int status, std::string_view reason,
 asio::awaitable<void> Session::flush() {
   // Answers (serve) and receiver reports (watchdog) share the connection: one writer at a time,
   // which takes whatever was queued meanwhile too.
+  if (viewer_) {
+    // Playing: the viewer owns the connection's writes; answers go in its queue, never dropped.
+    if (!out_.empty()) {
+      output::Packet p;
+      p.data = Buffer::copy(as_bytes(out_));
+      p.config = true;
+      viewer_->push(p);
+      out_.clear();
+    }
+    co_return;
+  }
   if (writing_) co_return;
   writing_ = true;
   while (!out_.empty()) {
@@ -274,6 +304,16 @@ asio::awaitable<void> Session::handle(const Message& request) {
     reply(request, 200, "OK", {{"Public", std::string(kPublic)}});
   } else if (method == "ANNOUNCE") {
     on_announce(request);
+  } else if (method == "DESCRIBE") {
+    if (phase_ != Phase::Init) {
+      reply(request, 455, "Method Not Valid in This State");
+    } else {
+      co_await on_describe(request);
+    }
+  } else if (method == "SETUP" && (phase_ == Phase::Described || phase_ == Phase::Playing)) {
+    on_setup_play(request);
+  } else if (method == "PLAY") {
+    on_play(request);
   } else if (method == "SETUP") {
     on_setup(request);
   } else if (method == "RECORD") {
@@ -284,8 +324,8 @@ asio::awaitable<void> Session::handle(const Message& request) {
   } else if (method == "GET_PARAMETER" || method == "SET_PARAMETER") {
     // Keep-alives (RFC 2326 10.8): the session's timer was reset by the read.
     reply(request, 200, "OK");
-  } else if (method == "DESCRIBE" || method == "PLAY" || method == "PAUSE") {
-    reply(request, 501, "Not Implemented (RTSP serves publishers only so far)");
+  } else if (method == "PAUSE") {
+    reply(request, 501, "Not Implemented (a live stream cannot pause)");
   } else {
     reply(request, 501, "Not Implemented", {{"Public", std::string(kPublic)}});
   }

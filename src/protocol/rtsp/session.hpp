@@ -1,5 +1,6 @@
 #pragma once
-// One RTSP connection. This step serves publishers (RFC 2326 10: OPTIONS, ANNOUNCE with the
+// One RTSP connection: a player (DESCRIBE, SETUP, PLAY with RTP interleaved; session_play.cpp)
+// or a publisher (RFC 2326 10: OPTIONS, ANNOUNCE with the
 // SDP, SETUP of each media with RTP interleaved in the connection or over UDP, RECORD, TEARDOWN,
 // and GET_PARAMETER / SET_PARAMETER as keep-alives). Until RECORD the session runs on the worker
 // that accepted it; RECORD goes through the one publish path (publish::admit), then the socket
@@ -19,12 +20,17 @@
 #include "format/rtp/reorder_buffer.hpp"
 #include "format/rtp/rtcp_stats.hpp"
 #include "format/rtp/track_receiver.hpp"
+#include "output/viewer.hpp"
+#include "output/viewer_attachment.hpp"
 #include "protocol/publish/publication.hpp"
 #include "protocol/rtsp/udp_port_pool.hpp"
 #include "protocol/rtsp/wire/message.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::rtsp {
+
+// A random session identifier (RFC 2326 12.37): 16 hex digits.
+std::string new_session_id();
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -35,7 +41,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> start();
 
  private:
-  enum class Phase { Init, Announced, Recording };
+  enum class Phase { Init, Announced, Recording, Described, Playing };
   struct Track {
     std::string control;  // the media section's a=control
     std::unique_ptr<format::rtp::TrackReceiver> receiver;
@@ -72,6 +78,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_announce(const Message& request);
   void on_setup(const Message& request);
   asio::awaitable<void> on_record(const Message& request);
+  // Playing (session_play.cpp): DESCRIBE on the worker, the rest on the stream's executor.
+  asio::awaitable<void> on_describe(const Message& request);
+  void answer_describe(const Message& request);
+  void on_setup_play(const Message& request);
+  void on_play(const Message& request);
+  asio::awaitable<void> write_media(std::shared_ptr<Session> self);
+  void end_play();
   Status attach_publication();
 
   // Recording: RTP and RTCP from the interleaved channels or the tracks' UDP ports.
@@ -113,6 +126,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // RECORD admitted: the stream to attach to, and the request to answer once attached.
   std::shared_ptr<media::Stream> stream_;
   std::optional<Message> pending_record_;
+  std::optional<Message> pending_describe_;  // DESCRIBE allowed: answered on the stream's executor
+  std::array<bool, 2> play_tracks_{};        // set up for playing: video, audio
+  std::shared_ptr<output::Viewer> viewer_;
+  output::ViewerAttachment viewing_;
   std::unique_ptr<publish::Publication> publication_;
   bool tracks_announced_ = false;
   std::optional<int64_t> first_packet_;

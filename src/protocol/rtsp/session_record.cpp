@@ -71,6 +71,7 @@ std::string Session::counters_summary() const {
 }
 
 void Session::end_on_stream() {
+  end_play();
   if (publication_) {
     // The last access units, which only the next one (or the end) completes.
     frames_.clear();

@@ -1,0 +1,169 @@
+// rtsp::Session, playing: DESCRIBE (play auth, the stream's SDP), SETUP of its tracks with RTP
+// interleaved on the server's channels, PLAY (the one viewer path: a Viewer on the stream's
+// "rtsp" fan-out, whose RtpPackager frames each frame's RTP once for every player).
+#include <boost/asio/co_spawn.hpp>
+
+#include "protocol/rtsp/session.hpp"
+
+#include "core/stream_name.hpp"
+#include "output/fanout_config.hpp"
+#include "protocol/rtsp/rtp_packager.hpp"
+#include "protocol/rtsp/wire/request_url.hpp"
+#include "protocol/rtsp/wire/transport.hpp"
+
+namespace firstmile::rtsp {
+
+asio::awaitable<void> Session::on_describe(const Message& request) {
+  auto url = parse_request_url(request.uri);
+  if (!url || url->segments.size() != 2 || !valid_name(url->segments[0]) ||
+      !valid_name(url->segments[1], ctx_.config.stream.max_name_length)) {
+    reply(request, 404, "Not Found (the URL must be rtsp://HOST:PORT/APP/STREAM)");
+    co_return;
+  }
+  control::AccessRequest access{"rtsp", url->segments[0], url->segments[1], url->query, peer_};
+  // The task is a named local: GCC 12 mishandles temporaries inside co_await expressions.
+  auto task = ctx_.admission.authorize_play(std::move(access));
+  auto decision = co_await std::move(task);
+  app_ = url->segments[0];
+  stream_name_ = url->segments[1];
+  query_ = url->query;
+  if (!decision.allowed) {
+    ctx_.log->warn("rtsp play refused stream={} peer={} reason=\"{}\"", label(), peer_,
+                   decision.reason);
+    reply(request, 403, decision.reason);
+    co_return;
+  }
+  auto stream = ctx_.streams.find(app_, stream_name_);
+  if (!stream) {
+    ctx_.log->info("rtsp play refused stream={} peer={} reason=\"no such stream\"", label(), peer_);
+    reply(request, 404, "Not Found (no such stream)");
+    co_return;
+  }
+  stream_ = std::move(stream);
+  pending_describe_ = request;
+}
+
+void Session::answer_describe(const Message& request) {
+  boost::system::error_code ec;
+  const auto local = socket_.local_endpoint(ec).address();
+  auto sdp = stream_->tracks_ready()
+                 ? describe_tracks(stream_->tracks(), ec ? "0.0.0.0" : local.to_string())
+                 : std::nullopt;
+  if (!sdp) {
+    reply(request, 404, "Not Found (the stream has no track RTSP can carry yet)");
+    end_reason_ = "nothing to describe";
+    return;
+  }
+  phase_ = Phase::Described;
+  // Content-Base: the URLs SETUP names tracks by (RFC 2326 C.1.1).
+  reply(request, 200, "OK",
+        {{"Content-Base", request.uri + "/"}, {"Content-Type", "application/sdp"}},
+        std::move(*sdp));
+}
+
+void Session::on_setup_play(const Message& request) {
+  auto url = parse_request_url(request.uri);
+  int track = -1;
+  if (url && url->segments.size() == 3 && url->segments[0] == app_ &&
+      url->segments[1] == stream_name_) {
+    if (url->segments[2] == "trackID=0" && stream_->tracks().video) track = 0;
+    if (url->segments[2] == "trackID=1" && stream_->tracks().audio) track = 1;
+  }
+  if (track < 0) {
+    reply(request, 404, "Not Found (no such track)");
+    return;
+  }
+  const auto header = request.header("Transport");
+  auto offered = header ? parse_transports(*header) : Result<std::vector<Transport>>(fail("none"));
+  const bool tcp = offered && std::any_of(offered->begin(), offered->end(),
+                                          [](const Transport& t) { return t.tcp; });
+  if (!tcp) {
+    reply(request, 461, "Unsupported Transport (RTSP play is RTP/AVP/TCP interleaved)");
+    return;
+  }
+  // The server's channels, whatever the client asked for: every player shares the same framed
+  // packets (RtpPackager). RFC 2326 12.39 lets the server's answer set them.
+  const uint8_t channel = track == 0 ? kVideoChannel : kAudioChannel;
+  Transport confirmed;
+  confirmed.tcp = true;
+  confirmed.interleaved = PortPair{channel, static_cast<uint16_t>(channel + 1)};
+  play_tracks_[static_cast<size_t>(track)] = true;
+  if (session_id_.empty()) session_id_ = new_session_id();
+  reply(request, 200, "OK", {{"Transport", write(confirmed)}});
+}
+
+void Session::on_play(const Message& request) {
+  if (phase_ == Phase::Playing) {
+    reply(request, 200, "OK");  // a PLAY while playing: nothing to change on a live stream
+    return;
+  }
+  if (phase_ != Phase::Described || (!play_tracks_[0] && !play_tracks_[1])) {
+    reply(request, 455, "Method Not Valid in This State (PLAY before SETUP)");
+    return;
+  }
+  if (!slot_.become_viewer()) {
+    ctx_.log->warn("rtsp play refused stream={} peer={} reason=\"viewer connections full\"",
+                   label(), peer_);
+    reply(request, 503, "Service Unavailable (too many viewers)");
+    end_reason_ = "viewer connections full";
+    return;
+  }
+  viewer_ =
+      std::make_shared<output::Viewer>(socket_.get_executor(), ctx_.config.get<FanoutConfig>());
+  viewer_->on_close = [this](const std::string& reason) {
+    ctx_.log->warn("rtsp viewer dropped stream={} peer={} reason=\"{}\"", label(), peer_, reason);
+  };
+  // The answer goes first in the viewer's queue, ahead of the cached GOP the attach sends.
+  reply(request, 200, "OK", {{"Range", "npt=0.000-"}});
+  output::Packet answer;
+  answer.data = Buffer::copy(as_bytes(out_));
+  answer.config = true;
+  out_.clear();
+  viewer_->push(answer);
+  media::ViewerEntry entry;
+  entry.protocol = "rtsp";
+  entry.peer = peer_;
+  entry.query = query_;
+  entry.kick = [weak = weak_from_this()](const std::string& reason) {
+    if (auto self = weak.lock(); self && self->viewer_) self->viewer_->close(reason);
+  };
+  entry.counters = [weak = weak_from_this()] {
+    media::ViewerCounters c;
+    if (auto self = weak.lock(); self && self->viewer_) {
+      const auto& st = self->viewer_->stats();
+      c = {st.bytes_sent, st.packets_dropped, st.skips, false, {}};
+    }
+    return c;
+  };
+  viewing_ = output::ViewerAttachment::attach(
+      *stream_, "rtsp", [] { return std::make_unique<RtpPackager>(); }, viewer_, std::move(entry));
+  phase_ = Phase::Playing;
+  last_activity_ = std::chrono::steady_clock::now();
+  asio::co_spawn(socket_.get_executor(), write_media(shared_from_this()),
+                 LogExceptions{ctx_.log, "rtsp player", &ctx_.faults, "rtsp"});
+  ctx_.log->info("rtsp play start stream={} peer={} video={} audio={}", label(), peer_,
+                 play_tracks_[0], play_tracks_[1]);
+}
+
+asio::awaitable<void> Session::write_media(std::shared_ptr<Session> self) {
+  co_await viewer_->write_loop(socket_);
+  // The stream ended (what was queued is written), the viewer was dropped or kicked, or a write
+  // failed: the session ends, and its read is cancelled by the close.
+  if (end_reason_.empty()) {
+    end_reason_ = viewer_->close_reason().empty() ? "stream ended" : viewer_->close_reason();
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void Session::end_play() {
+  if (!viewer_) return;
+  const std::string reason = end_reason_.empty() ? "closed" : end_reason_;
+  viewer_->close(reason);
+  viewing_.detach(reason);
+  const auto& st = viewer_->stats();
+  ctx_.log->info("rtsp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
+                 label(), peer_, st.bytes_sent, st.packets_dropped, st.skips, reason);
+}
+
+}  // namespace firstmile::rtsp
