@@ -15,6 +15,8 @@ test_pkgs=(
   libgtest-dev libgmock-dev googletest
   ffmpeg python3 rtmpdump procps prometheus srt-tools iproute2 nftables
   chromium
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)

@@ -1,6 +1,6 @@
 """RTSP with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over RTSP
-with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), and ffprobe reads
-the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, TCP),
+with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), GStreamer's
+rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, TCP),
 whatever published them; a key the app does not accept, a codec the server cannot carry, a
 malformed request and a client that never gets to RECORD are refused with a reason."""
 import os
@@ -92,6 +92,34 @@ class Rtsp(unittest.TestCase):
             with rtsp_publish(srv, "live/udp2", clip, os.path.join(srv.dir, "again.log"), transport="udp") as again:
                 srv.wait_for(lambda: srv.api("/streams/live/udp2")[1].get("live"), timeout=15, what="live again")
                 again.stop()
+
+    def test_gstreamer_publishes_h264_and_latm(self):
+        # GStreamer's RTSP RECORD client: another packetizer (its AAC goes as MP4A-LATM), its own
+        # SDP and RTCP.
+        with Server("rtsp_gst", hls_segment=1.0, hls_extra="  variant: ts\n") as srv:
+            pipeline = (f"videotestsrc is-live=true num-buffers=600 ! video/x-raw,width=320,height=240,"
+                        f"framerate=30/1 ! x264enc tune=zerolatency key-int-max=30 ! h264parse ! "
+                        f"rtspclientsink location={srv.rtsp_url('live/gst')} protocols=tcp name=s "
+                        f"audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! s.")
+            with Proc(["gst-launch-1.0", "-q"] + pipeline.split(), os.path.join(srv.dir, "gst.log"), 40) as gst:
+                info = srv.wait_for(lambda: (lambda i: i.get("live") and i.get("tracks") and i)(
+                    srv.api("/streams/live/gst")[1]), timeout=15, what="GStreamer stream live")
+                self.assertEqual(info["publisher"]["protocol"], "rtsp")
+                srv.wait_for(lambda: len(harness.parse_playlist(
+                    srv.http_get("/live/gst/index.m3u8")[2].decode())[1]) >= 3, timeout=15, what="3 segments")
+                probe = harness.ffprobe_json(srv.http_url("/live/gst/index.m3u8"), "-show_streams")
+                streams = {s["codec_type"]: s for s in probe["streams"]}
+                self.assertEqual((streams["video"]["codec_name"], streams["video"]["width"]), ("h264", 320))
+                self.assertEqual(streams["audio"]["codec_name"], "aac")
+                gst.stop()
+            srv.wait_for(lambda: srv.api("/streams/live/gst")[1]["publisher"] is None, timeout=10,
+                         what="publisher gone")
+            types = frame_types(srv.http_url("/live/gst/index.m3u8"))  # the ended playlist
+            self.assertEqual(types[0], "I")
+            self.assertGreaterEqual(len(types), 60)
+            log = srv.log_text()
+            self.assertIn("tracks=MP4A-LATM/", log)
+            self.assertRegex(log, r"rtsp publish stop .* lost_packets=0 malformed_packets=0 dropped_frames=0")
 
     def test_ffmpeg_publishes_h265(self):
         hevc = harness.make_clip(name="hevc.mp4", seconds=5, extra=[
