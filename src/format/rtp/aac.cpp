@@ -235,6 +235,19 @@ SequenceStep check_sequence(std::optional<uint16_t>& last, uint16_t sequence,
   return SequenceStep::kGap;  // forward, or far back: a restarted sender
 }
 
+void PartialAccessUnit::drop(AacDepacketizerStats& stats) {
+  if (active && !discarding) ++stats.dropped_access_units;
+  active = false;
+  discarding = false;
+  data.clear();
+}
+
+void PartialAccessUnit::discard(AacDepacketizerStats& stats) {
+  if (active && !discarding) ++stats.dropped_access_units;
+  discarding = true;
+  data.clear();
+}
+
 AacPacketizerOptions checked(AacPacketizerOptions o) {
   o.max_payload_bytes = std::max(o.max_payload_bytes, kMinPayloadBytes);
   // AU-headers-length counts bits in 16: at most 4095 16-bit AU headers.
@@ -313,21 +326,8 @@ Mpeg4GenericDepacketizer::Mpeg4GenericDepacketizer(Mpeg4GenericParams params, ui
 }
 
 void Mpeg4GenericDepacketizer::reset() {
-  drop_partial();
+  partial_.drop(stats_);
   last_sequence_.reset();
-}
-
-void Mpeg4GenericDepacketizer::drop_partial() {
-  if (partial_ && !discarding_) ++stats_.dropped_access_units;
-  partial_ = false;
-  discarding_ = false;
-  partial_data_.clear();
-}
-
-void Mpeg4GenericDepacketizer::discard_partial() {
-  if (partial_ && !discarding_) ++stats_.dropped_access_units;
-  discarding_ = true;
-  partial_data_.clear();
 }
 
 void Mpeg4GenericDepacketizer::emit(uint32_t timestamp, ByteSpan data,
@@ -349,7 +349,7 @@ Status Mpeg4GenericDepacketizer::push(const Packet& packet, std::vector<AacAcces
       return {};
     case SequenceStep::kGap:
       // The rest of the frame being put together still arrives: ignored, not counted again.
-      discard_partial();
+      partial_.discard(stats_);
       break;
     case SequenceStep::kNext:
       break;
@@ -357,7 +357,7 @@ Status Mpeg4GenericDepacketizer::push(const Packet& packet, std::vector<AacAcces
   Status s = params_.has_au_headers() ? push_payload(packet, out) : push_headerless(packet, out);
   if (!s) {
     ++stats_.malformed_packets;
-    drop_partial();
+    partial_.drop(stats_);
   }
   return s;
 }
@@ -434,7 +434,7 @@ Status Mpeg4GenericDepacketizer::push_payload(const Packet& packet,
     return fail("mpeg4-generic: ", headers.size(), " AUs of ", total, " bytes in ", data->size(),
                 " bytes of data");
   }
-  drop_partial();  // whole AUs: a fragmented one still being put together did not end
+  partial_.drop(stats_);  // whole AUs: a fragmented one still being put together did not end
   size_t offset = 0;
   for (size_t i = 0; i < headers.size(); ++i) {
     const AuHeader& h = headers[i];
@@ -450,31 +450,31 @@ Status Mpeg4GenericDepacketizer::push_payload(const Packet& packet,
 
 Status Mpeg4GenericDepacketizer::push_fragment(const Packet& packet, uint32_t au_size,
                                                ByteSpan data, std::vector<AacAccessUnit>& out) {
-  if (partial_ && (packet.timestamp != partial_timestamp_ || au_size != partial_size_)) {
-    drop_partial();  // another AU began before this one ended
+  if (partial_.active && (packet.timestamp != partial_.timestamp || au_size != partial_size_)) {
+    partial_.drop(stats_);  // another AU began before this one ended
   }
-  if (!partial_) {
-    partial_ = true;
-    partial_timestamp_ = packet.timestamp;
+  if (!partial_.active) {
+    partial_.active = true;
+    partial_.timestamp = packet.timestamp;
     partial_size_ = au_size;
-    partial_data_.clear();
-    discarding_ = au_size > limits_.max_au_bytes;
-    if (discarding_) ++stats_.dropped_access_units;
+    partial_.data.clear();
+    partial_.discarding = au_size > limits_.max_au_bytes;
+    if (partial_.discarding) ++stats_.dropped_access_units;
   }
-  if (!discarding_) {
-    if (partial_data_.size() + data.size() > au_size) {
+  if (!partial_.discarding) {
+    if (partial_.data.size() + data.size() > au_size) {
       return fail("mpeg4-generic: fragments exceed their AU-size of ", au_size, " bytes");
     }
-    partial_data_.insert(partial_data_.end(), data.begin(), data.end());
-    if (partial_data_.size() == au_size) {
-      emit(partial_timestamp_, partial_data_, out);
-      partial_ = false;
-      partial_data_.clear();
+    partial_.data.insert(partial_.data.end(), data.begin(), data.end());
+    if (partial_.data.size() == au_size) {
+      emit(partial_.timestamp, partial_.data, out);
+      partial_.active = false;
+      partial_.data.clear();
       return {};
     }
   }
   // The marker ends the AU (RFC 3640 3.1): short of its size, a fragment was lost.
-  if (packet.marker) drop_partial();
+  if (packet.marker) partial_.drop(stats_);
   return {};
 }
 
@@ -483,10 +483,10 @@ Status Mpeg4GenericDepacketizer::push_headerless(const Packet& packet,
   auto data = skip_auxiliary_section(packet.payload, params_.auxiliary_data_size_length);
   if (!data) return data.error();
   const size_t constant = params_.constant_size;
-  if (partial_ && packet.timestamp != partial_timestamp_) drop_partial();
+  if (partial_.active && packet.timestamp != partial_.timestamp) partial_.drop(stats_);
   // 3.2.3 without AU headers: whole AUs of constantsize bytes, or one AU (or a part of it)
   // ended by the marker.
-  if (!partial_ && constant && !data->empty() && data->size() % constant == 0) {
+  if (!partial_.active && constant && !data->empty() && data->size() % constant == 0) {
     const size_t count = data->size() / constant;
     if (count > limits_.max_aus_per_packet) {
       return fail("mpeg4-generic: ", count, " AUs of constantsize ", constant, " in a packet");
@@ -497,32 +497,30 @@ Status Mpeg4GenericDepacketizer::push_headerless(const Packet& packet,
     }
     return {};
   }
-  if (!partial_) {
-    partial_ = true;
-    discarding_ = false;
-    partial_timestamp_ = packet.timestamp;
+  if (!partial_.active) {
+    partial_.active = true;
+    partial_.discarding = false;
+    partial_.timestamp = packet.timestamp;
     partial_size_ = 0;
-    partial_data_.clear();
+    partial_.data.clear();
   }
   const size_t bound = constant ? constant * limits_.max_aus_per_packet : limits_.max_au_bytes;
-  if (!discarding_) {
-    if (partial_data_.size() + data->size() > bound) {
-      ++stats_.dropped_access_units;
-      discarding_ = true;
-      partial_data_.clear();
+  if (!partial_.discarding) {
+    if (partial_.data.size() + data->size() > bound) {
+      partial_.discard(stats_);
     } else {
-      partial_data_.insert(partial_data_.end(), data->begin(), data->end());
+      partial_.data.insert(partial_.data.end(), data->begin(), data->end());
     }
   }
   if (!packet.marker) return {};
-  const bool discarded = discarding_;
-  Bytes whole = std::move(partial_data_);
-  partial_data_.clear();
-  partial_ = false;
-  discarding_ = false;
+  const bool discarded = partial_.discarding;
+  Bytes whole = std::move(partial_.data);
+  partial_.data.clear();
+  partial_.active = false;
+  partial_.discarding = false;
   if (discarded || whole.empty()) return {};
   if (!constant) {
-    emit(partial_timestamp_, whole, out);
+    emit(partial_.timestamp, whole, out);
     return {};
   }
   if (whole.size() % constant != 0) {
@@ -531,7 +529,7 @@ Status Mpeg4GenericDepacketizer::push_headerless(const Packet& packet,
                 constant);
   }
   for (size_t i = 0; i * constant < whole.size(); ++i) {
-    emit(partial_timestamp_ + static_cast<uint32_t>(i) * frame_duration_,
+    emit(partial_.timestamp + static_cast<uint32_t>(i) * frame_duration_,
          ByteSpan(whole).subspan(i * constant, constant), out);
   }
   return {};

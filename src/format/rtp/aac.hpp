@@ -88,6 +88,26 @@ struct AacDepacketizerStats {
   uint64_t dropped_access_units = 0;  // frames not output: lost fragments, over a limit, damaged
 };
 
+// Shared with latm.cpp like the aac_detail section at the end of this file, but declared here:
+// the depacketizers hold one.
+namespace aac_detail {
+
+// The frame being put together from several packets (fragments, or packets until the marker).
+// `discarding`: the rest of a dropped frame, ignored until it ends; it was counted when dropped.
+struct PartialAccessUnit {
+  bool active = false;
+  bool discarding = false;
+  uint32_t timestamp = 0;
+  Bytes data;
+
+  // Forgets the frame, counting it in dropped_access_units unless it was counted already.
+  void drop(AacDepacketizerStats& stats);
+  // Counts the frame likewise, then ignores its rest: `active` stays, `discarding` is set.
+  void discard(AacDepacketizerStats& stats);
+};
+
+}  // namespace aac_detail
+
 // RFC 3640: the AU-header section, the auxiliary section, then the AUs. A packet holds several
 // whole AUs, or one fragment of an AU (a single AU header whose AU-size, the whole AU's, exceeds
 // the data: 3.2.3), continued with the same timestamp until the marker.
@@ -120,8 +140,6 @@ class Mpeg4GenericDepacketizer {
   Status push_fragment(const Packet& packet, uint32_t au_size, ByteSpan data,
                        std::vector<AacAccessUnit>& out);
   void emit(uint32_t timestamp, ByteSpan data, std::vector<AacAccessUnit>& out);
-  void drop_partial();
-  void discard_partial();
 
   Mpeg4GenericParams params_;
   AacDepacketizerLimits limits_;
@@ -129,12 +147,9 @@ class Mpeg4GenericDepacketizer {
   uint32_t frame_duration_ = 1024;
   std::optional<uint16_t> last_sequence_;
   // The AU being put together from fragments (or, without AU headers, the packets until the
-  // marker). `discarding`: the rest of a dropped AU, ignored until it ends.
-  bool partial_ = false;
-  bool discarding_ = false;
-  uint32_t partial_timestamp_ = 0;
+  // marker).
+  aac_detail::PartialAccessUnit partial_;
   uint32_t partial_size_ = 0;  // the AU-size the fragments announce; 0 without AU headers
-  Bytes partial_data_;
 };
 
 // ---- Packetizers -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "media/codec/aac.hpp"
 #include "media/codec/bit_reader.hpp"
+#include "media/codec/bit_writer.hpp"
 
 namespace firstmile::format::rtp {
 
@@ -12,23 +13,7 @@ using namespace aac_detail;
 namespace {
 
 using media::BitReader;
-
-// MSB-first bit packing, for the StreamMuxConfig.
-class BitWriter {
- public:
-  void put(uint32_t value, int n) {
-    for (int i = n - 1; i >= 0; --i) {
-      if (bit_ == 0) out_.push_back(0);
-      if ((value >> i) & 1u) out_.back() |= static_cast<uint8_t>(0x80u >> bit_);
-      bit_ = (bit_ + 1) & 7;
-    }
-  }
-  Bytes take() { return std::move(out_); }
-
- private:
-  Bytes out_;
-  int bit_ = 0;
-};
+using media::BitWriter;
 
 // `count` bits from bit `from` of `data`, left-aligned in bytes (the last one zero-padded).
 Bytes copy_bits(ByteSpan data, size_t from, size_t count) {
@@ -275,21 +260,8 @@ LatmDepacketizer::LatmDepacketizer(LatmParams params, uint32_t clock_rate,
 }
 
 void LatmDepacketizer::reset() {
-  drop_partial();
+  partial_.drop(stats_);
   last_sequence_.reset();
-}
-
-void LatmDepacketizer::drop_partial() {
-  if (partial_ && !discarding_) ++stats_.dropped_access_units;
-  partial_ = false;
-  discarding_ = false;
-  partial_data_.clear();
-}
-
-void LatmDepacketizer::discard_partial() {
-  if (partial_ && !discarding_) ++stats_.dropped_access_units;
-  discarding_ = true;
-  partial_data_.clear();
 }
 
 Status LatmDepacketizer::parse_elements(ByteSpan data, uint32_t timestamp,
@@ -320,41 +292,40 @@ Status LatmDepacketizer::push(const Packet& packet, std::vector<AacAccessUnit>& 
       return {};
     case SequenceStep::kGap:
       // The rest of the frame being put together still arrives: ignored, not counted again.
-      discard_partial();
+      partial_.discard(stats_);
       break;
     case SequenceStep::kNext:
       break;
   }
-  if (partial_ && packet.timestamp != partial_timestamp_) drop_partial();
+  if (partial_.active && packet.timestamp != partial_.timestamp) partial_.drop(stats_);
   Status s;
   std::vector<ByteSpan> probe;
-  if (!partial_ && (packet.marker || collect_latm_frames(packet.payload, params_.mux,
-                                                         limits_.max_aus_per_packet, probe))) {
+  if (!partial_.active &&
+      (packet.marker ||
+       collect_latm_frames(packet.payload, params_.mux, limits_.max_aus_per_packet, probe))) {
     // Whole elements. A packet that parses whole without the marker is taken too: the first
     // fragment of an element never does, since its length runs past the packet.
     s = parse_elements(packet.payload, packet.timestamp, out);
   } else {
-    if (!partial_) {
-      partial_ = true;
-      discarding_ = false;
-      partial_timestamp_ = packet.timestamp;
-      partial_data_.clear();
+    if (!partial_.active) {
+      partial_.active = true;
+      partial_.discarding = false;
+      partial_.timestamp = packet.timestamp;
+      partial_.data.clear();
     }
-    if (!discarding_) {
-      if (partial_data_.size() + packet.payload.size() > max_element_bytes_) {
-        ++stats_.dropped_access_units;
-        discarding_ = true;
-        partial_data_.clear();
+    if (!partial_.discarding) {
+      if (partial_.data.size() + packet.payload.size() > max_element_bytes_) {
+        partial_.discard(stats_);
       } else {
-        partial_data_.insert(partial_data_.end(), packet.payload.begin(), packet.payload.end());
+        partial_.data.insert(partial_.data.end(), packet.payload.begin(), packet.payload.end());
       }
     }
     if (!packet.marker) return {};
-    const bool discarded = discarding_;
-    Bytes whole = std::move(partial_data_);
-    partial_data_.clear();
-    partial_ = false;
-    discarding_ = false;
+    const bool discarded = partial_.discarding;
+    Bytes whole = std::move(partial_.data);
+    partial_.data.clear();
+    partial_.active = false;
+    partial_.discarding = false;
     if (discarded) return {};
     s = parse_elements(whole, packet.timestamp, out);
   }

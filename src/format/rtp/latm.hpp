@@ -91,8 +91,6 @@ class LatmDepacketizer {
 
  private:
   Status parse_elements(ByteSpan data, uint32_t timestamp, std::vector<AacAccessUnit>& out);
-  void drop_partial();
-  void discard_partial();
 
   LatmParams params_;
   AacDepacketizerLimits limits_;
@@ -100,10 +98,7 @@ class LatmDepacketizer {
   uint32_t frame_duration_ = 1024;
   size_t max_element_bytes_ = 0;
   std::optional<uint16_t> last_sequence_;
-  bool partial_ = false;
-  bool discarding_ = false;
-  uint32_t partial_timestamp_ = 0;
-  Bytes partial_data_;
+  aac_detail::PartialAccessUnit partial_;  // an element being put together from fragments
 };
 
 // ---- Packetizer ------------------------------------------------------------------------------

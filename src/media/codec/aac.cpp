@@ -4,6 +4,7 @@
 #include <array>
 
 #include "media/codec/bit_reader.hpp"
+#include "media/codec/bit_writer.hpp"
 
 namespace firstmile::media {
 
@@ -16,23 +17,6 @@ constexpr std::array<uint32_t, 13> kSampleRates = {96000, 88200, 64000, 48000, 4
 constexpr uint32_t kExplicitRateIndex = 15;
 constexpr uint32_t kObjectTypeEscape = 31;
 constexpr uint32_t kMaxChannelConfig = 7;  // 8..15 are reserved (table 1.19)
-
-// MSB-first bit packing for the few fields written here.
-class BitWriter {
- public:
-  void put(uint32_t value, int n) {
-    for (int i = n - 1; i >= 0; --i) {
-      if (bit_ == 0) out_.push_back(0);
-      if ((value >> i) & 1u) out_.back() |= static_cast<uint8_t>(0x80u >> bit_);
-      bit_ = (bit_ + 1) & 7;
-    }
-  }
-  Bytes take() { return std::move(out_); }
-
- private:
-  Bytes out_;
-  int bit_ = 0;
-};
 
 }  // namespace
 
