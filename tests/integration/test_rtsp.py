@@ -1,7 +1,7 @@
 """RTSP with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over RTSP
 with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), GStreamer's
-rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, TCP),
-whatever published them; a key the app does not accept, a codec the server cannot carry, a
+rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, over
+TCP and UDP), whatever published them; a key the app does not accept, a codec the server cannot carry, a
 malformed request and a client that never gets to RECORD are refused with a reason."""
 import os
 import socket
@@ -142,7 +142,7 @@ class Rtsp(unittest.TestCase):
                 self.assertEqual(streams["audio"]["codec_name"], "aac")
                 self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
 
-    def test_play_over_tcp(self):
+    def test_play(self):
         clip = harness.make_clip(seconds=10)
         with Server("rtsp_play", hls_segment=1.0) as srv:
             # Published over RTMP, played over RTSP: any stream plays, whatever published it.
@@ -156,30 +156,39 @@ class Rtsp(unittest.TestCase):
                                   streams["audio"]["channels"]), ("aac", "48000", 2))
                 # MP4, not MPEG-TS: ffmpeg's RTSP reader gives the first H.264 packet no timestamp
                 # (its parser's doing, with or without B-frames), which its TS muxer refuses.
-                out = os.path.join(srv.dir, "played.mp4")
-                with Proc(["ffmpeg", "-nostdin", "-v", "info", "-rtsp_transport", "tcp", "-i",
-                           srv.rtsp_url("live/cam"), "-t", "4", "-c", "copy", "-y", out],
-                          os.path.join(srv.dir, "player.log"), 30) as player:
-                    viewers = srv.wait_for(lambda: srv.api("/streams/live/cam")[1]["viewers"].get("rtsp"),
-                                           timeout=10, what="an RTSP viewer")
-                    self.assertEqual(viewers, 1)
-                    self.assertIn('firstmile_viewers{protocol="rtsp"} 1', srv.http_get("/metrics")[2].decode())
-                    self.assertEqual(player.wait(timeout=30), 0, player.output()[-1500:])
+                # Two players at once, one over TCP and one over UDP, sharing the fan-out.
+                outs = {t: os.path.join(srv.dir, f"played-{t}.mp4") for t in ("tcp", "udp")}
+                players = [Proc(["ffmpeg", "-nostdin", "-v", "info", "-rtsp_transport", t, "-i",
+                                 srv.rtsp_url("live/cam"), "-t", "4", "-c", "copy", "-y", out],
+                                os.path.join(srv.dir, f"player-{t}.log"), 30) for t, out in outs.items()]
+                try:
+                    viewers = srv.wait_for(lambda: srv.api("/streams/live/cam")[1]["viewers"].get("rtsp") == 2,
+                                           timeout=10, what="two RTSP viewers")
+                    self.assertTrue(viewers)
+                    self.assertIn('firstmile_viewers{protocol="rtsp"} 2', srv.http_get("/metrics")[2].decode())
+                    for p in players:
+                        self.assertEqual(p.wait(timeout=30), 0, p.output()[-1500:])
+                finally:
+                    for p in players:
+                        p.stop()
                 pub.stop()
-            # What the player wrote decodes without an error, starting at a keyframe.
-            check = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", out, "-f", "null", "-"],
-                                   capture_output=True, text=True, timeout=60)
-            self.assertEqual(check.returncode, 0)
-            self.assertEqual(check.stderr.strip(), "")
-            packets = harness.ffprobe_json(out, "-select_streams", "v:0", "-show_entries",
-                                           "packet=flags")["packets"]
-            print(f"\nplayed over RTSP: {len(packets)} video packets, the first flagged {packets[0]['flags']}")
-            self.assertIn("K", packets[0]["flags"])  # the player starts at a keyframe
-            self.assertGreaterEqual(len(packets), 90)  # 4 s at 30 fps, minus what started the copy
+            for transport, out in outs.items():
+                # What each player wrote decodes without an error, starting at a keyframe.
+                check = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", out, "-f", "null", "-"],
+                                       capture_output=True, text=True, timeout=60)
+                self.assertEqual(check.returncode, 0)
+                self.assertEqual(check.stderr.strip(), "", transport)
+                packets = harness.ffprobe_json(out, "-select_streams", "v:0", "-show_entries",
+                                               "packet=flags")["packets"]
+                print(f"\nplayed over RTSP/{transport}: {len(packets)} video packets, the first flagged "
+                      f"{packets[0]['flags']}")
+                self.assertIn("K", packets[0]["flags"])  # the player starts at a keyframe
+                self.assertGreaterEqual(len(packets), 90)  # 4 s at 30 fps, minus what started the copy
             probe = harness.ffprobe_json(out, "-show_streams")
             self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
             log = srv.log_text()
             self.assertIn("rtsp play start stream=live/", log)
+            self.assertIn("transport=udp", log)
             self.assertRegex(log, r"rtsp play stop .* bytes=[1-9]")
             # A stream nobody publishes: DESCRIBE answers 404.
             r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", srv.rtsp_url("live/none")],

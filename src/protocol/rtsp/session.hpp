@@ -23,6 +23,7 @@
 #include "output/viewer.hpp"
 #include "output/viewer_attachment.hpp"
 #include "protocol/publish/publication.hpp"
+#include "protocol/rtsp/udp_player.hpp"
 #include "protocol/rtsp/udp_port_pool.hpp"
 #include "protocol/rtsp/wire/message.hpp"
 #include "protocol/server_context.hpp"
@@ -83,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer_describe(const Message& request);
   void on_setup_play(const Message& request);
   void on_play(const Message& request);
+  void play_udp(const Message& request);
   asio::awaitable<void> write_media(std::shared_ptr<Session> self);
   void end_play();
   Status attach_publication();
@@ -128,6 +130,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Message> pending_record_;
   std::optional<Message> pending_describe_;  // DESCRIBE allowed: answered on the stream's executor
   std::array<bool, 2> play_tracks_{};        // set up for playing: video, audio
+  // Playing over UDP: the server's port pair and the client's RTP port of each track, and the
+  // subscriber that sends to them (a TCP player has viewer_ instead).
+  std::optional<bool> play_over_udp_;
+  std::array<std::unique_ptr<UdpPortPool::Pair>, 2> play_udp_;
+  std::array<uint16_t, 2> play_client_ports_{};
+  std::shared_ptr<UdpPlayer> udp_player_;
   std::shared_ptr<output::Viewer> viewer_;
   output::ViewerAttachment viewing_;
   std::unique_ptr<publish::Publication> publication_;

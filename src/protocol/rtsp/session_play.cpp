@@ -73,21 +73,59 @@ void Session::on_setup_play(const Message& request) {
     reply(request, 404, "Not Found (no such track)");
     return;
   }
-  const auto header = request.header("Transport");
-  auto offered = header ? parse_transports(*header) : Result<std::vector<Transport>>(fail("none"));
-  const bool tcp = offered && std::any_of(offered->begin(), offered->end(),
-                                          [](const Transport& t) { return t.tcp; });
-  if (!tcp) {
-    reply(request, 461, "Unsupported Transport (RTSP play is RTP/AVP/TCP interleaved)");
+  if (phase_ == Phase::Playing) {
+    reply(request, 455, "Method Not Valid in This State (SETUP while playing)");
     return;
   }
-  // The server's channels, whatever the client asked for: every player shares the same framed
-  // packets (RtpPackager). RFC 2326 12.39 lets the server's answer set them.
-  const uint8_t channel = track == 0 ? kVideoChannel : kAudioChannel;
+  const auto header = request.header("Transport");
+  auto offered = header ? parse_transports(*header) : Result<std::vector<Transport>>(fail("none"));
+  // The client's first alternative the server serves: TCP interleaved, or unicast UDP to the
+  // client's ports; every track of a session the same way.
+  const Transport* chosen = nullptr;
+  if (offered) {
+    for (const auto& t : *offered) {
+      if (!t.multicast && (t.tcp || t.client_port) &&
+          (!play_over_udp_ || *play_over_udp_ == !t.tcp)) {
+        chosen = &t;
+        break;
+      }
+    }
+  }
+  if (!chosen) {
+    reply(request, 461,
+          "Unsupported Transport (RTP/AVP/TCP, or unicast RTP/AVP with client_port, the same for "
+          "every track)");
+    return;
+  }
+  const auto index = static_cast<size_t>(track);
   Transport confirmed;
-  confirmed.tcp = true;
-  confirmed.interleaved = PortPair{channel, static_cast<uint16_t>(channel + 1)};
-  play_tracks_[static_cast<size_t>(track)] = true;
+  if (chosen->tcp) {
+    // The server's channels, whatever the client asked for: every player shares the same
+    // framed packets (RtpPackager). RFC 2326 12.39 lets the server's answer set them.
+    const uint8_t channel = track == 0 ? kVideoChannel : kAudioChannel;
+    confirmed.tcp = true;
+    confirmed.interleaved = PortPair{channel, static_cast<uint16_t>(channel + 1)};
+  } else {
+    if (!play_udp_[index]) {
+      boost::system::error_code ec;
+      const auto local = socket_.local_endpoint(ec).address();
+      auto pair = ec ? Result<std::unique_ptr<UdpPortPool::Pair>>(fail(ec.message()))
+                     : udp_ports_->take(local, socket_.get_executor());
+      if (!pair) {
+        ctx_.log->warn("rtsp play refused stream={} peer={} reason=\"{}\"", label(), peer_,
+                       pair.error().message);
+        reply(request, 453, "Not Enough Bandwidth (" + pair.error().message + ")");
+        return;
+      }
+      play_udp_[index] = std::move(*pair);
+    }
+    play_client_ports_[index] = chosen->client_port->rtp;
+    confirmed.client_port = chosen->client_port;
+    confirmed.server_port =
+        PortPair{play_udp_[index]->port, static_cast<uint16_t>(play_udp_[index]->port + 1)};
+  }
+  play_over_udp_ = !chosen->tcp;
+  play_tracks_[index] = true;
   if (session_id_.empty()) session_id_ = new_session_id();
   reply(request, 200, "OK", {{"Transport", write(confirmed)}});
 }
@@ -106,6 +144,10 @@ void Session::on_play(const Message& request) {
                    label(), peer_);
     reply(request, 503, "Service Unavailable (too many viewers)");
     end_reason_ = "viewer connections full";
+    return;
+  }
+  if (*play_over_udp_) {
+    play_udp(request);
     return;
   }
   viewer_ =
@@ -156,7 +198,60 @@ asio::awaitable<void> Session::write_media(std::shared_ptr<Session> self) {
   socket_.close(ignored);
 }
 
+void Session::play_udp(const Message& request) {
+  std::array<std::optional<UdpPlayer::Target>, 2> targets;
+  for (size_t i = 0; i < 2; ++i) {
+    if (!play_tracks_[i] || !play_udp_[i]) continue;
+    boost::system::error_code ignored;
+    play_udp_[i]->rtp->non_blocking(true, ignored);
+    targets[i] =
+        UdpPlayer::Target{&*play_udp_[i]->rtp, udp::endpoint(peer_address_, play_client_ports_[i])};
+  }
+  udp_player_ = std::make_shared<UdpPlayer>(targets);
+  udp_player_->on_end = [this](const std::string& reason) {
+    // The stream ended, or a kick: the session ends with it.
+    if (end_reason_.empty()) end_reason_ = reason;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  };
+  // The answer goes on the RTSP connection, before the attach sends the cached GOP.
+  reply(request, 200, "OK", {{"Range", "npt=0.000-"}});
+  media::ViewerEntry entry;
+  entry.protocol = "rtsp";
+  entry.peer = peer_;
+  entry.query = query_;
+  entry.kick = [weak = weak_from_this()](const std::string& reason) {
+    if (auto self = weak.lock(); self && self->udp_player_) self->udp_player_->close(reason);
+  };
+  entry.counters = [weak = weak_from_this()] {
+    media::ViewerCounters c;
+    if (auto self = weak.lock(); self && self->udp_player_) {
+      const auto& st = self->udp_player_->stats();
+      c = {st.bytes_sent, st.packets_dropped, 0, false, {}};
+    }
+    return c;
+  };
+  viewing_ = output::ViewerAttachment::attach(
+      *stream_, "rtsp", [] { return std::make_unique<RtpPackager>(); }, udp_player_,
+      std::move(entry));
+  phase_ = Phase::Playing;
+  last_activity_ = std::chrono::steady_clock::now();
+  ctx_.log->info("rtsp play start stream={} peer={} video={} audio={} transport=udp", label(),
+                 peer_, play_tracks_[0], play_tracks_[1]);
+}
+
 void Session::end_play() {
+  if (udp_player_) {
+    const std::string reason = end_reason_.empty() ? "closed" : end_reason_;
+    udp_player_->on_end = nullptr;
+    udp_player_->close(reason);
+    viewing_.detach(reason);
+    const auto& st = udp_player_->stats();
+    ctx_.log->info("rtsp play stop stream={} peer={} bytes={} packets={} dropped={} reason=\"{}\"",
+                   label(), peer_, st.bytes_sent, st.packets_sent, st.packets_dropped, reason);
+    udp_player_.reset();
+    return;
+  }
   if (!viewer_) return;
   const std::string reason = end_reason_.empty() ? "closed" : end_reason_;
   viewer_->close(reason);
