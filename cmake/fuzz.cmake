@@ -5,7 +5,8 @@
 #  - fuzzlib_http: the route table (protocol/http/router.cpp), which compiles against Beast's
 #    request types but opens nothing;
 #  - fuzzlib_config: the configuration schema and every module's keys (yaml-cpp, spdlog; the UDP
-#    section parses listen addresses with Boost.Asio's address parser).
+#    section parses listen addresses with Boost.Asio's address parser, the RTSP section its
+#    port range).
 # Each tests/fuzz/<name>_fuzz.cpp becomes the executable fuzz_<name>; its seed corpus lives
 # in tests/fuzz/corpus/<name>/.
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -53,6 +54,8 @@ add_library(fuzzlib_config STATIC
   ${CMAKE_SOURCE_DIR}/src/output/dash/dash_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/http_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/rtmp_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/rtsp_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/udp_port_pool.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/srt_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/udp/udp_config.cpp)
 target_compile_definitions(fuzzlib_config PUBLIC SPDLOG_FMT_EXTERNAL
