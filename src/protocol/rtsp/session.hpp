@@ -12,6 +12,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -85,6 +86,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_setup_play(const Message& request);
   void on_play(const Message& request);
   void play_udp(const Message& request);
+  // The one viewer path for either kind of player: the stream's "rtsp" fan-out and its clients.
+  void attach_player(std::shared_ptr<output::Subscriber> player,
+                     std::function<media::ViewerCounters()> counters);
   asio::awaitable<void> write_media(std::shared_ptr<Session> self);
   void end_play();
   Status attach_publication();

@@ -162,29 +162,36 @@ void Session::on_play(const Message& request) {
   answer.config = true;
   out_.clear();
   viewer_->push(answer);
-  media::ViewerEntry entry;
-  entry.protocol = "rtsp";
-  entry.peer = peer_;
-  entry.query = query_;
-  entry.kick = [weak = weak_from_this()](const std::string& reason) {
-    if (auto self = weak.lock(); self && self->viewer_) self->viewer_->close(reason);
-  };
-  entry.counters = [weak = weak_from_this()] {
+  attach_player(viewer_, [weak = weak_from_this()] {
     media::ViewerCounters c;
     if (auto self = weak.lock(); self && self->viewer_) {
       const auto& st = self->viewer_->stats();
       c = {st.bytes_sent, st.packets_dropped, st.skips, false, {}};
     }
     return c;
-  };
-  viewing_ = output::ViewerAttachment::attach(
-      *stream_, "rtsp", [] { return std::make_unique<RtpPackager>(); }, viewer_, std::move(entry));
+  });
   phase_ = Phase::Playing;
   last_activity_ = std::chrono::steady_clock::now();
   asio::co_spawn(socket_.get_executor(), write_media(shared_from_this()),
                  LogExceptions{ctx_.log, "rtsp player", &ctx_.faults, "rtsp"});
   ctx_.log->info("rtsp play start stream={} peer={} video={} audio={}", label(), peer_,
                  play_tracks_[0], play_tracks_[1]);
+}
+
+void Session::attach_player(std::shared_ptr<output::Subscriber> player,
+                            std::function<media::ViewerCounters()> counters) {
+  media::ViewerEntry entry;
+  entry.protocol = "rtsp";
+  entry.peer = peer_;
+  entry.query = query_;
+  // A kick closes whichever subscriber plays; its end closes the session.
+  entry.kick = [player = std::weak_ptr<output::Subscriber>(player)](const std::string& reason) {
+    if (auto p = player.lock()) p->close(reason);
+  };
+  entry.counters = std::move(counters);
+  viewing_ = output::ViewerAttachment::attach(
+      *stream_, "rtsp", [] { return std::make_unique<RtpPackager>(); }, std::move(player),
+      std::move(entry));
 }
 
 asio::awaitable<void> Session::write_media(std::shared_ptr<Session> self) {
@@ -216,24 +223,14 @@ void Session::play_udp(const Message& request) {
   };
   // The answer goes on the RTSP connection, before the attach sends the cached GOP.
   reply(request, 200, "OK", {{"Range", "npt=0.000-"}});
-  media::ViewerEntry entry;
-  entry.protocol = "rtsp";
-  entry.peer = peer_;
-  entry.query = query_;
-  entry.kick = [weak = weak_from_this()](const std::string& reason) {
-    if (auto self = weak.lock(); self && self->udp_player_) self->udp_player_->close(reason);
-  };
-  entry.counters = [weak = weak_from_this()] {
+  attach_player(udp_player_, [weak = weak_from_this()] {
     media::ViewerCounters c;
     if (auto self = weak.lock(); self && self->udp_player_) {
       const auto& st = self->udp_player_->stats();
       c = {st.bytes_sent, st.packets_dropped, 0, false, {}};
     }
     return c;
-  };
-  viewing_ = output::ViewerAttachment::attach(
-      *stream_, "rtsp", [] { return std::make_unique<RtpPackager>(); }, udp_player_,
-      std::move(entry));
+  });
   phase_ = Phase::Playing;
   last_activity_ = std::chrono::steady_clock::now();
   ctx_.log->info("rtsp play start stream={} peer={} video={} audio={} transport=udp", label(),
