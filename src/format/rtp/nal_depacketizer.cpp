@@ -1,18 +1,11 @@
 #include "format/rtp/nal_depacketizer.hpp"
 
+#include "format/rtp/nal_types.hpp"
+
 namespace firstmile::format::rtp {
 namespace {
 
-// RFC 6184 5.4 table 1 and 5.7-5.8; RFC 7798 4.4.
-constexpr uint8_t kH264StapA = 24;
-constexpr uint8_t kH264StapB = 25;
-constexpr uint8_t kH264Mtap16 = 26;
-constexpr uint8_t kH264Mtap24 = 27;
-constexpr uint8_t kH264FuA = 28;
-constexpr uint8_t kH264FuB = 29;
-constexpr uint8_t kH265Ap = 48;
-constexpr uint8_t kH265Fu = 49;
-constexpr uint8_t kH265Paci = 50;
+using namespace nal_type;
 
 uint8_t h264_type(ByteSpan nal) {
   return nal[0] & 0x1f;

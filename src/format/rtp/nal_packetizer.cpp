@@ -2,20 +2,12 @@
 
 #include <algorithm>
 
+#include "format/rtp/nal_types.hpp"
 #include "format/rtp/packet.hpp"
 #include "media/codec/nal.hpp"
 
 namespace firstmile::format::rtp {
-namespace {
-
-constexpr uint8_t kH264StapA = 24;
-constexpr uint8_t kH264FuA = 28;
-constexpr uint8_t kH265Ap = 48;
-constexpr uint8_t kH265Fu = 49;
-constexpr uint8_t kH264Aud = 9;
-constexpr uint8_t kH265Aud = 35;
-
-}  // namespace
+using namespace nal_type;
 
 NalPacketizer::NalPacketizer(Settings settings)
     : settings_(settings),
