@@ -183,7 +183,10 @@ class LlHls(unittest.TestCase):
         print(f"{n} blocking reloads: statuses {sorted(set(statuses))}, spread {spread * 1000:.0f} ms, "
               f"threads {threads_before} -> {threads_during}")
         self.assertEqual(statuses, [200] * n)
-        self.assertLess(spread, 0.5)
+        # Released together by the part, not one by one: a server that woke waiters part by
+        # part would take 500 parts. The bound leaves room for answering 500 requests (and
+        # for this client reading them) on a loaded machine or under a sanitizer.
+        self.assertLess(spread, 2 * SEGMENT)
         self.assertEqual(threads_during, threads_before)
         # All answered from the snapshot that made the part, or (when answering 500 took longer
         # than a part, as under a sanitizer) from a newer one: each lists parts, none is stale,
