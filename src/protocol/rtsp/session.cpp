@@ -64,17 +64,10 @@ Session::Session(ServerContext& ctx, tcp::socket socket, ConnectionLimiter::Slot
       udp_ports_(std::move(udp_ports)),
       socket_(std::move(socket)),
       slot_(std::move(slot)),
-      peer_(peer_string(socket_)),
-      ssrc_(static_cast<uint32_t>(std::random_device{}())) {
+      peer_(peer_string(socket_)) {
   read_buffer_.resize(kReadBuffer);
   boost::system::error_code ec;
   peer_address_ = socket_.remote_endpoint(ec).address();
-}
-
-int64_t Session::now_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               started_)
-      .count();
 }
 
 bool Session::move_udp_sockets(const asio::any_io_executor& executor) {
@@ -98,13 +91,6 @@ std::string Session::label() const {
   if (stream_name_.empty()) return "-";
   // The name may be the secret stream key, unless the control plane renamed it.
   return app_ + "/" + (renamed_ ? stream_name_ : redact(stream_name_));
-}
-
-int64_t Session::now_ticks() const {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - started_)
-                      .count();
-  return us * media::kTimeBase / 1000000;
 }
 
 asio::awaitable<void> Session::start() {
@@ -188,11 +174,8 @@ asio::awaitable<void> Session::watchdog() {
         end_reason_ = "nothing received within rtsp.session_timeout";
         co_return;
       }
-      poll_reorder();
-      announce_tracks_if_ready(now_ticks());
-      // Receiver reports every 5 s (RFC 3550 6.2's minimum interval for a small session).
-      if (now - last_reports_ >= std::chrono::seconds(5)) {
-        last_reports_ = now;
+      ingest_.tick();
+      if (ingest_.reports_due()) {
         send_reports();
         co_await flush();
       }
@@ -365,6 +348,7 @@ void Session::on_announce(const Message& request) {
     return;
   }
   std::vector<Track> tracks;
+  std::vector<std::unique_ptr<rtp::TrackReceiver>> receivers;
   int video = 0, audio = 0;
   for (size_t i = 0; i < session->media.size(); ++i) {
     const auto& m = session->media[i];
@@ -381,10 +365,12 @@ void Session::on_announce(const Message& request) {
     Track t;
     const auto control = m.attribute("control");
     t.control = control ? control_path(*control) : std::string();
-    t.receiver = std::move(*receiver);
     tracks.push_back(std::move(t));
+    receivers.push_back(std::move(*receiver));
   }
   tracks_ = std::move(tracks);
+  for (auto& r : receivers)
+    ingest_.add_track(std::move(r));
   app_ = url->segments[0];
   stream_name_ = url->segments[1];
   query_ = url->query;
@@ -420,7 +406,7 @@ void Session::on_setup(const Message& request) {
     return;
   }
   Track& track = tracks_[static_cast<size_t>(index)];
-  if (track.set_up) {
+  if (ingest_.is_set_up(static_cast<size_t>(index))) {
     reply(request, 455, "Method Not Valid in This State (track already set up)");
     return;
   }
@@ -453,7 +439,7 @@ void Session::on_setup(const Message& request) {
     }
     track.udp = std::move(*pair);
     track.client_rtcp_port = t.client_port->rtcp;
-    track.set_up = true;
+    ingest_.set_up(static_cast<size_t>(index));
     if (session_id_.empty()) session_id_ = new_session_id();
     Transport confirmed;
     confirmed.client_port = t.client_port;
@@ -480,7 +466,7 @@ void Session::on_setup(const Message& request) {
   channels_[t.interleaved->rtp] = Channel{index, false};
   channels_[t.interleaved->rtcp] = Channel{index, true};
   track.rtcp_channel = t.interleaved->rtcp;
-  track.set_up = true;
+  ingest_.set_up(static_cast<size_t>(index));
   if (session_id_.empty()) session_id_ = new_session_id();
   Transport confirmed;
   confirmed.tcp = true;
@@ -490,8 +476,7 @@ void Session::on_setup(const Message& request) {
 }
 
 asio::awaitable<void> Session::on_record(const Message& request) {
-  const bool any = std::any_of(tracks_.begin(), tracks_.end(), [](auto& t) { return t.set_up; });
-  if (phase_ != Phase::Announced || !any) {
+  if (phase_ != Phase::Announced || !ingest_.any_set_up()) {
     reply(request, 455, "Method Not Valid in This State (RECORD before SETUP)");
     co_return;
   }

@@ -18,12 +18,9 @@
 #include <vector>
 
 #include "core/net.hpp"
-#include "format/rtp/reorder_buffer.hpp"
-#include "format/rtp/rtcp_stats.hpp"
-#include "format/rtp/track_receiver.hpp"
 #include "output/viewer.hpp"
 #include "output/viewer_attachment.hpp"
-#include "protocol/publish/publication.hpp"
+#include "protocol/rtsp/rtp_ingest.hpp"
 #include "protocol/rtsp/udp_player.hpp"
 #include "protocol/rtsp/udp_port_pool.hpp"
 #include "protocol/rtsp/wire/message.hpp"
@@ -44,19 +41,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   enum class Phase { Init, Announced, Recording, Described, Playing };
+  // How a track of an ANNOUNCEd session is carried; its media side is in ingest_.
   struct Track {
     std::string control;  // the media section's a=control
-    std::unique_ptr<format::rtp::TrackReceiver> receiver;
-    bool set_up = false;
-    // Set up over UDP: the server's port pair, and the order packets arrive in put right.
+    // Set up over UDP: the server's port pair.
     std::unique_ptr<UdpPortPool::Pair> udp;
-    format::rtp::ReorderBuffer reorder;
     // Where our receiver reports go: the interleaved RTCP channel, or the client's RTCP port.
     int rtcp_channel = -1;
     uint16_t client_rtcp_port = 0;
-    // What the reports say, from the first packet's source on.
-    std::optional<format::rtp::ReceptionStats> stats;
-    format::rtp::SequenceUnwrapper sequences;
   };
   // What an interleaved channel carries.
   struct Channel {
@@ -95,19 +87,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Recording: RTP and RTCP from the interleaved channels or the tracks' UDP ports.
   void on_frame(uint8_t channel, ByteSpan data);
-  void on_rtp(size_t track, ByteSpan data);
-  void on_rtcp(size_t track, ByteSpan data);
-  // Queues a receiver report for each track that has received media (RFC 3550 6.4.2).
+  // Queues or sends a receiver report for each track that has received media.
   void send_reports();
   asio::awaitable<void> receive_udp(std::shared_ptr<Session> self, size_t track, bool rtcp);
-  void release_reordered(size_t track, std::vector<Bytes>& released);
-  void poll_reorder();
-  int64_t now_ms() const;
   bool move_udp_sockets(const asio::any_io_executor& executor);
-  void announce_tracks_if_ready(int64_t now);
-  int64_t now_ticks() const;
   std::string label() const;
-  std::string counters_summary() const;
 
   ServerContext& ctx_;
   std::shared_ptr<UdpPortPool> udp_ports_;
@@ -142,19 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<UdpPlayer> udp_player_;
   std::shared_ptr<output::Viewer> viewer_;
   output::ViewerAttachment viewing_;
-  std::unique_ptr<publish::Publication> publication_;
-  bool tracks_announced_ = false;
-  std::optional<int64_t> first_packet_;
-  std::vector<media::Frame> frames_;
-  uint64_t rtcp_packets_ = 0;
-  uint64_t sender_reports_ = 0;
-  uint64_t receiver_reports_ = 0;
-  const uint32_t ssrc_;  // ours, in receiver reports
-  // The sender's NTP time (seconds) of the first sender report and where it fell on the session
-  // clock: the sender's clock mapped onto ours, for the tracks' anchors.
-  std::optional<double> ntp_origin_;
-  int64_t ntp_origin_ticks_ = 0;
-  std::chrono::steady_clock::time_point last_reports_ = started_;
+  RtpIngest ingest_;           // recording: the tracks' receivers and the publication
   bool writing_ = false;       // a flush() is writing: the next one leaves out_ to it
   uint64_t stray_frames_ = 0;  // on a channel nothing was set up on, or not RTP
   std::string end_reason_;
