@@ -1,0 +1,227 @@
+#include "protocol/rtsp/wire/auth.hpp"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+#include "core/base64.hpp"
+
+namespace firstmile::rtsp {
+
+namespace {
+
+constexpr size_t kMaxChallenges = 8;
+constexpr size_t kMaxParams = 32;
+constexpr size_t kMaxValue = 1024;
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+bool is_token_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u > 32 && u < 127 && c != ',' && c != '=' && c != '"' && c != ';';
+}
+
+// Reads the value as a sequence of "scheme" words and "name=value" parameters (values tokens or
+// quoted strings), in order. A scheme word starts a challenge; its parameters follow it.
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : text_(text) {}
+
+  void skip_space_and_commas() {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == ',' ||
+            text_[pos_] == '\r' || text_[pos_] == '\n'))
+      ++pos_;
+  }
+  bool done() {
+    skip_space_and_commas();
+    return pos_ >= text_.size();
+  }
+  std::string_view token() {
+    const size_t start = pos_;
+    while (pos_ < text_.size() && is_token_char(text_[pos_]))
+      ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+  // After a token: '=' follows (perhaps after spaces)?
+  bool equals() {
+    size_t p = pos_;
+    while (p < text_.size() && (text_[p] == ' ' || text_[p] == '\t'))
+      ++p;
+    if (p < text_.size() && text_[p] == '=') {
+      pos_ = p + 1;
+      while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t'))
+        ++pos_;
+      return true;
+    }
+    return false;
+  }
+  Result<std::string> value() {
+    if (pos_ < text_.size() && text_[pos_] == '"') {
+      ++pos_;
+      std::string out;
+      while (pos_ < text_.size() && text_[pos_] != '"') {
+        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+        out += text_[pos_++];
+        if (out.size() > kMaxValue) return fail("parameter value too long");
+      }
+      if (pos_ >= text_.size()) return fail("unterminated quoted string");
+      ++pos_;
+      return out;
+    }
+    auto t = token();
+    if (t.size() > kMaxValue) return fail("parameter value too long");
+    return std::string(t);
+  }
+  bool at_bad_char() const { return pos_ < text_.size() && !is_token_char(text_[pos_]); }
+  void skip_char() { ++pos_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Challenge>> parse_challenges(std::string_view value) {
+  std::vector<Challenge> out;
+  Reader r(value);
+  // The challenge being read; skipped (nullopt with `skipping`) when its scheme is unknown.
+  std::optional<Challenge> current;
+  bool skipping = false, md5 = true;
+  size_t params = 0, challenges = 0;
+  auto finish = [&] {
+    if (current && md5) out.push_back(std::move(*current));
+    current.reset();
+    skipping = false;
+    md5 = true;
+  };
+  while (!r.done()) {
+    if (r.at_bad_char()) {
+      // Inside a scheme we skip (a token68 such as Negotiate's "YII...=="), anything goes.
+      if (!skipping) return fail("unexpected character in WWW-Authenticate");
+      r.skip_char();
+      continue;
+    }
+    const std::string name(r.token());
+    if (r.equals()) {
+      auto v = r.value();
+      if (!v) return v.error();
+      if (++params > kMaxParams) return fail("too many parameters");
+      if (!current) {
+        if (skipping) continue;
+        return fail("parameter before any scheme");
+      }
+      if (ieq(name, "realm")) {
+        current->realm = std::move(*v);
+      } else if (ieq(name, "nonce")) {
+        current->nonce = std::move(*v);
+      } else if (ieq(name, "opaque")) {
+        current->opaque = std::move(*v);
+      } else if (ieq(name, "stale")) {
+        current->stale = ieq(*v, "true");
+      } else if (ieq(name, "algorithm")) {
+        md5 = ieq(*v, "MD5");
+      } else if (ieq(name, "qop")) {
+        // A list such as "auth,auth-int".
+        std::string_view list = *v;
+        while (!list.empty()) {
+          const size_t comma = list.find(',');
+          std::string_view item = list.substr(0, comma);
+          while (!item.empty() && item.front() == ' ')
+            item.remove_prefix(1);
+          while (!item.empty() && item.back() == ' ')
+            item.remove_suffix(1);
+          if (ieq(item, "auth")) current->qop_auth = true;
+          if (comma == std::string_view::npos) break;
+          list.remove_prefix(comma + 1);
+        }
+      }
+      continue;
+    }
+    // A scheme word: the previous challenge ends.
+    finish();
+    if (++challenges > kMaxChallenges) return fail("too many challenges");
+    if (ieq(name, "Digest")) {
+      current.emplace();
+      current->scheme = Challenge::Scheme::Digest;
+    } else if (ieq(name, "Basic")) {
+      current.emplace();
+      current->scheme = Challenge::Scheme::Basic;
+    } else {
+      skipping = true;
+    }
+  }
+  finish();
+  for (const auto& c : out) {
+    if (c.scheme == Challenge::Scheme::Digest && c.nonce.empty())
+      return fail("Digest challenge without a nonce");
+  }
+  return out;
+}
+
+std::string md5_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string authorization(const Challenge& c, std::string_view user, std::string_view password,
+                          std::string_view method, std::string_view uri, uint32_t count,
+                          std::string_view cnonce) {
+  if (c.scheme == Challenge::Scheme::Basic) {
+    std::string pair = std::string(user) + ":" + std::string(password);
+    return "Basic " + base64_encode(as_bytes(pair));
+  }
+  auto join = [](std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (auto p : parts) {
+      if (!out.empty()) out += ':';
+      out += p;
+    }
+    return out;
+  };
+  const std::string ha1 = md5_hex(join({user, c.realm, password}));
+  const std::string ha2 = md5_hex(join({method, uri}));
+  char nc[9];
+  std::snprintf(nc, sizeof nc, "%08x", count);
+  const std::string response = c.qop_auth ? md5_hex(join({ha1, c.nonce, nc, cnonce, "auth", ha2}))
+                                          : md5_hex(join({ha1, c.nonce, ha2}));
+  std::string out = "Digest username=" + quoted(user) + ", realm=" + quoted(c.realm) +
+                    ", nonce=" + quoted(c.nonce) + ", uri=" + quoted(uri) +
+                    ", response=" + quoted(response);
+  if (!c.opaque.empty()) out += ", opaque=" + quoted(c.opaque);
+  if (c.qop_auth) {
+    out += ", qop=auth, nc=";
+    out += nc;
+    out += ", cnonce=" + quoted(cnonce);
+  }
+  return out;
+}
+
+}  // namespace firstmile::rtsp
