@@ -54,6 +54,7 @@ add_library(fuzzlib_config STATIC
   ${CMAKE_SOURCE_DIR}/src/output/dash/dash_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/http_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/rtmp_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/pull/pull_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/rtsp_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/udp_port_pool.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/srt_config.cpp

@@ -16,7 +16,7 @@ test_pkgs=(
   ffmpeg python3 rtmpdump procps prometheus srt-tools iproute2 nftables
   chromium
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp python3-gi gir1.2-gst-rtsp-server-1.0
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)

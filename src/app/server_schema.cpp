@@ -5,6 +5,7 @@
 #include "output/fanout_config.hpp"
 #include "output/hls/hls_config.hpp"
 #include "protocol/http/http_config.hpp"
+#include "protocol/pull/pull_config.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtsp/rtsp_config.hpp"
 #include "protocol/srt/srt_config.hpp"
@@ -20,6 +21,7 @@ const ConfigSchema& config_schema() {
       rtmp::config_module(),
       srt::config_module(),
       rtsp::config_module(),
+      pull::config_module(),
       udp::config_module(),
       http::config_module(),
       hls::config_module(),

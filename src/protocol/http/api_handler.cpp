@@ -410,3 +410,80 @@ asio::awaitable<Response> api_reload(HttpContext& ctx, const RouteRequest& r) {
 }
 
 }  // namespace firstmile::http
+
+namespace firstmile::http {
+
+namespace {
+
+json::object pull_json(const pull::SourceStatus& s) {
+  json::object o;
+  o["app"] = s.app;
+  o["stream"] = s.stream;
+  o["url"] = s.url;  // without credentials
+  o["state"] = s.state;
+  o["last_error"] = s.last_error;
+  o["transport"] = s.transport;
+  o["attempts"] = s.attempts;
+  o["origin"] = s.origin;
+  return o;
+}
+
+}  // namespace
+
+asio::awaitable<Response> api_pulls(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.get<HttpConfig>();
+  json::array pulls;
+  if (ctx.pulls) {
+    for (const auto& s : ctx.pulls->list())
+      pulls.push_back(pull_json(s));
+  }
+  co_return json_response(r.req, cfg, json::object{{"pulls", std::move(pulls)}});
+}
+
+asio::awaitable<Response> api_add_pull(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.get<HttpConfig>();
+  const auto& req = r.req;
+  if (!ctx.pulls) co_return make_error(req, bhttp::status::not_found, "pulls unavailable", cfg);
+  // {"app": "live", "stream": "cam1", "url": "rtsp://...", "transport": "auto"}
+  boost::system::error_code ec;
+  auto body = json::parse(req.body(), ec);
+  const auto* o = ec ? nullptr : body.if_object();
+  if (!o)
+    co_return make_error(req, bhttp::status::bad_request, "the body must be a JSON object", cfg);
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    const auto* v = o->if_contains(key);
+    if (!v) return std::string();
+    if (const auto* s = v->if_string()) return std::string(*s);
+    return std::nullopt;
+  };
+  auto app = text("app"), stream = text("stream"), url = text("url"), transport = text("transport");
+  if (!app || !stream || !url || !transport)
+    co_return make_error(req, bhttp::status::bad_request,
+                         "app, stream, url and transport are strings", cfg);
+  const auto max = ctx.config.stream.max_name_length;
+  if (!valid_name(*app, max) || !valid_name(*stream, max))
+    co_return make_error(req, bhttp::status::bad_request, "invalid app or stream name", cfg);
+  PullSourceConfig source;
+  source.url = *url;
+  if (!transport->empty()) source.transport = *transport;
+  const std::string path = *app + "/" + *stream;
+  if (auto st = ctx.pulls->add(path, source, "api"); !st) {
+    const bool exists = ctx.pulls->exists(path);
+    co_return make_error(req, exists ? bhttp::status::conflict : bhttp::status::bad_request,
+                         exists ? path + " is already pulled" : st.error().message, cfg);
+  }
+  auto added = ctx.pulls->find(path);
+  auto res = json_response(req, cfg, added ? pull_json(*added) : json::object{});
+  res.result(bhttp::status::created);
+  co_return res;
+}
+
+asio::awaitable<Response> api_remove_pull(HttpContext& ctx, const RouteRequest& r) {
+  const auto& cfg = ctx.config.get<HttpConfig>();
+  const std::string path = r.captures["app"] + "/" + r.captures["stream"];
+  if (!ctx.pulls || !ctx.pulls->remove(path))
+    co_return make_error(r.req, bhttp::status::not_found, "no such pull", cfg);
+  co_return json_response(r.req, cfg, json::object{{"removed", 1}});
+}
+
+}  // namespace firstmile::http

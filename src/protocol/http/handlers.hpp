@@ -61,6 +61,8 @@ std::string with_query(const std::string& playlist, const std::string& query);
 //   GET, DELETE /api/v1/clients/{id}         api_client, api_kick_client
 //   GET /api/v1/server                       api_server
 //   POST /api/v1/reload                      api_reload
+//   GET, POST /api/v1/pulls                  api_pulls, api_add_pull
+//   DELETE /api/v1/pulls/{app}/{stream}      api_remove_pull
 boost::asio::awaitable<Response> api_streams(HttpContext& ctx, const RouteRequest& r);
 boost::asio::awaitable<Response> api_stream(HttpContext& ctx, const RouteRequest& r);
 boost::asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& r);
@@ -69,6 +71,9 @@ boost::asio::awaitable<Response> api_client(HttpContext& ctx, const RouteRequest
 boost::asio::awaitable<Response> api_kick_client(HttpContext& ctx, const RouteRequest& r);
 boost::asio::awaitable<Response> api_server(HttpContext& ctx, const RouteRequest& r);
 boost::asio::awaitable<Response> api_reload(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_pulls(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_add_pull(HttpContext& ctx, const RouteRequest& r);
+boost::asio::awaitable<Response> api_remove_pull(HttpContext& ctx, const RouteRequest& r);
 
 // GET /metrics in the Prometheus text format; its route has the API's guard (check_api_access).
 boost::asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req);

@@ -7,6 +7,7 @@
 #include "control/control_plane.hpp"
 #include "media/registry.hpp"
 #include "protocol/protocol_catalog.hpp"
+#include "protocol/pull/pull_manager.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::http {
@@ -20,6 +21,8 @@ struct HttpContext : ServerContext {
   const ConfigSchema& config_schema;  // the modules' keys (the config hash covers them all)
   const ProtocolCatalog& protocols;   // what /metrics and the API list
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  // The pulled sources (/api/v1/pulls, /metrics); set when the endpoints are made.
+  pull::PullManager* pulls = nullptr;
 };
 
 }  // namespace firstmile::http

@@ -126,6 +126,17 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
               "Viewers disconnected for staying too slow.",
               static_cast<double>(totals.slow_disconnects));
   write_srt_metrics(out, infos, totals);
+  if (ctx.pulls) {
+    // Per pulled source: up (1 live, 0 connecting or retrying) and its attempts.
+    for (const auto& p : ctx.pulls->list()) {
+      const control::Labels labels{{"app", p.app}, {"stream", p.stream}};
+      out.gauge("firstmile_pull_up", "Pulled sources (pull.sources, the API): 1 while live.",
+                p.state == "live" ? 1 : 0, labels);
+      out.counter("firstmile_pull_attempts_total",
+                  "Connection attempts of a pulled source (reconnections included).",
+                  static_cast<double>(p.attempts), labels);
+    }
+  }
   for (const auto& i : infos) {
     // Per stream instance (it starts at 0 with the stream), LL-HLS outputs only: a part longer
     // than PART-TARGET breaks RFC 8216bis 4.4.4.9 and tells of irregular publisher timestamps.

@@ -232,6 +232,10 @@ Router make_routes(HttpContext& ctx) {
   router.answer({verb::delete_}, "/api/v1/clients/{id}", endpoint(ctx, api_kick_client), api);
   router.answer({verb::get}, "/api/v1/server", endpoint(ctx, api_server), api);
   router.answer({verb::post}, "/api/v1/reload", endpoint(ctx, api_reload), api);
+  router.answer({verb::get}, "/api/v1/pulls", endpoint(ctx, api_pulls), api);
+  router.answer({verb::post}, "/api/v1/pulls", endpoint(ctx, api_add_pull), api);
+  router.answer({verb::delete_}, "/api/v1/pulls/{app}/{stream}", endpoint(ctx, api_remove_pull),
+                api);
   router.answer(Methods::any(), "/api/v1/{*rest}", with(ctx, api_not_found), api);
 
   // Viewers. HLS takes only names that can be HLS resources: playlists, TS and fMP4

@@ -5,19 +5,15 @@
 
 namespace firstmile::rtsp {
 
-namespace {
-
-std::shared_ptr<UdpPortPool> make_pool(const RtspConfig& cfg) {
-  auto range = parse_port_range(cfg.udp_ports);  // checked when the configuration was read
+std::shared_ptr<UdpPortPool> make_udp_port_pool(const Config& config) {
+  auto range = parse_port_range(config.get<RtspConfig>().udp_ports);
   if (!range) throw std::runtime_error("rtsp.udp_ports: " + range.error().message);
   return std::make_shared<UdpPortPool>(range->first, range->second);
 }
 
-}  // namespace
-
-RtspServer::RtspServer(ServerContext& ctx)
+RtspServer::RtspServer(ServerContext& ctx, std::shared_ptr<UdpPortPool> udp_ports)
     : ctx_(ctx),
-      udp_ports_(make_pool(ctx.config.get<RtspConfig>())),
+      udp_ports_(std::move(udp_ports)),
       listener_(
           "rtsp", ctx.workers, ctx.connections, ctx.log,
           [this](tcp::socket socket, ConnectionLimiter::Slot slot) -> asio::awaitable<void> {

@@ -6,10 +6,14 @@
 
 namespace firstmile::rtsp {
 
+// The pool of rtsp.udp_ports (checked when the configuration was read).
+std::shared_ptr<UdpPortPool> make_udp_port_pool(const Config& config);
+
 // The RTSP listener (default 0.0.0.0:8554): encoders publish with ANNOUNCE and RECORD.
 class RtspServer : public Endpoint {
  public:
-  explicit RtspServer(ServerContext& ctx);
+  // `udp_ports`: shared with the pulls, which receive over UDP from the same range.
+  RtspServer(ServerContext& ctx, std::shared_ptr<UdpPortPool> udp_ports);
   void start() override;
   void stop() override;
   asio::ip::tcp::endpoint local_endpoint() const { return listener_.local_endpoint(); }

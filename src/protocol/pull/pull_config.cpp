@@ -1,0 +1,114 @@
+#include "protocol/pull/pull_config.hpp"
+
+#include "core/config_schema.hpp"
+#include "core/stream_name.hpp"
+#include "protocol/rtsp/wire/source_url.hpp"
+
+namespace firstmile::pull {
+
+namespace {
+
+PullSourceConfig parse_source(const YAML::Node& n) {
+  using namespace config_value;
+  PullSourceConfig out;
+  if (n.IsScalar()) {
+    out.url = trim(scalar(n));
+  } else if (n.IsMap()) {
+    for (const auto& item : n) {
+      const std::string key = scalar(item.first);
+      if (key == "url") {
+        out.url = trim(scalar(item.second));
+      } else if (key == "transport") {
+        out.transport = trim(scalar(item.second));
+      } else {
+        throw ConfigError("unknown key '" + key + "' (url, transport)");
+      }
+    }
+  } else {
+    throw ConfigError("expected a URL or {url, transport}");
+  }
+  if (auto st = check_source(out); !st) throw ConfigError(st.error().message);
+  return out;
+}
+
+std::map<std::string, PullSourceConfig> parse_sources(const YAML::Node& n) {
+  std::map<std::string, PullSourceConfig> out;
+  if (n.IsNull()) return out;
+  if (!n.IsMap()) throw ConfigError("expected a mapping of app/stream to a source");
+  if (n.size() > kMaxPullSources)
+    throw ConfigError("more than " + std::to_string(kMaxPullSources) + " sources");
+  for (const auto& item : n) {
+    const std::string path = config_value::scalar(item.first);
+    const auto slash = path.find('/');
+    if (slash == std::string::npos || !valid_name(std::string_view(path).substr(0, slash)) ||
+        !valid_name(std::string_view(path).substr(slash + 1))) {
+      throw ConfigError("'" + path + "' is not app/stream ([A-Za-z0-9._~-] names)");
+    }
+    try {
+      out[path] = parse_source(item.second);
+    } catch (const ConfigError& e) {
+      throw ConfigError(path + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status check_source(const PullSourceConfig& source) {
+  if (source.url.empty()) return fail("no url");
+  if (source.url.size() > 2048) return fail("url longer than 2048 characters");
+  const auto scheme_end = source.url.find("://");
+  const std::string scheme =
+      scheme_end == std::string::npos ? std::string() : source.url.substr(0, scheme_end);
+  if (scheme != "rtsp") {
+    return fail("'", scheme.empty() ? source.url : scheme + "://",
+                "' is not a source the server pulls (rtsp:// URLs)");
+  }
+  auto url = rtsp::parse_source_url(source.url);
+  if (!url) return url.error();
+  if (auto t = rtsp::parse_pull_transport(source.transport); !t) return t.error();
+  return {};
+}
+
+std::string dump_sources(const std::map<std::string, PullSourceConfig>& sources,
+                         bool with_secrets) {
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::BeginMap;
+  for (const auto& [path, s] : sources) {
+    std::string url = s.url;
+    if (!with_secrets) {
+      // rtsp://user:pass@host/... -> rtsp://***@host/...
+      const auto start = url.find("://");
+      const auto at = url.find('@');
+      const auto slash = url.find('/', start == std::string::npos ? 0 : start + 3);
+      if (start != std::string::npos && at != std::string::npos &&
+          (slash == std::string::npos || at < slash))
+        url = url.substr(0, start + 3) + "***" + url.substr(at);
+    }
+    e << YAML::Key << YAML::DoubleQuoted << path << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << url;
+    e << YAML::Key << "transport" << YAML::Value << YAML::DoubleQuoted << s.transport;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  return e.c_str();
+}
+
+ConfigModule config_module() {
+  using std::chrono::hours;
+  Section<PullConfig> s("pull");
+  s.custom(
+       "sources", [](PullConfig& c, const YAML::Node& n) { c.sources = parse_sources(n); },
+       [](const PullConfig& c, bool with_secrets) { return dump_sources(c.sources, with_secrets); })
+      .duration("read_timeout", &PullConfig::read_timeout, Duration(500), hours(1))
+      .duration("retry_initial", &PullConfig::retry_initial, Duration(100), hours(1))
+      .duration("retry_max", &PullConfig::retry_max, Duration(100), hours(24));
+  return s.module("pull", [](const Config& config) {
+    const auto& c = config.get<PullConfig>();
+    if (c.retry_max < c.retry_initial)
+      throw ConfigError("pull.retry_max: shorter than pull.retry_initial");
+  });
+}
+
+}  // namespace firstmile::pull

@@ -1,0 +1,218 @@
+"""Pulling from cameras (pull.sources and /api/v1/pulls) with a real RTSP server standing in for
+the camera: GStreamer's gst-rtsp-server through Python GI (rtsp_camera.py), serving H.264 and AAC
+with Digest or Basic authentication, over TCP and UDP. ffprobe reads the HLS and the RTSP that
+come out. Also: the UDP-to-TCP fallback of transport auto, wrong credentials (retried, the
+error in the API, the password never in the log), a camera restart (the stream continues after
+a discontinuity), and sources added and removed through the API."""
+import json
+import os
+import re
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import harness
+from harness import Proc, Server
+
+CAMERA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtsp_camera.py")
+
+
+class Camera(Proc):
+    """rtsp_camera.py on a free loopback port; ready once it says so."""
+
+    def __init__(self, work_dir, name, port=None, timeout=120, **options):
+        self.port = port or harness.free_port()
+        args = ["/usr/bin/python3", CAMERA, "--port", str(self.port)]
+        for key, value in options.items():
+            args += ["--" + key.replace("_", "-"), str(value)]
+        super().__init__(args, os.path.join(work_dir, f"camera-{name}.log"), timeout)
+        deadline = time.time() + 15
+        while "ready" not in self.output():
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("camera stand-in did not start: " + self.output()[-2000:])
+            time.sleep(0.05)
+
+    def url(self, path="/cam", user=None, password=None):
+        auth = f"{user}:{password}@" if user else ""
+        return f"rtsp://{auth}127.0.0.1:{self.port}{path}"
+
+
+def pull_config(sources, extra=""):
+    lines = ["pull:", "  retry_initial: 200ms", "  retry_max: 1s", "  read_timeout: 3s", "  sources:"]
+    for path, value in sources.items():
+        lines.append(f"    {path}: {json.dumps(value)}")
+    return "\n".join(lines) + "\n" + extra
+
+
+def api_call(srv, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(srv.http_url("/api/v1" + path), data=data, method=method,
+                                 headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+def pulls(srv):
+    return {f"{p['app']}/{p['stream']}": p for p in srv.api("/pulls")[1]["pulls"]}
+
+
+def wait_live(srv, path, timeout=20):
+    return srv.wait_for(lambda: (lambda i: i.get("live") and i.get("tracks") and i)(
+        srv.api(f"/streams/{path}")[1]), timeout=timeout, what=f"{path} live")
+
+
+def codecs(url):
+    probe = harness.ffprobe_json(url, "-show_streams")
+    return {s["codec_type"]: s for s in probe["streams"]}
+
+
+class RtspPull(unittest.TestCase):
+    def test_digest_camera_over_tcp_and_udp(self):
+        work = os.path.join(harness.ARGS.work_dir, "pull_digest")
+        os.makedirs(work, exist_ok=True)
+        with Camera(work, "digest", auth="digest", user="admin", password="s3cret-pw") as cam:
+            url = cam.url(user="admin", password="s3cret-pw")
+            config = pull_config({"live/tcp": {"url": url, "transport": "tcp"},
+                                  "live/auto": url})
+            with Server("pull_digest", hls_segment=1.0, config_extra=config) as srv:
+                for path in ("live/tcp", "live/auto"):
+                    info = wait_live(srv, path)
+                    self.assertEqual(info["publisher"]["protocol"], "rtsp")
+                    tracks = {t["kind"]: t for t in info["tracks"]}
+                    self.assertEqual((tracks["video"]["codec"], tracks["video"]["width"]), ("h264", 320))
+                    self.assertEqual((tracks["audio"]["codec"], tracks["audio"]["sample_rate"]), ("aac", 44100))
+                state = pulls(srv)
+                self.assertEqual((state["live/tcp"]["state"], state["live/tcp"]["transport"]), ("live", "tcp"))
+                # auto tries UDP first, and UDP gets through on loopback.
+                self.assertEqual((state["live/auto"]["state"], state["live/auto"]["transport"]), ("live", "udp"))
+                self.assertEqual(state["live/tcp"]["url"], f"rtsp://127.0.0.1:{cam.port}/cam")
+                self.assertEqual(state["live/tcp"]["origin"], "config")
+                for path in ("live/tcp", "live/auto"):
+                    srv.wait_for(lambda: len(harness.parse_playlist(
+                        srv.http_get(f"/{path}/index.m3u8")[2].decode())[1]) >= 2, timeout=15,
+                        what=f"{path}: 2 segments")
+                    streams = codecs(srv.http_url(f"/{path}/index.m3u8"))
+                    self.assertEqual(streams["video"]["codec_name"], "h264")
+                    self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (320, 240))
+                    self.assertEqual(streams["audio"]["codec_name"], "aac")
+                # The pulled stream plays over RTSP too.
+                streams = codecs(srv.rtsp_url("live/auto"))
+                self.assertEqual(set(streams), {"video", "audio"})
+                _, _, metrics = srv.http_get("/metrics")
+                self.assertIn('firstmile_pull_up{app="live",stream="tcp"} 1', metrics.decode())
+            log = srv.log_text()
+            self.assertRegex(log, r"rtsp pull stop source=live/tcp .* reason=\"stopped\"")
+            self.assertNotIn("s3cret-pw", log)
+
+    def test_basic_auth_and_wrong_credentials(self):
+        work = os.path.join(harness.ARGS.work_dir, "pull_basic")
+        os.makedirs(work, exist_ok=True)
+        with Camera(work, "basic", auth="basic", user="viewer", password="right-pw") as cam:
+            config = pull_config({"live/good": {"url": cam.url(user="viewer", password="right-pw"),
+                                                "transport": "tcp"},
+                                  "live/bad": {"url": cam.url(user="viewer", password="wrong-pw"),
+                                               "transport": "tcp"},
+                                  "live/none": {"url": cam.url(), "transport": "tcp"}})
+            with Server("pull_basic", hls_segment=1.0, config_extra=config) as srv:
+                wait_live(srv, "live/good")
+                bad = srv.wait_for(lambda: (lambda p: p["attempts"] >= 3 and p)(pulls(srv)["live/bad"]),
+                                   timeout=20, what="three attempts with a wrong password")
+                self.assertEqual(bad["state"], "retrying")
+                self.assertIn("401", bad["last_error"])
+                none = pulls(srv)["live/none"]
+                self.assertIn("no credentials", none["last_error"])
+                self.assertEqual(srv.api("/streams/live/bad")[0], 404)
+            log = srv.log_text()
+            self.assertNotIn("right-pw", log)
+            self.assertNotIn("wrong-pw", log)
+
+    def test_auto_falls_back_to_tcp(self):
+        # A camera that serves RTP over TCP only (as behind a NAT where UDP does not get
+        # through): SETUP with UDP is refused, the next attempt uses TCP.
+        work = os.path.join(harness.ARGS.work_dir, "pull_fallback")
+        os.makedirs(work, exist_ok=True)
+        with Camera(work, "tcp_only", protocols="tcp", audio="none") as cam:
+            with Server("pull_fallback", hls_segment=1.0,
+                        config_extra=pull_config({"live/cam": cam.url()})) as srv:
+                info = wait_live(srv, "live/cam")
+                self.assertEqual([t["kind"] for t in info["tracks"]], ["video"])
+                self.assertEqual(pulls(srv)["live/cam"]["transport"], "tcp")
+                self.assertIn("UDP does not get through: TCP from now on", srv.log_text())
+
+    def test_camera_restart_continues_the_stream(self):
+        work = os.path.join(harness.ARGS.work_dir, "pull_restart")
+        os.makedirs(work, exist_ok=True)
+        port = harness.free_port()
+        with Server("pull_restart", hls_segment=1.0, hls_extra="  variant: ts\n  window: 30\n",
+                    config_extra=pull_config({"live/cam": f"rtsp://127.0.0.1:{port}/cam"})) as srv:
+            with Camera(work, "first", port=port):
+                wait_live(srv, "live/cam")
+                srv.wait_for(lambda: len(harness.parse_playlist(
+                    srv.http_get("/live/cam/index.m3u8")[2].decode())[1]) >= 2, timeout=15,
+                    what="2 segments before the restart")
+            srv.wait_for(lambda: pulls(srv)["live/cam"]["state"] == "retrying", timeout=10,
+                         what="the pull retrying after the camera went away")
+            with Camera(work, "second", port=port):
+                srv.wait_for(lambda: pulls(srv)["live/cam"]["state"] == "live", timeout=15,
+                             what="live again")
+                text = srv.wait_for(lambda: (lambda t: "#EXT-X-DISCONTINUITY\n" in t and len(
+                    harness.parse_playlist(t)[1]) >= 4 and t)(
+                    srv.http_get("/live/cam/index.m3u8")[2].decode()), timeout=20,
+                    what="segments after a discontinuity")
+                self.assertNotIn("#EXT-X-ENDLIST", text)
+                self.assertGreaterEqual(pulls(srv)["live/cam"]["attempts"], 2)
+                streams = codecs(srv.http_url("/live/cam/index.m3u8"))
+                self.assertEqual(streams["video"]["codec_name"], "h264")
+
+    def test_api_adds_and_removes_sources(self):
+        work = os.path.join(harness.ARGS.work_dir, "pull_api")
+        os.makedirs(work, exist_ok=True)
+        with Camera(work, "api") as cam:
+            with Server("pull_api", hls_segment=1.0) as srv:
+                self.assertEqual(srv.api("/pulls"), (200, {"pulls": []}))
+                status, body = api_call(srv, "POST", "/pulls",
+                                        {"app": "live", "stream": "door", "url": cam.url()})
+                self.assertEqual(status, 201, body)
+                self.assertEqual((body["app"], body["stream"], body["origin"]), ("live", "door", "api"))
+                wait_live(srv, "live/door")
+                self.assertEqual(pulls(srv)["live/door"]["state"], "live")
+                # Refusals, each with its reason.
+                status, body = api_call(srv, "POST", "/pulls",
+                                        {"app": "live", "stream": "door", "url": cam.url()})
+                self.assertEqual(status, 409, body)
+                status, body = api_call(srv, "POST", "/pulls",
+                                        {"app": "live", "stream": "x", "url": "http://example.invalid/"})
+                self.assertEqual(status, 400, body)
+                self.assertIn("rtsp://", body)
+                status, body = api_call(srv, "POST", "/pulls",
+                                        {"app": "live", "stream": "x", "url": cam.url(), "transport": "quic"})
+                self.assertEqual(status, 400, body)
+                self.assertEqual(api_call(srv, "POST", "/pulls", {"app": "../x", "stream": "y",
+                                                                   "url": cam.url()})[0], 400)
+                self.assertEqual(api_call(srv, "POST", "/pulls", ["not", "an", "object"])[0], 400)
+                # Removed: the publisher goes, and the stream ends.
+                self.assertEqual(api_call(srv, "DELETE", "/pulls/live/door"), (200, {"removed": 1}))
+                srv.wait_for(lambda: srv.api("/streams/live/door")[0] == 404 or
+                             srv.api("/streams/live/door")[1]["publisher"] is None, timeout=10,
+                             what="publisher gone")
+                self.assertEqual(srv.api("/pulls"), (200, {"pulls": []}))
+                self.assertEqual(api_call(srv, "DELETE", "/pulls/live/door")[0], 404)
+                # Added again while the stream lingers: the new source publishes to it (from
+                # whichever worker it runs on), and is stopped there.
+                self.assertEqual(api_call(srv, "POST", "/pulls", {"app": "live", "stream": "door",
+                                                                  "url": cam.url(), "transport": "tcp"})[0], 201)
+                srv.wait_for(lambda: pulls(srv)["live/door"]["state"] == "live", timeout=15,
+                             what="live again")
+                wait_live(srv, "live/door")
+                self.assertEqual(api_call(srv, "DELETE", "/pulls/live/door"), (200, {"removed": 1}))
+                srv.wait_for(lambda: len(re.findall(r"rtsp pull stop source=live/door .* reason=\"stopped\"",
+                                                    srv.log_text())) == 2, timeout=10,
+                             what="both pulls stopped")
+
+
+if __name__ == "__main__":
+    harness.main()
