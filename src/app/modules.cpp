@@ -53,6 +53,8 @@ std::vector<std::unique_ptr<Endpoint>> make_endpoints(const Config& config, Serv
       options.url = source.url;
       options.transport = *transport;
       options.read_timeout = ctx.config.get<PullConfig>().read_timeout;
+      options.on_demand = source.on_demand;
+      options.close_after = ctx.config.get<PullConfig>().close_after;
       return std::shared_ptr<pull::Source>(
           std::make_shared<rtsp::PullSource>(ctx, rtsp_udp_ports, std::move(options)));
     };

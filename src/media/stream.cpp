@@ -64,6 +64,7 @@ Result<uint64_t> Stream::attach_publisher(PublisherInfo info) {
   publisher_bytes_at_start_ = bytes_in_;
   ++publishes_;
   tracks_ready_ = false;
+  live_.store(false, std::memory_order_release);
   linger_timer_.cancel();
   linger_expired_ = false;
   return publisher_id_;
@@ -93,6 +94,7 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
       d->on_end();
   }
   tracks_ready_ = false;
+  live_.store(false, std::memory_order_release);
   gop_.clear();
   gop_bytes_ = 0;
   arm_linger();
@@ -164,6 +166,7 @@ bool Stream::kick_client(uint64_t id, const std::string& reason) {
 void Stream::set_tracks(Tracks tracks) {
   tracks_ = std::move(tracks);
   tracks_ready_ = true;
+  live_.store(publisher_.has_value(), std::memory_order_release);
   gop_.clear();
   gop_bytes_ = 0;
   for (auto& s : sinks_)

@@ -171,6 +171,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void set_tracks(Tracks tracks);
   const Tracks& tracks() const { return tracks_; }
   bool tracks_ready() const { return tracks_ready_; }
+  // Any thread: a publisher is attached and its tracks are known (what tracks_ready() and
+  // has_publisher() say together on the stream's executor, a moment later elsewhere).
+  bool live() const { return live_.load(std::memory_order_acquire); }
   // A publisher has claimed the name (StreamRegistry::acquire); until then only players wait on
   // it, and it goes as soon as none does. Any thread.
   bool claimed() const { return claimed_.load(std::memory_order_acquire); }
@@ -209,6 +212,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   std::string app_, name_, path_;
   std::atomic<bool> name_public_{false};
+  std::atomic<bool> live_{false};
   asio::any_io_executor executor_;
   const Config& config_;
   Logger log_;

@@ -4,7 +4,9 @@
 // wraps it ("here, or pulled from the node that owns it") without the protocols noticing.
 #include <boost/asio/any_io_executor.hpp>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,24 @@ class StreamDirectory {
                                                   const boost::asio::any_io_executor& executor,
                                                   Claim claim) = 0;
   virtual std::vector<std::shared_ptr<Stream>> list() const = 0;
+
+  // A viewer asked for `app/name` and nobody publishes it: true when a source will publish it
+  // on demand (an on-demand pull, started by this call if it was not running), so the viewer
+  // may wait for it a while. Any thread.
+  virtual bool demand(const std::string& app, const std::string& name) {
+    std::lock_guard lock(demand_mutex_);
+    return demand_handler_ && demand_handler_(app, name);
+  }
+  // Who starts sources on demand (the pulls); set once before the streams are served.
+  using DemandHandler = std::function<bool(const std::string& app, const std::string& name)>;
+  void set_demand_handler(DemandHandler handler) {
+    std::lock_guard lock(demand_mutex_);
+    demand_handler_ = std::move(handler);
+  }
+
+ private:
+  std::mutex demand_mutex_;
+  DemandHandler demand_handler_;
 };
 
 }  // namespace firstmile::media

@@ -172,6 +172,8 @@ class Hostile(unittest.TestCase):
                 ("POST", "/api/v1/reload", {"Origin": "http://127.0.0.1:3000"}),  # same site, other port
                 ("POST", "/api/v1/reload", {"Sec-Fetch-Site": "cross-site"}),
                 ("DELETE", "/api/v1/streams/live/x", {"Sec-Fetch-Site": "same-site"}),
+                # A page must not make the server connect to an address of its choosing.
+                ("POST", "/api/v1/pulls", {"Origin": "http://evil.example"}),
                 ("GET", "/api/v1/streams", {"Origin": "http://evil.example"}),
                 ("GET", "/metrics", {"Sec-Fetch-Site": "cross-site"}),
             ]
@@ -181,6 +183,7 @@ class Hostile(unittest.TestCase):
                 self.assertIn(b"cross-site requests to the API are refused", body)
                 self.assertNotIn("Access-Control-Allow-Origin", answer)
             self.assertEqual(srv.api("/server")[1]["reloads"], 0, "no refused call was carried out")
+            self.assertEqual(srv.api("/pulls")[1]["pulls"], [])
             # The same origin, a typed URL and tools without an Origin are served.
             self.assertEqual(srv.http_get("/api/v1/reload", method="POST",
                                           headers={"Origin": f"http://{origin}"})[0], 200)

@@ -168,6 +168,39 @@ class RtspPull(unittest.TestCase):
                 streams = codecs(srv.http_url("/live/cam/index.m3u8"))
                 self.assertEqual(streams["video"]["codec_name"], "h264")
 
+    def test_on_demand_starts_with_a_viewer_and_stops_after_the_last(self):
+        work = os.path.join(harness.ARGS.work_dir, "pull_on_demand")
+        os.makedirs(work, exist_ok=True)
+        with Camera(work, "on_demand") as cam:
+            config = pull_config({"live/od": {"url": cam.url(), "on_demand": True}},
+                                 extra="  close_after: 1s\n")
+            with Server("pull_on_demand", hls_segment=1.0, config_extra=config) as srv:
+                state = pulls(srv)["live/od"]
+                self.assertEqual((state["state"], state["attempts"], state["on_demand"]), ("idle", 0, True))
+                self.assertEqual(srv.api("/streams/live/od")[0], 404)
+                # The first HLS request starts the pull and waits for the first segment.
+                t0 = time.monotonic()
+                status, _, body = srv.http_get("/live/od/index.m3u8", timeout=15)
+                waited = time.monotonic() - t0
+                print(f"\non-demand HLS playlist after {waited:.2f} s")
+                self.assertEqual(status, 200, body)
+                self.assertIn(b"#EXTINF", body)
+                self.assertEqual(pulls(srv)["live/od"]["state"], "live")
+                streams = codecs(srv.http_url("/live/od/index.m3u8"))
+                self.assertEqual(set(streams), {"video", "audio"})
+                # Nobody watches any more: the pull stops once HLS no longer counts the viewer
+                # (three segment durations, at least 6 s) and pull.close_after (1 s) passed.
+                srv.wait_for(lambda: pulls(srv)["live/od"]["state"] == "idle", timeout=20,
+                             what="the on-demand pull stopped")
+                self.assertRegex(srv.log_text(),
+                                 r"rtsp pull stop source=live/od .* reason=\"nobody watching for pull.close_after\"")
+                srv.wait_for(lambda: srv.api("/streams/live/od")[1].get("publisher") is None, timeout=5,
+                             what="publisher gone")
+                # An RTSP player starts it again.
+                streams = codecs(srv.rtsp_url("live/od"))
+                self.assertEqual(set(streams), {"video", "audio"})
+                self.assertEqual(pulls(srv)["live/od"]["attempts"], 2)
+
     def test_api_adds_and_removes_sources(self):
         work = os.path.join(harness.ARGS.work_dir, "pull_api")
         os.makedirs(work, exist_ok=True)

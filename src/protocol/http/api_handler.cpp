@@ -425,6 +425,7 @@ json::object pull_json(const pull::SourceStatus& s) {
   o["transport"] = s.transport;
   o["attempts"] = s.attempts;
   o["origin"] = s.origin;
+  o["on_demand"] = s.on_demand;
   return o;
 }
 
@@ -466,6 +467,11 @@ asio::awaitable<Response> api_add_pull(HttpContext& ctx, const RouteRequest& r) 
   PullSourceConfig source;
   source.url = *url;
   if (!transport->empty()) source.transport = *transport;
+  if (const auto* od = o->if_contains("on_demand")) {
+    if (!od->is_bool())
+      co_return make_error(req, bhttp::status::bad_request, "on_demand is true or false", cfg);
+    source.on_demand = od->as_bool();
+  }
   const std::string path = *app + "/" + *stream;
   if (auto st = ctx.pulls->add(path, source, "api"); !st) {
     const bool exists = ctx.pulls->exists(path);

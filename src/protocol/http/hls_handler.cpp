@@ -11,6 +11,7 @@
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/wire/media_request.hpp"
+#include "protocol/pull/demand.hpp"
 
 namespace firstmile::http {
 
@@ -104,7 +105,19 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   if (!playlist && !master && !ts_segment && !m4s && !init)
     co_return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 
+  auto has_segment = [](const std::shared_ptr<media::Stream>& s) {
+    auto out = s ? s->output_as<hls::HlsOutput>("hls") : nullptr;
+    auto snap = out ? out->segmenter()->snapshot() : nullptr;
+    return snap && !snap->playlist.empty();
+  };
   auto stream = ctx.streams.find(app, name);
+  if (!has_segment(stream)) {
+    // A stream an on-demand pull publishes starts now; the request waits for its first part.
+    std::function<bool()> ready = [&] { return has_segment(ctx.streams.find(app, name)); };
+    auto waiting = pull::wait_for_demand(ctx, app, name, std::move(ready));
+    co_await std::move(waiting);
+    stream = ctx.streams.find(app, name);
+  }
   if (!stream) co_return make_error(req, bhttp::status::not_found, "stream not found", cfg);
   auto hls_output = stream->output_as<hls::HlsOutput>("hls");
   if (!hls_output) co_return make_error(req, bhttp::status::not_found, "HLS is disabled", cfg);

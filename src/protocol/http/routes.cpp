@@ -9,6 +9,7 @@
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/static_files.hpp"
+#include "protocol/pull/demand.hpp"
 
 namespace firstmile::http {
 
@@ -67,7 +68,16 @@ asio::awaitable<std::variant<Response, TakenOver>> http_flv(HttpContext& ctx, Ro
     auto task = ctx.admission.authorize_play(
         control::AccessRequest{"flv", app, name, query_of(req.target()), peer});
     decision = co_await std::move(task);
-    if (decision->allowed) s = ctx.streams.find(app, name);
+    if (decision->allowed) {
+      // A stream an on-demand pull publishes starts now; the player waits for it.
+      std::function<bool()> live = [&] {
+        auto found = ctx.streams.find(app, name);
+        return found && found->live();
+      };
+      auto waiting = pull::wait_for_demand(ctx, app, name, std::move(live));
+      co_await std::move(waiting);
+      s = ctx.streams.find(app, name);
+    }
   }
   if (decision && !decision->allowed) {
     ctx.log->info("http-flv play refused stream={}/{} peer={} reason=\"{}\"", app, redact(name),

@@ -20,12 +20,14 @@ PullSourceConfig parse_source(const YAML::Node& n) {
         out.url = trim(scalar(item.second));
       } else if (key == "transport") {
         out.transport = trim(scalar(item.second));
+      } else if (key == "on_demand") {
+        out.on_demand = to_bool(item.second);
       } else {
-        throw ConfigError("unknown key '" + key + "' (url, transport)");
+        throw ConfigError("unknown key '" + key + "' (url, transport, on_demand)");
       }
     }
   } else {
-    throw ConfigError("expected a URL or {url, transport}");
+    throw ConfigError("expected a URL or {url, transport, on_demand}");
   }
   if (auto st = check_source(out); !st) throw ConfigError(st.error().message);
   return out;
@@ -89,6 +91,7 @@ std::string dump_sources(const std::map<std::string, PullSourceConfig>& sources,
     e << YAML::Key << YAML::DoubleQuoted << path << YAML::Value << YAML::BeginMap;
     e << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << url;
     e << YAML::Key << "transport" << YAML::Value << YAML::DoubleQuoted << s.transport;
+    e << YAML::Key << "on_demand" << YAML::Value << (s.on_demand ? "true" : "false");
     e << YAML::EndMap;
   }
   e << YAML::EndMap;
@@ -103,7 +106,9 @@ ConfigModule config_module() {
        [](const PullConfig& c, bool with_secrets) { return dump_sources(c.sources, with_secrets); })
       .duration("read_timeout", &PullConfig::read_timeout, Duration(500), hours(1))
       .duration("retry_initial", &PullConfig::retry_initial, Duration(100), hours(1))
-      .duration("retry_max", &PullConfig::retry_max, Duration(100), hours(24));
+      .duration("retry_max", &PullConfig::retry_max, Duration(100), hours(24))
+      .duration("start_timeout", &PullConfig::start_timeout, Duration(100), hours(1))
+      .duration("close_after", &PullConfig::close_after, Duration(0), hours(24));
   return s.module("pull", [](const Config& config) {
     const auto& c = config.get<PullConfig>();
     if (c.retry_max < c.retry_initial)

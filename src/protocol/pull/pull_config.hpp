@@ -15,6 +15,9 @@ inline constexpr size_t kMaxPullSources = 256;
 struct PullSourceConfig {
   std::string url;
   std::string transport = "auto";  // rtsp: auto, tcp or udp
+  // Pulled only while someone watches: started by the first viewer, stopped pull.close_after
+  // after the last one.
+  bool on_demand = false;
 
   bool operator==(const PullSourceConfig&) const = default;
 };
@@ -26,6 +29,10 @@ struct PullConfig {
   // Reconnection: the delay doubles from retry_initial to retry_max while attempts fail.
   Duration retry_initial{1000};
   Duration retry_max{30000};
+  // On-demand sources: how long a viewer waits for the source to start, and how long the source
+  // goes on after its last viewer left.
+  Duration start_timeout{10000};
+  Duration close_after{10000};
 };
 
 namespace pull {

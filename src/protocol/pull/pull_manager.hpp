@@ -29,12 +29,18 @@ struct SourceStatus {
   std::string transport;  // as set up ("tcp", "udp"), empty before
   uint64_t attempts = 0;
   std::string origin;  // "config" (pull.sources) or "api" (added through the API)
+  bool on_demand = false;
 };
 
 // A pulled source as the manager sees it: the supervisor's PulledSource plus its state.
 class Source : public publish::PulledSource {
  public:
   virtual SourceStatus status() const = 0;
+  // On-demand sources. demanded(): a viewer asked for the stream (it keeps the source wanted).
+  // The source calls `idle` (set once, before any attempt) when nobody has watched for
+  // pull.close_after; the manager then stops its supervisor until the next demand.
+  virtual void demanded() {}
+  virtual void set_idle_handler(std::function<void()> idle) {}
 };
 
 using SourceFactory = std::function<Result<std::shared_ptr<Source>>(
@@ -59,14 +65,23 @@ class PullManager : public Endpoint {
   bool exists(const std::string& path) const;
   // Stops the source's attempt (its publication ends) and forgets it; false when not pulled.
   bool remove(const std::string& path);
+  // The StreamDirectory's demand handler: starts an on-demand source of `app/stream` that is
+  // not running; true when there is an on-demand source for it.
+  bool demand(const std::string& app, const std::string& stream);
 
  private:
   struct Running {
     std::shared_ptr<Source> source;
+    // Null while an on-demand source waits for a viewer.
     std::shared_ptr<publish::SourceSupervisor> supervisor;
     std::string origin;
+    bool on_demand = false;
   };
   SourceStatus status_of(const Running& r) const;
+  // Makes and starts the source's supervisor (mutex_ held).
+  void activate(Running& r);
+  // The source said nobody watches: stop its supervisor, keep the source.
+  void deactivate(const std::string& path, const Source* source);
 
   ServerContext& ctx_;
   std::map<std::string, SourceFactory> factories_;

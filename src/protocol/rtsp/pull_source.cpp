@@ -68,6 +68,7 @@ class PullSource::Attempt : public std::enable_shared_from_this<Attempt> {
   asio::awaitable<Status> run();
 
   bool udp_gave_up() const { return udp_gave_up_; }
+  bool went_idle() const { return idle_; }
 
  private:
   struct Track {
@@ -114,11 +115,13 @@ class PullSource::Attempt : public std::enable_shared_from_this<Attempt> {
   std::shared_ptr<media::Stream> stream_;
   std::chrono::steady_clock::time_point last_media_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point playing_since_ = last_media_;
+  std::chrono::steady_clock::time_point last_viewer_check_ = last_media_;
   bool any_media_ = false;
   bool writing_ = false;
   std::string out_;
   std::string end_reason_;
   bool udp_gave_up_ = false;
+  bool idle_ = false;  // on demand: ended for want of viewers
   uint64_t stray_ = 0;
 };
 
@@ -420,7 +423,7 @@ asio::awaitable<Status> PullSource::Attempt::on_stream(std::shared_ptr<Attempt> 
   const std::string counters = ingest_.end(reason);
   ctx_.log->info("rtsp pull stop source={} {} reason=\"{}\"", owner_.label(), counters, reason);
   close();
-  if (stopped) co_return Status{};
+  if (stopped || idle_) co_return Status{};
   co_return fail(reason);
 }
 
@@ -525,6 +528,19 @@ asio::awaitable<void> PullSource::Attempt::watchdog() {
       end_reason_ = "no media within pull.read_timeout";
       co_return;
     }
+    if (owner_.options_.on_demand && now - last_viewer_check_ >= std::chrono::seconds(1)) {
+      last_viewer_check_ = now;
+      size_t viewers = 0;
+      for (const auto& [format, n] : stream_->info().viewers)
+        viewers += n;
+      if (viewers > 0) {
+        owner_.wanted();
+      } else if (owner_.unwanted()) {
+        end_reason_ = "nobody watching for pull.close_after";
+        idle_ = true;
+        co_return;
+      }
+    }
     ingest_.tick();
     std::string bytes;
     if (ingest_.reports_due()) {
@@ -588,6 +604,26 @@ std::string PullSource::label() const {
   return options_.app + "/" + options_.stream + " <- " + safe_url_;
 }
 
+namespace {
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void PullSource::wanted() {
+  wanted_at_ms_.store(steady_ms());
+}
+
+void PullSource::demanded() {
+  wanted();
+}
+
+bool PullSource::unwanted() const {
+  return steady_ms() - wanted_at_ms_.load() > options_.close_after.count();
+}
+
 pull::SourceStatus PullSource::status() const {
   std::lock_guard lock(mutex_);
   return status_;
@@ -606,6 +642,12 @@ asio::awaitable<Status> PullSource::run_once() {
     std::lock_guard lock(mutex_);
     ++status_.attempts;
   }
+  if (options_.on_demand && unwanted()) {
+    // Nobody asked for the stream for pull.close_after (the camera was down meanwhile).
+    set_state("idle", "", "");
+    if (idle_) idle_();
+    co_return Status{};
+  }
   set_state("connecting", "", "");
   auto url = parse_source_url(options_.url);
   if (!url) {
@@ -621,6 +663,11 @@ asio::awaitable<Status> PullSource::run_once() {
   if (use_udp && options_.transport == PullTransport::Auto && attempt->udp_gave_up()) {
     udp_failed_ = true;
     ctx_.log->warn("rtsp pull source={} UDP does not get through: TCP from now on", label());
+  }
+  if (attempt->went_idle()) {
+    set_state("idle", "", "");
+    if (idle_) idle_();
+    co_return st;
   }
   set_state("retrying", st ? std::string("ended") : st.error().message, "");
   co_return st;

@@ -36,6 +36,8 @@ class PullSource : public pull::Source, public std::enable_shared_from_this<Pull
     std::string url;
     PullTransport transport = PullTransport::Auto;
     Duration read_timeout{10000};
+    bool on_demand = false;
+    Duration close_after{10000};  // on demand: how long it goes on with nobody watching
   };
   PullSource(ServerContext& ctx, std::shared_ptr<UdpPortPool> udp_ports, Options options);
   ~PullSource() override;
@@ -44,6 +46,8 @@ class PullSource : public pull::Source, public std::enable_shared_from_this<Pull
   boost::asio::awaitable<Status> run_once() override;
 
   pull::SourceStatus status() const override;
+  void demanded() override;
+  void set_idle_handler(std::function<void()> idle) override { idle_ = std::move(idle); }
 
  private:
   class Attempt;
@@ -55,6 +59,11 @@ class PullSource : public pull::Source, public std::enable_shared_from_this<Pull
   std::string safe_url_;  // without credentials, for logs and the API
   // auto: set once UDP failed; later attempts use TCP.
   std::atomic<bool> udp_failed_{false};
+  // On demand: when a viewer last asked for the stream or watched it (steady clock, ms).
+  std::atomic<int64_t> wanted_at_ms_{0};
+  std::function<void()> idle_;
+  void wanted();
+  bool unwanted() const;
   mutable std::mutex mutex_;
   pull::SourceStatus status_;
 };

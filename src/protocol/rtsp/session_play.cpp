@@ -7,6 +7,7 @@
 
 #include "core/stream_name.hpp"
 #include "output/fanout_config.hpp"
+#include "protocol/pull/demand.hpp"
 #include "protocol/rtsp/rtp_packager.hpp"
 #include "protocol/rtsp/wire/request_url.hpp"
 #include "protocol/rtsp/wire/transport.hpp"
@@ -33,6 +34,13 @@ asio::awaitable<void> Session::on_describe(const Message& request) {
     reply(request, 403, decision.reason);
     co_return;
   }
+  // A stream an on-demand pull publishes starts now; the DESCRIBE waits for it.
+  std::function<bool()> live = [this] {
+    auto s = ctx_.streams.find(app_, stream_name_);
+    return s && s->live();
+  };
+  auto waiting = pull::wait_for_demand(ctx_, app_, stream_name_, std::move(live));
+  co_await std::move(waiting);
   auto stream = ctx_.streams.find(app_, stream_name_);
   if (!stream) {
     ctx_.log->info("rtsp play refused stream={} peer={} reason=\"no such stream\"", label(), peer_);

@@ -46,7 +46,7 @@ TEST(ConfigPullTest, ReadsAUrlOrAMapping) {
       "pull:\n"
       "  sources:\n"
       "    live/cam1: \"rtsp://user:pass@192.0.2.10:554/stream1\"\n"
-      "    live/cam2: {url: \"rtsp://192.0.2.11/h264\", transport: tcp}\n"
+      "    live/cam2: {url: \"rtsp://192.0.2.11/h264\", transport: tcp, on_demand: true}\n"
       "  read_timeout: 5s\n",
       "cfg.yaml");
   const auto& s = c.get<PullConfig>().sources;
@@ -55,6 +55,8 @@ TEST(ConfigPullTest, ReadsAUrlOrAMapping) {
   EXPECT_EQ(s.at("live/cam1").transport, "auto");
   EXPECT_EQ(s.at("live/cam2").url, "rtsp://192.0.2.11/h264");
   EXPECT_EQ(s.at("live/cam2").transport, "tcp");
+  EXPECT_FALSE(s.at("live/cam1").on_demand);
+  EXPECT_TRUE(s.at("live/cam2").on_demand);
   EXPECT_EQ(c.get<PullConfig>().read_timeout, milliseconds(5000));
   // Printed without the credentials unless asked; the full print reads back the same.
   const std::string dump = dump_config(c);
