@@ -10,6 +10,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libsrt-openssl-dev
+  libavcodec-dev libavutil-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest

@@ -6,7 +6,8 @@ namespace firstmile::media {
 
 enum class MediaKind : uint8_t { Video, Audio };
 
-enum class Codec : uint8_t { Unknown, H264, H265, AV1, VP8, VP9, AAC, Opus, MP3 };
+// G711A/G711U (PCMA/PCMU) come only from RTP cameras, and are made AAC before the hub sees them.
+enum class Codec : uint8_t { Unknown, H264, H265, AV1, VP8, VP9, AAC, Opus, MP3, G711A, G711U };
 
 constexpr std::string_view codec_name(Codec c) {
   switch (c) {
@@ -26,6 +27,10 @@ constexpr std::string_view codec_name(Codec c) {
       return "opus";
     case Codec::MP3:
       return "mp3";
+    case Codec::G711A:
+      return "g711a";
+    case Codec::G711U:
+      return "g711u";
     case Codec::Unknown:
       break;
   }
@@ -37,6 +42,8 @@ constexpr MediaKind codec_kind(Codec c) {
     case Codec::AAC:
     case Codec::Opus:
     case Codec::MP3:
+    case Codec::G711A:
+    case Codec::G711U:
       return MediaKind::Audio;
     default:
       return MediaKind::Video;

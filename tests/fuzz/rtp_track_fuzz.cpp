@@ -1,5 +1,5 @@
 // What an RTSP publisher or a camera sends once its SDP is accepted: RTP packets of any content
-// for an H.264, H.265, AAC (both formats) or Opus track. The first byte picks the track, the
+// for an H.264, H.265, AAC (both formats), Opus or G.711 track. The first byte picks the track, the
 // rest is records of [flags][length][payload] (flags: bit 0 the marker, bits 1-3 timestamp
 // steps, bit 4 a lost packet before this one). Checks: frames have a payload and decode times
 // at or below their presentation times; video decode times strictly increase; the track, once
@@ -26,6 +26,7 @@ constexpr std::string_view kTracks[] = {
     "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MP4A-LATM/44100/1\r\na=fmtp:97 "
     "cpresent=0;config=40002410\r\n",
     "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 opus/48000/2\r\n",
+    "m=audio 0 RTP/AVP 8\r\n",
 };
 
 }  // namespace

@@ -196,6 +196,29 @@ class Rtsp(unittest.TestCase):
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("404", r.stderr)
 
+    def test_g711_from_ffmpeg_becomes_aac(self):
+        # ffmpeg announces G.711 µ-law as the static payload type 0, with no rtpmap.
+        clip = harness.make_clip(name="mulaw.mkv", seconds=6,
+                                 extra=["-c:a", "pcm_mulaw", "-ar", "8000", "-ac", "1", "-f", "matroska"])
+        with Server("rtsp_g711", hls_segment=1.0, hls_extra="  variant: ts\n  window: 20\n") as srv:
+            with rtsp_publish(srv, "live/g711", clip, os.path.join(srv.dir, "ffmpeg.log")) as pub:
+                info = srv.wait_for(lambda: (lambda i: i.get("live") and i.get("tracks") and i)(
+                    srv.api("/streams/live/g711")[1]), timeout=15, what="live")
+                tracks = {t["kind"]: t for t in info["tracks"]}
+                self.assertEqual((tracks["audio"]["codec"], tracks["audio"]["sample_rate"],
+                                  tracks["audio"]["channels"]), ("aac", 8000, 1))
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+            srv.wait_for(lambda: "ENDLIST" in srv.http_get("/live/g711/index.m3u8")[2].decode(),
+                         timeout=10, what="the playlist ended")
+            probe = harness.ffprobe_json(srv.http_url("/live/g711/index.m3u8"), "-select_streams", "a:0",
+                                         "-count_frames", "-show_streams")
+            audio = probe["streams"][0]
+            self.assertEqual((audio["codec_name"], audio["sample_rate"]), ("aac", "8000"))
+            # 6 s at 8 kHz in 1024-sample frames: about 47, all decoded.
+            print(f"\nG.711 -> AAC: {audio['nb_read_frames']} AAC frames decoded from the HLS")
+            self.assertGreaterEqual(int(audio["nb_read_frames"]), 40)
+            self.assertRegex(srv.log_text(), r"rtsp publish start .* tracks=H264/90000,PCMU/8000->AAC")
+
     def test_refusals(self):
         clip = harness.make_clip(seconds=4)
         extra = "auth:\n  publish_keys:\n    locked: [goodkey1]\n"
@@ -209,11 +232,11 @@ class Rtsp(unittest.TestCase):
             srv.wait_for(lambda: "rtsp refused stream=locked/" in srv.log_text(), timeout=5,
                          what="refusal logged")
             # A codec the server does not carry: ANNOUNCE answered 415 with the reason.
-            mulaw = harness.make_clip(name="mulaw.mkv", seconds=2, extra=["-c:a", "pcm_mulaw", "-ar", "8000", "-f", "matroska"])
-            with rtsp_publish(srv, "live/mulaw", mulaw, os.path.join(srv.dir, "mulaw.log"), timeout=20) as p:
+            mp2 = harness.make_clip(name="mp2.mkv", seconds=2, extra=["-c:a", "mp2", "-f", "matroska"])
+            with rtsp_publish(srv, "live/mp2", mp2, os.path.join(srv.dir, "mp2.log"), timeout=20) as p:
                 self.assertNotEqual(p.wait(timeout=20), 0)
             self.assertIn("415", p.output())
-            self.assertIn("no supported codec among PCMU/8000", srv.log_text())
+            self.assertIn("no supported codec among payload type 14", srv.log_text())  # MPEG audio
             # Not RTSP at all: 400, and the connection is closed.
             with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
                 s.sendall(b"\x16\x03\x01\x02\x00garbage\r\n\r\n")

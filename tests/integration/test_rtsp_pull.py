@@ -1,7 +1,8 @@
 """Pulling from cameras (pull.sources and /api/v1/pulls) with a real RTSP server standing in for
 the camera: GStreamer's gst-rtsp-server through Python GI (rtsp_camera.py), serving H.264 and AAC
 with Digest or Basic authentication, over TCP and UDP. ffprobe reads the HLS and the RTSP that
-come out. Also: the UDP-to-TCP fallback of transport auto, wrong credentials (retried, the
+come out. Also: the UDP-to-TCP fallback of transport auto (with a G.711 camera whose audio
+comes out as AAC), wrong credentials (retried, the
 error in the API, the password never in the log), a camera restart (the stream continues after
 a discontinuity), and sources added and removed through the API."""
 import json
@@ -135,13 +136,26 @@ class RtspPull(unittest.TestCase):
         # through): SETUP with UDP is refused, the next attempt uses TCP.
         work = os.path.join(harness.ARGS.work_dir, "pull_fallback")
         os.makedirs(work, exist_ok=True)
-        with Camera(work, "tcp_only", protocols="tcp", audio="none") as cam:
+        # Its audio is G.711 A-law, as many cameras send: it comes out as AAC.
+        with Camera(work, "tcp_only", protocols="tcp", audio="pcma") as cam:
             with Server("pull_fallback", hls_segment=1.0,
                         config_extra=pull_config({"live/cam": cam.url()})) as srv:
                 info = wait_live(srv, "live/cam")
-                self.assertEqual([t["kind"] for t in info["tracks"]], ["video"])
+                tracks = {t["kind"]: t for t in info["tracks"]}
+                self.assertEqual((tracks["audio"]["codec"], tracks["audio"]["sample_rate"]), ("aac", 8000))
                 self.assertEqual(pulls(srv)["live/cam"]["transport"], "tcp")
                 self.assertIn("UDP does not get through: TCP from now on", srv.log_text())
+                self.assertIn("tracks=H264/90000,PCMA/8000->AAC", srv.log_text())
+                srv.wait_for(lambda: len(harness.parse_playlist(
+                    srv.http_get("/live/cam/index.m3u8")[2].decode())[1]) >= 2, timeout=15,
+                    what="2 segments")
+                # Live: ffprobe reads 2 s of it.
+                probe = harness.ffprobe_json(srv.http_url("/live/cam/index.m3u8"), "-select_streams", "a:0",
+                                             "-read_intervals", "%+2", "-count_frames", "-show_streams")
+                audio = probe["streams"][0]
+                self.assertEqual(audio["codec_name"], "aac")
+                self.assertGreater(int(audio["nb_read_frames"]), 10)
+            self.assertRegex(srv.log_text(), r"rtsp pull stop source=live/cam .* aac_errors=0")
 
     def test_camera_restart_continues_the_stream(self):
         work = os.path.join(harness.ARGS.work_dir, "pull_restart")

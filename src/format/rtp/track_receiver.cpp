@@ -265,6 +265,39 @@ class OpusReceiver : public TrackReceiver {
   }
 };
 
+// G.711 (RFC 3551 4.5.14): one byte per sample, a packet holds whole samples.
+class G711Receiver : public TrackReceiver {
+ public:
+  G711Receiver(media::Codec codec, uint8_t pt, uint32_t clock, std::string encoding,
+               uint8_t channels)
+      : TrackReceiver(media::MediaKind::Audio, codec, pt, clock, std::move(encoding)) {
+    media::TrackInfo t;
+    t.kind = media::MediaKind::Audio;
+    t.codec = codec;
+    t.sample_rate = clock;
+    t.channels = channels;
+    t.codec_string = codec == media::Codec::G711A ? "alaw" : "ulaw";
+    set_track(std::move(t));
+  }
+  void flush(std::vector<media::Frame>&) override {}
+
+ private:
+  void receive(const Packet& packet, std::vector<media::Frame>& out) override {
+    if (packet.payload.empty()) {
+      refuse("an empty G.711 packet");
+      return;
+    }
+    media::Frame f;
+    f.kind = media::MediaKind::Audio;
+    f.codec = codec();
+    f.dts = f.pts = ticks(packet.timestamp);
+    f.keyframe = true;
+    f.payload = Buffer::copy(packet.payload);
+    ++counters_.frames;
+    out.push_back(std::move(f));
+  }
+};
+
 media::TrackInfo audio_track(media::Codec codec, Bytes config) {
   media::TrackInfo t;
   t.kind = media::MediaKind::Audio;
@@ -334,7 +367,11 @@ Result<std::unique_ptr<TrackReceiver>> TrackReceiver::create(const sdp::Media& m
     }
     pt = static_cast<unsigned>(std::stoi(format));
     if (pt > 127) continue;
-    const auto map = sdp::rtpmap_for(media, static_cast<uint8_t>(pt));
+    auto map = sdp::rtpmap_for(media, static_cast<uint8_t>(pt));
+    // RFC 3551 6: the static payload types a camera may send without an rtpmap.
+    if (!map && (pt == 0 || pt == 8)) {
+      map = sdp::RtpMap{static_cast<uint8_t>(pt), pt == 0 ? "PCMU" : "PCMA", 8000, 1};
+    }
     if (!map) {
       offered += offered.empty() ? "" : ", ";
       offered += "payload type " + format;
@@ -378,6 +415,13 @@ Result<std::unique_ptr<TrackReceiver>> TrackReceiver::create(const sdp::Media& m
           new AacReceiver<LatmDepacketizer>(LatmDepacketizer(std::move(*p), map->clock_rate), type,
                                             map->clock_rate, name, std::move(t)));
     }
+    if (iequals(map->encoding, "PCMA") || iequals(map->encoding, "PCMU")) {
+      const auto codec = iequals(map->encoding, "PCMA") ? media::Codec::G711A : media::Codec::G711U;
+      const uint32_t channels = map->channels == 0 ? 1 : map->channels;
+      if (channels > 2) return fail(name, ": ", channels, " channels (1 or 2 are carried)");
+      return std::unique_ptr<TrackReceiver>(
+          new G711Receiver(codec, type, map->clock_rate, name, static_cast<uint8_t>(channels)));
+    }
     if (iequals(map->encoding, "opus")) {
       // RFC 7587 7: always "opus/48000/2"; the stereo parameter says what the sender sends.
       const int channels = param(fmtp, "sprop-stereo") == "0" ? 1 : 2;
@@ -388,7 +432,7 @@ Result<std::unique_ptr<TrackReceiver>> TrackReceiver::create(const sdp::Media& m
     }
   }
   return fail("no supported codec among ", offered.empty() ? "no formats" : offered,
-              " (supported: H264, H265, MPEG4-GENERIC and MP4A-LATM AAC, opus)");
+              " (supported: H264, H265, MPEG4-GENERIC and MP4A-LATM AAC, opus, PCMA, PCMU)");
 }
 
 }  // namespace firstmile::format::rtp

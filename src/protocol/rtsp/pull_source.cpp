@@ -311,10 +311,14 @@ asio::awaitable<Status> PullSource::Attempt::describe_and_setup() {
     }
     bool& taken = (*receiver)->kind() == media::MediaKind::Video ? video : audio;
     if (taken) continue;
+    const std::string encoding = (*receiver)->encoding();
+    if (auto added = ingest_.add_track(std::move(*receiver)); !added) {
+      skipped += (skipped.empty() ? "" : ", ") + encoding + " (" + added.error().message + ")";
+      continue;
+    }
     taken = true;
     const auto control = m.attribute("control");
     controls.push_back(resolve_control(base_, control ? *control : std::string_view()));
-    ingest_.add_track(std::move(*receiver));
     tracks_.emplace_back();
   }
   if (!skipped.empty())

@@ -24,11 +24,34 @@ RtpIngest::RtpIngest() : ssrc_(static_cast<uint32_t>(std::random_device{}())) {}
 
 RtpIngest::~RtpIngest() = default;
 
-size_t RtpIngest::add_track(std::unique_ptr<rtp::TrackReceiver> receiver) {
+Result<size_t> RtpIngest::add_track(std::unique_ptr<rtp::TrackReceiver> receiver) {
   Track t;
+  const auto codec = receiver->codec();
+  if (codec == media::Codec::G711A || codec == media::Codec::G711U) {
+    auto to_aac = transcode::AudioToAac::create(*receiver->track());
+    if (!to_aac) return wrap("G.711 to AAC", to_aac.error());
+    t.to_aac = std::move(*to_aac);
+    t.aac_track = t.to_aac->track();
+  }
   t.receiver = std::move(receiver);
   tracks_.push_back(std::move(t));
   return tracks_.size() - 1;
+}
+
+const std::optional<media::TrackInfo>& RtpIngest::announced_track(const Track& t) const {
+  return t.to_aac ? t.aac_track : t.receiver->track();
+}
+
+void RtpIngest::publish_frames(Track& t, bool last) {
+  if (t.to_aac) {
+    std::vector<media::Frame> aac;
+    for (const auto& f : frames_)
+      t.to_aac->push(f, aac);
+    if (last) t.to_aac->flush(aac);
+    frames_ = std::move(aac);
+  }
+  for (auto& f : frames_)
+    publication_->push(std::move(f));
 }
 
 bool RtpIngest::any_set_up() const {
@@ -41,6 +64,7 @@ std::string RtpIngest::codecs() const {
     if (!t.set_up) continue;
     if (!out.empty()) out += ',';
     out += t.receiver->encoding();
+    if (t.to_aac) out += "->AAC";
   }
   return out;
 }
@@ -87,8 +111,7 @@ void RtpIngest::on_rtp(size_t track, ByteSpan data) {
   t.receiver->push(*packet, now, frames_);
   announce_if_ready(now);
   if (!announced_) return;  // only before the first announcement: nothing to show them to
-  for (auto& f : frames_)
-    publication_->push(std::move(f));
+  publish_frames(t);
 }
 
 void RtpIngest::on_datagram(size_t track, ByteSpan datagram) {
@@ -178,16 +201,16 @@ void RtpIngest::announce_if_ready(int64_t now) {
   bool all = true, changed = false;
   for (auto& t : tracks_) {
     if (!t.set_up) continue;
-    if (!t.receiver->track()) all = false;
+    if (!announced_track(t)) all = false;
     if (t.receiver->changed()) changed = true;
   }
   const bool waited = first_packet_ && now - *first_packet_ > kConfigWaitTicks;
   if (announced_ ? !changed : !(all || waited)) return;
   media::Tracks tracks;
   for (auto& t : tracks_) {
-    if (!t.set_up || !t.receiver->track()) continue;
+    if (!t.set_up || !announced_track(t)) continue;
     (t.receiver->kind() == media::MediaKind::Video ? tracks.video : tracks.audio) =
-        *t.receiver->track();
+        *announced_track(t);
   }
   if (tracks.empty()) return;
   publication_->set_tracks(tracks);
@@ -205,13 +228,11 @@ void RtpIngest::announce_if_ready(int64_t now) {
 std::string RtpIngest::end(const std::string& reason) {
   if (!publication_) return counters_summary();
   // The last access units, which only the next one (or the end) completes.
-  frames_.clear();
   for (auto& t : tracks_) {
-    if (t.set_up) t.receiver->flush(frames_);
-  }
-  if (announced_ && !publication_->ended()) {
-    for (auto& f : frames_)
-      publication_->push(std::move(f));
+    if (!t.set_up) continue;
+    frames_.clear();
+    t.receiver->flush(frames_);
+    if (announced_ && !publication_->ended()) publish_frames(t, true);
   }
   publication_->end(reason);
   publication_.reset();
@@ -220,9 +241,14 @@ std::string RtpIngest::end(const std::string& reason) {
 
 std::string RtpIngest::counters_summary() const {
   rtp::TrackReceiver::Counters sum;
-  uint64_t reordered = 0;
+  uint64_t reordered = 0, aac_errors = 0;
+  bool transcoded = false;
   for (const auto& t : tracks_) {
     reordered += t.reorder.counters().reordered;
+    if (t.to_aac) {
+      transcoded = true;
+      aac_errors += t.to_aac->counters().errors;
+    }
     const auto& c = t.receiver->counters();
     sum.packets += c.packets;
     sum.frames += c.frames;
@@ -237,7 +263,8 @@ std::string RtpIngest::counters_summary() const {
          " rtcp_packets=" + std::to_string(rtcp_packets_) +
          " sender_reports=" + std::to_string(sender_reports_) +
          " receiver_reports=" + std::to_string(receiver_reports_) +
-         " ignored=" + std::to_string(ignored_) + " reordered=" + std::to_string(reordered);
+         " ignored=" + std::to_string(ignored_) + " reordered=" + std::to_string(reordered) +
+         (transcoded ? " aac_errors=" + std::to_string(aac_errors) : std::string());
 }
 
 }  // namespace firstmile::rtsp

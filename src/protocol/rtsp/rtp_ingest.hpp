@@ -20,6 +20,7 @@
 #include "format/rtp/rtcp_stats.hpp"
 #include "format/rtp/track_receiver.hpp"
 #include "protocol/publish/publication.hpp"
+#include "transcode/audio_to_aac.hpp"
 
 namespace firstmile::rtsp {
 
@@ -30,8 +31,9 @@ class RtpIngest {
   RtpIngest(const RtpIngest&) = delete;
   RtpIngest& operator=(const RtpIngest&) = delete;
 
-  // The session's media, in SDP order; returns its index.
-  size_t add_track(std::unique_ptr<format::rtp::TrackReceiver> receiver);
+  // The session's media, in SDP order; returns its index. G.711 audio is made AAC here (once for
+  // the stream); refused when that cannot be set up.
+  Result<size_t> add_track(std::unique_ptr<format::rtp::TrackReceiver> receiver);
   size_t size() const { return tracks_.size(); }
   const format::rtp::TrackReceiver& receiver(size_t track) const {
     return *tracks_[track].receiver;
@@ -74,7 +76,14 @@ class RtpIngest {
     format::rtp::ReorderBuffer reorder;
     std::optional<format::rtp::ReceptionStats> stats;  // from the first packet's source on
     format::rtp::SequenceUnwrapper sequences;
+    std::unique_ptr<transcode::AudioToAac> to_aac;  // G.711: what the hub gets is AAC
+    std::optional<media::TrackInfo> aac_track;      // to_aac's track
   };
+  // The track as announced (AAC for a G.711 one).
+  const std::optional<media::TrackInfo>& announced_track(const Track& t) const;
+  // Passes the receiver's frames of `t` (in frames_) to the publication, made AAC first for a
+  // G.711 track (`last`: with what the encoder still holds).
+  void publish_frames(Track& t, bool last = false);
   int64_t now_ticks() const;
   int64_t now_ms() const;
   void release(size_t track, std::vector<Bytes>& released);

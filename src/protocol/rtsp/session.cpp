@@ -368,9 +368,14 @@ void Session::on_announce(const Message& request) {
     tracks.push_back(std::move(t));
     receivers.push_back(std::move(*receiver));
   }
+  for (auto& r : receivers) {
+    if (auto added = ingest_.add_track(std::move(r)); !added) {
+      refuse(415, added.error().message);
+      end_reason_ = added.error().message;  // the ingest holds a part of the tracks: no retry
+      return;
+    }
+  }
   tracks_ = std::move(tracks);
-  for (auto& r : receivers)
-    ingest_.add_track(std::move(r));
   app_ = url->segments[0];
   stream_name_ = url->segments[1];
   query_ = url->query;

@@ -201,13 +201,53 @@ TEST(TrackReceiver, OpusAndWrongPayloadTypes) {
   EXPECT_NE(opus->last_error().find("payload type 96"), std::string::npos);
 }
 
+TEST(TrackReceiver, G711WithOrWithoutAnRtpmap) {
+  const std::string head = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+  // A static payload type (RFC 3551 6) needs no rtpmap: 8 is PCMA/8000, 0 is PCMU/8000.
+  auto alaw = receiver(head + "m=audio 0 RTP/AVP 8\r\n", 0);
+  ASSERT_TRUE(alaw);
+  EXPECT_EQ(alaw->codec(), media::Codec::G711A);
+  EXPECT_EQ(alaw->encoding(), "PCMA/8000");
+  ASSERT_TRUE(alaw->track());
+  EXPECT_EQ(alaw->track()->sample_rate, 8000u);
+  EXPECT_EQ(alaw->track()->channels, 1u);
+  auto mulaw = receiver(head + "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", 0);
+  ASSERT_TRUE(mulaw);
+  EXPECT_EQ(mulaw->codec(), media::Codec::G711U);
+  auto stereo = receiver(head + "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 PCMA/16000/2\r\n", 0);
+  ASSERT_TRUE(stereo);
+  EXPECT_EQ(stereo->track()->sample_rate, 16000u);
+  EXPECT_EQ(stereo->track()->channels, 2u);
+  // Each packet is a frame of its samples, timed by the 8 kHz clock.
+  const Bytes samples(160, 0xd5);
+  Packet pk;
+  pk.payload_type = 8;
+  pk.payload = samples;
+  std::vector<media::Frame> frames;
+  for (uint32_t i = 0; i < 3; ++i) {
+    pk.sequence = static_cast<uint16_t>(i);
+    pk.timestamp = 1000 + i * 160;
+    alaw->push(pk, 0, frames);
+  }
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[1].pts - frames[0].pts, 160 * 90000 / 8000);
+  EXPECT_EQ(frames[2].payload.size(), 160u);
+  EXPECT_EQ(frames[0].codec, media::Codec::G711A);
+  pk.payload = {};
+  alaw->push(pk, 0, frames);
+  EXPECT_EQ(alaw->counters().malformed_packets, 1u);
+}
+
 TEST(TrackReceiver, RefusesWhatItCannotCarry) {
   const std::string head = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
-  auto pcmu =
-      TrackReceiver::create(section(head + "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", 0));
-  ASSERT_FALSE(pcmu);
-  EXPECT_NE(pcmu.error().message.find("no supported codec among PCMU/8000"), std::string::npos)
-      << pcmu.error().message;
+  auto g722 =
+      TrackReceiver::create(section(head + "m=audio 0 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n", 0));
+  ASSERT_FALSE(g722);
+  EXPECT_NE(g722.error().message.find("no supported codec among G722/8000"), std::string::npos)
+      << g722.error().message;
+  auto three =
+      TrackReceiver::create(section(head + "m=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000/3\r\n", 0));
+  ASSERT_FALSE(three);
   auto interleaved = TrackReceiver::create(section(
       head + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=2\r\n",
       0));
