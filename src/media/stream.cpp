@@ -84,7 +84,7 @@ void Stream::detach_publisher(uint64_t publisher_id, const std::string& reason) 
   log_->info("stream unpublish stream={} peer={} reason=\"{}\" duration={}s bytes_in={}",
              log_label(), publisher_->peer, reason, duration.count(), bytes_in_);
   auto client = publisher_client();
-  if (client.link) totals_.links["publisher"].add(*client.link);
+  if (client.link) totals_.links[link_key(client.protocol, "publisher")].add(*client.link);
   if (hooks_.events) hooks_.events->publish_stopped(*this, client, reason);
   publisher_.reset();
   if (tracks_ready_) {
@@ -145,7 +145,7 @@ void Stream::remove_viewer(uint64_t id, const std::string& reason) {
   totals_.dropped += c.dropped;
   totals_.skips += c.skips;
   if (c.slow_disconnect) ++totals_.slow_disconnects;
-  if (c.link) totals_.links["player"].add(*c.link);
+  if (c.link) totals_.links[link_key(it->second.protocol, "player")].add(*c.link);
   auto client = viewer_client(id, it->second, c);
   viewers_.erase(it);
   if (hooks_.events) hooks_.events->play_stopped(*this, client, reason);
@@ -359,12 +359,13 @@ StreamInfo Stream::info() const {
     i.totals.bytes_out[format] += bytes;
   if (publisher_) {
     i.clients.push_back(publisher_client());
-    if (i.clients.back().link) i.totals.links["publisher"].add(*i.clients.back().link);
+    if (i.clients.back().link)
+      i.totals.links[link_key(i.clients.back().protocol, "publisher")].add(*i.clients.back().link);
   }
   for (const auto& [id, v] : viewers_) {
     ViewerCounters c = v.counters ? v.counters() : ViewerCounters{};
     i.clients.push_back(viewer_client(id, v, c));
-    if (c.link) i.totals.links["player"].add(*c.link);
+    if (c.link) i.totals.links[link_key(v.protocol, "player")].add(*c.link);
     i.totals.bytes_out[v.protocol] += c.bytes;
     i.totals.dropped += c.dropped;
     i.totals.skips += c.skips;

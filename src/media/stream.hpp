@@ -68,12 +68,18 @@ struct ClientInfo {
   std::optional<LinkStats> link;
 };
 
+// The key of StreamTotals::links: "srt/publisher".
+inline std::string link_key(const std::string& protocol, const std::string& role) {
+  return protocol + "/" + role;
+}
+
 // Totals that only grow, for the metrics (departed clients included).
 struct StreamTotals {
   uint64_t bytes_in = 0;
   std::map<std::string, uint64_t> bytes_out;  // per protocol
   uint64_t dropped = 0, skips = 0, slow_disconnects = 0;
-  std::map<std::string, LinkTotals> links;  // by role: "publisher", "player"
+  // By protocol and role: link_key("srt", "publisher"), link_key("rtsp", "publisher"), ...
+  std::map<std::string, LinkTotals> links;
 };
 
 class Stream;

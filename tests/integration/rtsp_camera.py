@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A camera stand-in for the pull tests: GStreamer's RTSP server (gst-rtsp-server, through
 Python GI) serving a live test pattern as H.264 with AAC (or G.711 A-law) audio at
-rtsp://127.0.0.1:PORT/PATH, with optional Basic or Digest authentication and a choice of lower
+rtsp://ADDRESS:PORT/PATH (127.0.0.1 unless --address), with optional Basic or Digest authentication and a choice of lower
 transports, as IP cameras offer them. Prints "ready PORT" once it listens; runs until killed."""
 import argparse
 import signal
@@ -25,6 +25,7 @@ AUDIO = {
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--address", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--path", default="/cam")
     p.add_argument("--auth", choices=["none", "basic", "digest"], default="none")
@@ -42,7 +43,7 @@ def main():
     launch = f"( {video} {AUDIO[args.audio]} )"
 
     server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
+    server.set_address(args.address)
     server.set_service(str(args.port))
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch)

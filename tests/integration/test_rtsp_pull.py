@@ -15,6 +15,7 @@ import urllib.request
 
 import harness
 from harness import Proc, Server
+from test_srt_loss import NamespacePath
 
 CAMERA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtsp_camera.py")
 
@@ -214,6 +215,49 @@ class RtspPull(unittest.TestCase):
                 streams = codecs(srv.rtsp_url("live/od"))
                 self.assertEqual(set(streams), {"video", "audio"})
                 self.assertEqual(pulls(srv)["live/od"]["attempts"], 2)
+
+    def test_a_lossy_link_is_counted_and_the_stream_goes_on(self):
+        # The camera in a network namespace this test makes, behind a veth pair that drops 2%
+        # of the packets each way (test_srt_loss's path); RTP over UDP, no retransmission.
+        if not NamespacePath.available():
+            self.skipTest("needs root, ip and tc or nft for a lossy network namespace")
+        work = os.path.join(harness.ARGS.work_dir, "pull_loss")
+        os.makedirs(work, exist_ok=True)
+        with NamespacePath(loss_percent=2) as path:
+            port = harness.free_port()
+            cam = Proc(["ip", "netns", "exec", path.ns, "/usr/bin/python3", CAMERA, "--address",
+                        path.ns_ip, "--port", str(port), "--gop", "12"],
+                       os.path.join(work, "camera.log"), 90)
+            with cam:
+                deadline = time.time() + 15
+                while "ready" not in cam.output():
+                    self.assertLess(time.time(), deadline, cam.output())
+                    time.sleep(0.05)
+                config = pull_config({"live/lossy": {"url": f"rtsp://{path.ns_ip}:{port}/cam",
+                                                     "transport": "udp"}})
+                with Server("pull_loss", hls_segment=1.0, config_extra=config) as srv:
+                    wait_live(srv, "live/lossy")
+                    # Media through the lossy link until losses were seen and counted and 4
+                    # segments made: the stream goes on (video resumes at the next keyframe,
+                    # every 0.5 s) without a reconnection.
+                    def lost_and_segments():
+                        i = srv.api("/streams/live/lossy")[1]
+                        n = len(harness.parse_playlist(srv.http_get("/live/lossy/index.m3u8")[2].decode())[1])
+                        return i["publisher"]["rtsp"]["packets_lost"] > 0 and n >= 4 and i
+                    info = srv.wait_for(lost_and_segments, timeout=40, what="losses counted, 4 segments")
+                    self.assertTrue(info["live"])
+                    self.assertEqual(pulls(srv)["live/lossy"]["attempts"], 1, "no reconnection")
+                    link = info["publisher"]["rtsp"]
+                    self.assertEqual(info["clients"][0]["rtsp"], link)
+                    print(f"\nover {path.method} at 2%: {link['packets_lost']} RTP packets lost")
+                    metrics = srv.http_get("/metrics")[2].decode()
+                    lost = re.search(r'firstmile_rtp_packets_lost_total\{protocol="rtsp",role="publisher"\} (\d+)',
+                                     metrics)
+                    self.assertIsNotNone(lost, metrics[-2000:])
+                    self.assertGreaterEqual(int(lost.group(1)), link["packets_lost"])
+                    streams = codecs(srv.http_url("/live/lossy/index.m3u8"))
+                    self.assertEqual(streams["video"]["codec_name"], "h264")
+                self.assertRegex(srv.log_text(), r"rtsp pull stop source=live/lossy .* lost_packets=[1-9]")
 
     def test_api_adds_and_removes_sources(self):
         work = os.path.join(harness.ARGS.work_dir, "pull_api")

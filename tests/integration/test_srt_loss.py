@@ -35,7 +35,8 @@ def run(cmd, check=True):
 class NamespacePath:
     """A veth pair between the host and a namespace made by this test; loss on both ends."""
 
-    def __init__(self):
+    def __init__(self, loss_percent=LOSS_PERCENT):
+        self.loss_percent = loss_percent
         tag = os.getpid() % 100000
         self.ns = f"fmloss{tag}"
         self.host_if, self.ns_if = f"fml{tag}h", f"fml{tag}n"
@@ -64,12 +65,12 @@ class NamespacePath:
         return self
 
     def _add_loss(self):
-        netem = ["qdisc", "add", "root", "netem", "loss", f"{LOSS_PERCENT}%"]
+        netem = ["qdisc", "add", "root", "netem", "loss", f"{self.loss_percent}%"]
         if shutil.which("tc") and run(["tc"] + netem[:2] + ["dev", self.host_if] + netem[2:],
                                       check=False).returncode == 0:
             self.exec(["tc"] + netem[:2] + ["dev", self.ns_if] + netem[2:])
             return "tc netem on a veth pair"
-        rule = f"meta l4proto udp numgen random mod 100 < {LOSS_PERCENT} counter drop"
+        rule = f"meta l4proto udp numgen random mod 100 < {self.loss_percent} counter drop"
         script = (f"table inet loss {{\n"
                   f" chain in {{ type filter hook input priority 0; {rule}; }}\n"
                   f" chain out {{ type filter hook output priority 0; {rule}; }}\n}}\n")

@@ -62,9 +62,15 @@ json::object track_json(const media::TrackInfo& t, const media::TrackStats& s) {
   return o;
 }
 
-// An SRT connection's link as libsrt measures it (docs/api.md, "srt").
-json::object link_json(const media::LinkStats& l) {
+// A connection's link: an SRT one as libsrt measures it (docs/api.md, "srt"); an RTSP
+// publisher's RTP losses (docs/api.md, "rtsp").
+json::object link_json(const std::string& protocol, const media::LinkStats& l) {
   json::object o;
+  if (protocol != "srt") {
+    o["packets_lost"] = l.packets_lost;
+    o["packets_dropped"] = l.packets_dropped;
+    return o;
+  }
   o["rtt_ms"] = number(l.rtt_ms);
   o["bandwidth_mbps"] = number(l.bandwidth_mbps);
   o["send_rate_mbps"] = number(l.send_rate_mbps);
@@ -87,7 +93,7 @@ json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c)
   o["bitrate"] = static_cast<uint64_t>(c.bitrate);
   o["duration"] = seconds_since(c.started);
   o["connected_at"] = iso_time(c.started);
-  if (c.link) o[c.protocol] = link_json(*c.link);
+  if (c.link) o[c.protocol] = link_json(c.protocol, *c.link);
   return o;
 }
 
@@ -105,7 +111,7 @@ json::object stream_json(const media::StreamInfo& i, const ProtocolCatalog& prot
     p["uptime"] = seconds_since(i.publisher->started);
     // info() lists the publisher first among the clients.
     if (!i.clients.empty() && i.clients.front().publisher && i.clients.front().link)
-      p[i.publisher->protocol] = link_json(*i.clients.front().link);
+      p[i.publisher->protocol] = link_json(i.publisher->protocol, *i.clients.front().link);
     o["publisher"] = std::move(p);
     o["uptime"] = seconds_since(i.publisher->started);
   } else {

@@ -20,7 +20,9 @@ namespace {
 void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::StreamInfo>& infos,
                        const media::StreamTotals& totals) {
   for (const auto& i : infos) {
-    if (i.clients.empty() || !i.clients.front().publisher || !i.clients.front().link) continue;
+    if (i.clients.empty() || !i.clients.front().publisher || !i.clients.front().link ||
+        i.clients.front().protocol != "srt")
+      continue;
     const auto& l = *i.clients.front().link;
     control::Labels labels{{"app", i.app}, {"stream", i.name}};
     out.gauge("firstmile_srt_rtt_seconds", "Round-trip time of the SRT publisher's link.",
@@ -33,7 +35,7 @@ void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::Str
               "Current receive rate from the SRT publisher.", l.receive_rate_mbps * 125000, labels);
   }
   for (const char* role : {"publisher", "player"}) {
-    auto it = totals.links.find(role);
+    auto it = totals.links.find(media::link_key("srt", role));
     media::LinkTotals t = it == totals.links.end() ? media::LinkTotals{} : it->second;
     control::Labels labels{{"role", role}};
     out.counter("firstmile_srt_packets_lost_total",
@@ -46,6 +48,20 @@ void write_srt_metrics(control::MetricsWriter& out, const std::vector<media::Str
                 "SRT packets dropped as too late to play or to send.",
                 static_cast<double>(t.dropped), labels);
   }
+}
+
+// RTP link statistics (RTSP publishers and pulled cameras): counters by protocol and role.
+void write_rtp_metrics(control::MetricsWriter& out, const media::StreamTotals& totals) {
+  auto it = totals.links.find(media::link_key("rtsp", "publisher"));
+  const media::LinkTotals t = it == totals.links.end() ? media::LinkTotals{} : it->second;
+  const control::Labels labels{{"protocol", "rtsp"}, {"role", "publisher"}};
+  out.counter("firstmile_rtp_packets_lost_total",
+              "RTP packets lost on the way from RTSP publishers and pulled cameras (sequence "
+              "gaps; video resumes at the next keyframe).",
+              static_cast<double>(t.lost), labels);
+  out.counter("firstmile_rtp_packets_dropped_total",
+              "RTP packets over UDP that came after their place was given up, or twice.",
+              static_cast<double>(t.dropped), labels);
 }
 
 }  // namespace
@@ -126,6 +142,7 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
               "Viewers disconnected for staying too slow.",
               static_cast<double>(totals.slow_disconnects));
   write_srt_metrics(out, infos, totals);
+  write_rtp_metrics(out, totals);
   if (ctx.pulls) {
     // Per pulled source: up (1 live, 0 connecting or retrying) and its attempts.
     for (const auto& p : ctx.pulls->list()) {

@@ -386,6 +386,7 @@ asio::awaitable<Status> PullSource::Attempt::on_stream(std::shared_ptr<Attempt> 
       self->socket_.close(ignored);
     }
   };
+  info.link_stats = ingest_.link_stats();
   auto publication = publish::Publication::attach(stream_, std::move(info));
   if (!publication) {
     close();

@@ -134,7 +134,27 @@ void RtpIngest::release(size_t track, std::vector<Bytes>& released) {
     on_rtp(track, datagram);
 }
 
+std::function<std::optional<media::LinkStats>()> RtpIngest::link_stats() const {
+  return [link = link_]() -> std::optional<media::LinkStats> {
+    media::LinkStats s;
+    s.packets_lost = link->lost.load(std::memory_order_relaxed);
+    s.packets_dropped = link->dropped.load(std::memory_order_relaxed);
+    return s;
+  };
+}
+
+void RtpIngest::update_link() {
+  uint64_t lost = 0, dropped = 0;
+  for (const auto& t : tracks_) {
+    lost += t.receiver->counters().lost_packets;
+    dropped += t.reorder.counters().late + t.reorder.counters().duplicates;
+  }
+  link_->lost.store(lost, std::memory_order_relaxed);
+  link_->dropped.store(dropped, std::memory_order_relaxed);
+}
+
 void RtpIngest::tick() {
+  update_link();
   std::vector<Bytes> released;
   for (size_t i = 0; i < tracks_.size(); ++i) {
     released.clear();
@@ -234,6 +254,7 @@ std::string RtpIngest::end(const std::string& reason) {
     t.receiver->flush(frames_);
     if (announced_ && !publication_->ended()) publish_frames(t, true);
   }
+  update_link();  // the publisher's last counts, for the totals the stream keeps
   publication_->end(reason);
   publication_.reset();
   return counters_summary();

@@ -7,6 +7,7 @@
 // once each knows its configuration (or a while after the first packet for those that do).
 // The transport (which channel or port carries which track) stays with the caller. Lives on the
 // stream's executor once the publication is attached.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "format/rtp/reorder_buffer.hpp"
 #include "format/rtp/rtcp_stats.hpp"
 #include "format/rtp/track_receiver.hpp"
+#include "media/link_stats.hpp"
 #include "protocol/publish/publication.hpp"
 #include "transcode/audio_to_aac.hpp"
 
@@ -68,6 +70,9 @@ class RtpIngest {
   std::string counters_summary() const;
   // Packets that came when nothing could take them (before start(), not RTP).
   uint64_t ignored() const { return ignored_; }
+  // For PublisherInfo::link_stats (any thread): packets lost (sequence gaps) and dropped (late
+  // or duplicate over UDP), as of the last tick() or end().
+  std::function<std::optional<media::LinkStats>()> link_stats() const;
 
  private:
   struct Track {
@@ -99,6 +104,11 @@ class RtpIngest {
   std::optional<int64_t> first_packet_;
   std::vector<media::Frame> frames_;
   uint64_t ignored_ = 0;
+  struct Link {
+    std::atomic<uint64_t> lost{0}, dropped{0};
+  };
+  std::shared_ptr<Link> link_ = std::make_shared<Link>();
+  void update_link();
   uint64_t rtcp_packets_ = 0;
   uint64_t sender_reports_ = 0;
   uint64_t receiver_reports_ = 0;

@@ -29,6 +29,7 @@ Status Session::attach_publication() {
       self->socket_.close(ignored);
     }
   };
+  info.link_stats = ingest_.link_stats();
   auto publication = publish::Publication::attach(stream_, std::move(info));
   if (!publication) return publication.error();
   ctx_.log->info("rtsp publish start stream={} peer={} tracks={}", label(), peer_,
