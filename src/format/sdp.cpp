@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "core/ascii.hpp"
+
 namespace firstmile::format::sdp {
 
 namespace {
@@ -48,13 +50,6 @@ std::optional<uint64_t> number(std::string_view s, uint64_t max) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || v > max) return std::nullopt;
   return v;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
 }
 
 Attribute parse_attribute(std::string_view value) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/ascii.hpp"
 #include "media/codec/aac.hpp"
 #include "media/codec/bit_reader.hpp"
 
@@ -91,12 +92,6 @@ Result<ByteSpan> skip_auxiliary_section(ByteSpan data, uint32_t size_length) {
 // ---- Shared with latm.cpp --------------------------------------------------------------------
 
 namespace aac_detail {
-
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
 
 std::optional<std::string_view> find_param(const FmtpParams& params, std::string_view name) {
   for (const auto& [k, v] : params) {

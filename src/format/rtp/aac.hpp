@@ -198,7 +198,6 @@ class Mpeg4GenericPacketizer {
 // interface for other code.
 namespace aac_detail {
 
-bool iequals(std::string_view a, std::string_view b);  // ASCII letters only
 std::optional<std::string_view> find_param(const FmtpParams& params, std::string_view name);
 // A decimal uint32_t and nothing else.
 std::optional<uint32_t> parse_number(std::string_view s);

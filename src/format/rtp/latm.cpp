@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "media/codec/aac.hpp"
 #include "media/codec/bit_reader.hpp"
 #include "media/codec/bit_writer.hpp"

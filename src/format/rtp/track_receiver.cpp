@@ -4,6 +4,7 @@
 #include <cctype>
 #include <deque>
 
+#include "core/ascii.hpp"
 #include "format/mpegts/pes.hpp"
 #include "format/rtp/aac.hpp"
 #include "format/rtp/decode_times.hpp"
@@ -17,13 +18,6 @@
 
 namespace firstmile::format::rtp {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string param(const std::optional<sdp::Fmtp>& fmtp, std::string_view name) {
   if (!fmtp) return {};

@@ -12,6 +12,7 @@
 #include <array>
 #include <random>
 
+#include "core/ascii.hpp"
 #include "format/sdp.hpp"
 #include "protocol/publish/publication.hpp"
 #include "protocol/rtsp/rtp_ingest.hpp"
@@ -33,13 +34,6 @@ constexpr auto kRequestTimeout = std::chrono::seconds(10);
 // transport auto: no packet over UDP this long after PLAY gives way to TCP.
 constexpr auto kUdpGiveUp = std::chrono::seconds(3);
 constexpr size_t kReadBuffer = 64 * 1024;
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string random_hex(size_t digits) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
@@ -204,7 +198,7 @@ asio::awaitable<Result<Message>> PullSource::Attempt::request(
     // A challenge: answered once (again when only the nonce went stale).
     std::optional<Challenge> chosen;
     for (const auto& [name, value] : answer->headers) {
-      if (!ieq(name, "WWW-Authenticate")) continue;
+      if (!iequals(name, "WWW-Authenticate")) continue;
       auto challenges = parse_challenges(value);
       if (!challenges) continue;
       for (auto& c : *challenges) {

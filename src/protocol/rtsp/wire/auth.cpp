@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "core/base64.hpp"
 
 namespace firstmile::rtsp {
@@ -13,16 +14,6 @@ namespace {
 constexpr size_t kMaxChallenges = 8;
 constexpr size_t kMaxParams = 32;
 constexpr size_t kMaxValue = 1024;
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 bool is_token_char(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -130,17 +121,17 @@ Result<std::vector<Challenge>> parse_challenges(std::string_view value) {
         if (skipping) continue;
         return fail("parameter before any scheme");
       }
-      if (ieq(name, "realm")) {
+      if (iequals(name, "realm")) {
         current->realm = std::move(*v);
-      } else if (ieq(name, "nonce")) {
+      } else if (iequals(name, "nonce")) {
         current->nonce = std::move(*v);
-      } else if (ieq(name, "opaque")) {
+      } else if (iequals(name, "opaque")) {
         current->opaque = std::move(*v);
-      } else if (ieq(name, "stale")) {
-        current->stale = ieq(*v, "true");
-      } else if (ieq(name, "algorithm")) {
-        md5 = ieq(*v, "MD5");
-      } else if (ieq(name, "qop")) {
+      } else if (iequals(name, "stale")) {
+        current->stale = iequals(*v, "true");
+      } else if (iequals(name, "algorithm")) {
+        md5 = iequals(*v, "MD5");
+      } else if (iequals(name, "qop")) {
         // A list such as "auth,auth-int".
         std::string_view list = *v;
         while (!list.empty()) {
@@ -150,7 +141,7 @@ Result<std::vector<Challenge>> parse_challenges(std::string_view value) {
             item.remove_prefix(1);
           while (!item.empty() && item.back() == ' ')
             item.remove_suffix(1);
-          if (ieq(item, "auth")) current->qop_auth = true;
+          if (iequals(item, "auth")) current->qop_auth = true;
           if (comma == std::string_view::npos) break;
           list.remove_prefix(comma + 1);
         }
@@ -160,10 +151,10 @@ Result<std::vector<Challenge>> parse_challenges(std::string_view value) {
     // A scheme word: the previous challenge ends.
     finish();
     if (++challenges > kMaxChallenges) return fail("too many challenges");
-    if (ieq(name, "Digest")) {
+    if (iequals(name, "Digest")) {
       current.emplace();
       current->scheme = Challenge::Scheme::Digest;
-    } else if (ieq(name, "Basic")) {
+    } else if (iequals(name, "Basic")) {
       current.emplace();
       current->scheme = Challenge::Scheme::Basic;
     } else {

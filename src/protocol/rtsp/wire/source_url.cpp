@@ -6,24 +6,15 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/ascii.hpp"
+
 namespace firstmile::rtsp {
-
-namespace {
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
 
 Result<SourceUrl> parse_source_url(std::string_view text) {
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return fail("not a URL: ", parsed.error().message());
   const auto& u = *parsed;
-  if (!ieq(u.scheme(), "rtsp")) return fail("not an rtsp:// URL");
+  if (!iequals(u.scheme(), "rtsp")) return fail("not an rtsp:// URL");
   if (!u.has_authority() || u.host().empty()) return fail("the URL has no host");
   SourceUrl out;
   out.host = u.host_address();
@@ -54,7 +45,7 @@ Result<SourceUrl> parse_source_url(std::string_view text) {
 
 std::string resolve_control(std::string_view base, std::string_view control) {
   if (control.empty() || control == "*") return std::string(base);
-  if (control.size() > 7 && ieq(control.substr(0, 7), "rtsp://")) return std::string(control);
+  if (control.size() > 7 && iequals(control.substr(0, 7), "rtsp://")) return std::string(control);
   std::string out(base);
   if (out.empty() || out.back() != '/') out += '/';
   out += control;
