@@ -211,10 +211,24 @@ class RtspPull(unittest.TestCase):
                                  r"rtsp pull stop source=live/od .* reason=\"nobody watching for pull.close_after\"")
                 srv.wait_for(lambda: srv.api("/streams/live/od")[1].get("publisher") is None, timeout=5,
                              what="publisher gone")
-                # An RTSP player starts it again.
+                # An RTSP player starts it again, and once it left (an RTSP viewer is counted
+                # while connected) an RTMP player, which waits for it as for any publisher.
                 streams = codecs(srv.rtsp_url("live/od"))
                 self.assertEqual(set(streams), {"video", "audio"})
                 self.assertEqual(pulls(srv)["live/od"]["attempts"], 2)
+                srv.wait_for(lambda: pulls(srv)["live/od"]["state"] == "idle", timeout=10,
+                             what="stopped after the RTSP player")
+                streams = codecs(srv.rtmp_url("live/od"))
+                self.assertEqual(set(streams), {"video", "audio"})
+                self.assertEqual(pulls(srv)["live/od"]["attempts"], 3)
+                # While the stream lingers with its ended playlist, an HLS request still starts
+                # the pull rather than get the old playlist.
+                srv.wait_for(lambda: pulls(srv)["live/od"]["state"] == "idle", timeout=10,
+                             what="stopped after the RTMP player")
+                status, _, body = srv.http_get("/live/od/index.m3u8", timeout=15)
+                self.assertEqual(status, 200)
+                self.assertNotIn(b"#EXT-X-ENDLIST", body)
+                self.assertEqual(pulls(srv)["live/od"]["attempts"], 4)
 
     def test_a_lossy_link_is_counted_and_the_stream_goes_on(self):
         # The camera in a network namespace this test makes, behind a veth pair that drops 2%

@@ -105,8 +105,11 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   if (!playlist && !master && !ts_segment && !m4s && !init)
     co_return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 
+  // Live with a part to show. A stream that is not live (its publish ended, it lingers) may
+  // still be served as it is, unless an on-demand source starts for it.
   auto has_segment = [](const std::shared_ptr<media::Stream>& s) {
-    auto out = s ? s->output_as<hls::HlsOutput>("hls") : nullptr;
+    if (!s || !s->live()) return false;
+    auto out = s->output_as<hls::HlsOutput>("hls");
     auto snap = out ? out->segmenter()->snapshot() : nullptr;
     return snap && !snap->playlist.empty();
   };

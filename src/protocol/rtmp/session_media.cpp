@@ -184,12 +184,10 @@ Status Session::complete_play(const Attach& a) {
         return std::make_unique<RtmpPackager>(chunk);
       },
       viewer_, std::move(entry));
-  if (!stream_->claimed()) {
-    // A stream an on-demand pull publishes starts now; the player waits for it as for any
-    // publisher, up to stream.play_wait_timeout.
-    ctx_.streams.demand(stream_->app(), stream_->name());
-    wait_for_publisher();
-  }
+  // A stream an on-demand pull publishes starts now (also when the stream lingers after its
+  // last publish); the player waits for it as for any publisher.
+  if (!stream_->has_publisher()) ctx_.streams.demand(stream_->app(), stream_->name());
+  if (!stream_->claimed()) wait_for_publisher();
   ctx_.log->info("rtmp play start stream={} peer={} live={}", label(), peer_,
                  stream_->tracks_ready());
   return Status{};
