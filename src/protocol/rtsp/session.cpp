@@ -5,7 +5,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <random>
 
@@ -13,6 +12,7 @@
 #include "format/rtp/packet.hpp"
 #include "format/sdp.hpp"
 #include "protocol/publish/admit.hpp"
+#include "protocol/rtsp/queued_write.hpp"
 #include "protocol/rtsp/rtsp_config.hpp"
 #include "protocol/rtsp/wire/request_url.hpp"
 #include "protocol/rtsp/wire/transport.hpp"
@@ -255,18 +255,9 @@ asio::awaitable<void> Session::flush() {
     }
     co_return;
   }
-  if (writing_) co_return;
-  writing_ = true;
-  while (!out_.empty()) {
-    const std::string text = std::move(out_);
-    out_.clear();
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(text), kAwaitable);
-    if (ec) {
-      out_.clear();
-      if (end_reason_.empty()) end_reason_ = ec.message();
-    }
-  }
-  writing_ = false;
+  auto writing = write_queued(socket_, out_, writing_);
+  const auto ec = co_await std::move(writing);
+  if (ec && end_reason_.empty()) end_reason_ = ec.message();
 }
 
 asio::awaitable<void> Session::handle(const Message& request) {
