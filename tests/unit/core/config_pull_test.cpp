@@ -11,17 +11,9 @@ namespace firstmile {
 namespace {
 
 using server_schema::dump_config;
+using server_schema::error_of;
 using server_schema::parse_config;
 using std::chrono::milliseconds;
-
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "cfg.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -22,6 +22,7 @@ using std::chrono::milliseconds;
 using server_schema::changed_keys;
 using server_schema::dump_config;
 using server_schema::load_config_file;
+using server_schema::error_of;
 using server_schema::parse_config;
 
 // Compares every field of two configurations, naming the field that differs.
@@ -180,16 +181,6 @@ std::vector<std::pair<std::string, std::string>> leaf_keys(const std::string& du
     out.emplace_back(indented ? section + "." + name : name, value);
   }
   return out;
-}
-
-// The ConfigError message of parse_config(text, "cfg.yaml"), or "" if it did not throw one.
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "cfg.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(ConfigTest, EmptyDocumentsGiveTheDefaults) {

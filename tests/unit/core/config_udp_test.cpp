@@ -16,17 +16,8 @@ using std::chrono::milliseconds;
 using server_schema::changed_keys;
 using server_schema::dump_config;
 using server_schema::load_config_file;
+using server_schema::error_of;
 using server_schema::parse_config;
-
-// The ConfigError message of parse_config(text, "cfg.yaml"), or "" if it did not throw one.
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "cfg.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -18,6 +18,15 @@ inline Config load_config_file(const std::string& path) {
 inline std::string dump_config(const Config& c, bool with_secrets = false) {
   return firstmile::dump_config(c, config_schema(), with_secrets);
 }
+// The ConfigError message of parse_config(text, "cfg.yaml"), or "" if it did not throw one.
+inline std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, "cfg.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
 inline std::vector<std::string> changed_keys(const Config& a, const Config& b) {
   return firstmile::changed_keys(a, b, config_schema());
 }
