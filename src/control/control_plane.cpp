@@ -268,6 +268,11 @@ bool ControlPlane::static_key_refuses(const std::string& app, const std::string&
   return true;
 }
 
+bool ControlPlane::checks_digest(bool publish, const std::string& app) {
+  if (publish) return keys_.has_keys(app);
+  return config()->get<AuthConfig>().play == PlayAuth::Token;
+}
+
 bool ControlPlane::play_token_refuses(const AccessRequest& request) {
   auto cfg = config();
   if (cfg->get<AuthConfig>().play != PlayAuth::Token) return false;
@@ -300,15 +305,29 @@ asio::awaitable<AccessDecision> ControlPlane::authorize_play(AccessRequest reque
     co_return d;
   }
   if (cfg->get<AuthConfig>().play == PlayAuth::Token) {
-    auto params = format::parse_query(request.query);
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    auto check = params ? check_play_token(cfg->get<AuthConfig>().play_secret, request.app,
-                                           request.stream, *params, now)
-                        : TokenCheck::Invalid;
+    const auto& secret = cfg->get<AuthConfig>().play_secret;
+    TokenCheck check = TokenCheck::Invalid;
+    if (request.credentials) {
+      // The user name is the expiry, the password the token.
+      const auto& c = *request.credentials;
+      std::string token = c.password;
+      if (c.matches) {
+        token = play_token(secret, request.app, request.stream, c.user);
+        if (!c.matches(token)) token.clear();
+      }
+      format::QueryParams params{{"expires", c.user}, {"token", token}};
+      check = token.empty() ? TokenCheck::Invalid
+                            : check_play_token(secret, request.app, request.stream, params, now);
+      if (check == TokenCheck::Missing) check = TokenCheck::Invalid;
+    } else if (auto params = format::parse_query(request.query)) {
+      check = check_play_token(secret, request.app, request.stream, *params, now);
+    }
     if (check != TokenCheck::Ok) {
-      co_return refuse("play", "token", describe(check), check == TokenCheck::Missing ? 401 : 403);
+      co_return refuse("play", "token", describe(check),
+                       check == TokenCheck::Missing || request.credentials ? 401 : 403);
     }
     std::lock_guard lock(counters_mutex_);
     ++allowed_["play"];
@@ -318,6 +337,9 @@ asio::awaitable<AccessDecision> ControlPlane::authorize_play(AccessRequest reque
     co_return d;
   }
   if (stopped_) co_return refuse("play", "webhook_error", "server shutting down");
+  // The backend holds the secrets: it can check a password, not a Digest answer.
+  if (request.credentials && request.credentials->matches)
+    co_return refuse("play", "webhook", "Digest credentials need signed URLs", 401);
   auto task = decide_play(std::move(request));
   auto ex = ioc_.get_executor();
   co_return co_await asio::co_spawn(ex, std::move(task), asio::use_awaitable);
@@ -328,9 +350,20 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
   AccessDecision allow;
   allow.allowed = true;
   allow.stream = r.stream;
-  auto check = keys_.check(r.app, r.stream);
+  // The key: the name asked for, or the password of the credentials sent with it.
+  std::string key = r.stream;
+  KeyStore::Check check;
+  if (r.credentials && r.credentials->matches) {
+    check = keys_.check_known(r.app, r.credentials->matches, key);
+    // Digest is offered only where static keys can check it.
+    if (check.verdict == KeyStore::Verdict::NoKeys)
+      co_return refuse("publish", "key", "Digest credentials need static keys", 401);
+  } else {
+    if (r.credentials) key = r.credentials->password;
+    check = keys_.check(r.app, key);
+  }
   if (check.verdict == KeyStore::Verdict::Denied) {
-    co_return refuse("publish", "key", "unknown stream key");
+    co_return refuse("publish", "key", "unknown stream key", r.credentials ? 401 : 403);
   }
   if (check.verdict == KeyStore::Verdict::Allowed) allow.stream = check.stream;
 
@@ -340,11 +373,19 @@ asio::awaitable<AccessDecision> ControlPlane::decide_publish(AccessRequest r) {
     if (auto refused = limit_decision("publish", ip)) co_return std::move(*refused);
     DecisionRelease slot{decisions_};
     std::string id = make_delivery_id();
-    json::object body{
-        {"event", "on_publish"},   {"id", id},         {"time", iso_now()},
-        {"node_id", cfg->node_id}, {"app", r.app},     {"stream", allow.stream},
-        {"key", r.stream},         {"query", r.query}, {"params", params_json(r.query)},
-        {"protocol", r.protocol},  {"client_ip", ip},  {"client_port", port}};
+    json::object body{{"event", "on_publish"},
+                      {"id", id},
+                      {"time", iso_now()},
+                      {"node_id", cfg->node_id},
+                      {"app", r.app},
+                      {"stream", allow.stream},
+                      {"key", key},
+                      {"query", r.query},
+                      {"params", params_json(r.query)},
+                      {"protocol", r.protocol},
+                      {"client_ip", ip},
+                      {"client_port", port}};
+    if (r.credentials) body["user"] = r.credentials->user;
     auto text = json::serialize(body);
     // Named locals only around co_await (GCC 12 destroys temporaries there twice).
     const std::string event = "on_publish";
@@ -396,6 +437,10 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
       {"node_id", cfg->node_id}, {"app", r.app},       {"stream", r.stream},
       {"protocol", r.protocol},  {"query", r.query},   {"params", params_json(r.query)},
       {"client_ip", ip},         {"client_port", port}};
+  if (r.credentials) {
+    body["user"] = r.credentials->user;
+    body["password"] = r.credentials->password;
+  }
   auto text = json::serialize(body);
   const std::string event = "on_play";
   auto asking = ask_all(event, cfg->get<WebhooksConfig>().on_play, std::move(text), id,

@@ -73,6 +73,7 @@ class ControlPlane : public media::StreamEvents, public Admission {
   boost::asio::awaitable<AccessDecision> authorize_play(AccessRequest request) override;
   // auth.play is token: true when the request's signed URL is missing, expired or wrong.
   bool play_token_refuses(const AccessRequest& request) override;
+  bool checks_digest(bool publish, const std::string& app) override;
   // HLS and DASH have no connection: a new client address fetching a stream's playlist or
   // segments is reported as on_play (notification mode only).
   void http_client_started(const media::Stream& stream, const std::string& client,

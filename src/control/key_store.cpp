@@ -98,4 +98,32 @@ KeyStore::Check KeyStore::check(const std::string& app, const std::string& key) 
   return out;
 }
 
+KeyStore::Check KeyStore::check_known(const std::string& app,
+                                      const std::function<bool(std::string_view)>& knows,
+                                      std::string& key) const {
+  std::shared_ptr<const PublishKeys> keys;
+  {
+    std::lock_guard lock(mutex_);
+    keys = merged_;
+  }
+  auto it = keys->find(app);
+  if (it == keys->end()) return {};
+  Check out{Verdict::Denied, {}};
+  bool found = false;
+  for (const auto& [candidate, name] : it->second) {
+    const bool match = knows(candidate);
+    if (match && !found) {
+      found = true;
+      key = candidate;
+      out = Check{Verdict::Allowed, name.empty() ? candidate : name};
+    }
+  }
+  return out;
+}
+
+bool KeyStore::has_keys(const std::string& app) const {
+  std::lock_guard lock(mutex_);
+  return merged_->count(app) > 0;
+}
+
 }  // namespace firstmile::control

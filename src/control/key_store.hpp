@@ -4,9 +4,11 @@
 // (auth.keys_file, same shape) that is re-read when it changes, so an operator can add or
 // revoke a key without a reload. Any thread may check; the tables are swapped whole.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "control/control_config.hpp"
 #include "core/config.hpp"
@@ -39,6 +41,13 @@ class KeyStore {
   // Compares `key` with every key of `app` in constant time (no early exit on a match, no
   // map lookup keyed by the secret), so timing tells nothing about the keys.
   Check check(const std::string& app, const std::string& key) const;
+  // The same for a client that proved it knows a key without sending it (RTSP Digest):
+  // `knows(candidate)` is asked of every key of `app`, with no early exit; the key that matched
+  // goes to `key`.
+  Check check_known(const std::string& app, const std::function<bool(std::string_view)>& knows,
+                    std::string& key) const;
+  // Whether `app` has static keys.
+  bool has_keys(const std::string& app) const;
 
  private:
   struct FileStamp {

@@ -16,6 +16,11 @@ std::string expected_token(std::string_view secret, std::string_view app, std::s
 }
 }  // namespace
 
+std::string play_token(std::string_view secret, std::string_view app, std::string_view stream,
+                       std::string_view expires) {
+  return expected_token(secret, app, stream, expires);
+}
+
 std::string sign_play_query(std::string_view secret, std::string_view app, std::string_view stream,
                             int64_t expires) {
   std::string e = std::to_string(expires);

@@ -16,6 +16,10 @@ enum class TokenCheck { Ok, Missing, Expired, Invalid };
 std::string sign_play_query(std::string_view secret, std::string_view app, std::string_view stream,
                             int64_t expires);
 
+// The token for `expires` as written in the URL (the decimal Unix time).
+std::string play_token(std::string_view secret, std::string_view app, std::string_view stream,
+                       std::string_view expires);
+
 TokenCheck check_play_token(std::string_view secret, std::string_view app, std::string_view stream,
                             const format::QueryParams& params, int64_t now_unix);
 

@@ -1,9 +1,10 @@
 // What an RTSP client reads from a camera besides media: the WWW-Authenticate challenges of a
-// 401 and the control URLs of its DESCRIBE answer. Checks: challenges are bounded; each is
-// answered, and the Digest answer reads back (as a challenge of the same syntax) with the realm
-// and nonce it was given, so quoting round-trips; a Basic answer is base64 of user:password;
-// a resolved control URL is the control as given or starts with the base; a source URL split
-// for the client is an rtsp:// URL with a port.
+// 401 and the control URLs of its DESCRIBE answer; and what the server reads from a client: its
+// Authorization. Checks: challenges are bounded; each is answered, and the Digest answer reads
+// back (as a challenge of the same syntax) with the realm and nonce it was given, so quoting
+// round-trips; a Basic answer is base64 of user:password; a client's Basic credentials read
+// back from their encoding; a resolved control URL is the control as given or starts with the
+// base; a source URL split for the client is an rtsp:// URL with a port.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -44,6 +45,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (back->size() != 1 || (*back)[0].realm != c.realm || (*back)[0].nonce != c.nonce ||
           (*back)[0].opaque != c.opaque)
         __builtin_trap();
+    }
+  }
+
+  // The server's side: a client's Authorization. Basic reads back from its own encoding; a
+  // Digest answer has a 32-digit response and is never matched by a Basic reading.
+  if (auto c = rtsp::parse_credentials(input)) {
+    if (c->scheme == rtsp::Challenge::Scheme::Basic) {
+      const std::string pair = c->user + ":" + c->password;
+      auto back = rtsp::parse_credentials("Basic " + base64_encode(as_bytes(pair)));
+      if (!back || back->user != c->user || back->password != c->password) __builtin_trap();
+      if (rtsp::digest_matches(*c, "DESCRIBE", c->password)) __builtin_trap();
+    } else {
+      if (c->response.size() != 32 || c->nonce.empty() || c->uri.empty()) __builtin_trap();
+      if (!c->password.empty()) __builtin_trap();
+      (void)rtsp::digest_matches(*c, "RECORD", first);
     }
   }
 

@@ -2,7 +2,10 @@
 with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), GStreamer's
 rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, over
 TCP and UDP), whatever published them; a key the app does not accept, a codec the server cannot carry, a
-malformed request and a client that never gets to RECORD are refused with a reason."""
+malformed request and a client that never gets to RECORD are refused with a reason; credentials
+(Digest where the server knows the secret, Basic for webhooks) carry keys and play tokens."""
+import hashlib
+import hmac
 import os
 import socket
 import subprocess
@@ -11,6 +14,7 @@ import unittest
 
 import harness
 from harness import Proc, Server
+from webhook_receiver import WebhookReceiver
 
 
 def rtsp_publish(srv, path, clip, log_path, timeout=60, transport="tcp"):
@@ -224,12 +228,13 @@ class Rtsp(unittest.TestCase):
         extra = "auth:\n  publish_keys:\n    locked: [goodkey1]\n"
         with Server("rtsp_refusals", config_extra=extra,
                     rtsp_extra="  handshake_timeout: 1s\n") as srv:
-            # A key the app does not accept: RECORD answered 403.
+            # A key the app does not accept: RECORD answered 401 (credentials could carry the
+            # key), and ffmpeg, which has none, gives up.
             with rtsp_publish(srv, "locked/badkey", clip, os.path.join(srv.dir, "badkey.log"),
                               timeout=20) as bad:
                 self.assertNotEqual(bad.wait(timeout=20), 0)
-            self.assertIn("403", bad.output())
-            srv.wait_for(lambda: "rtsp refused stream=locked/" in srv.log_text(), timeout=5,
+            self.assertIn("401", bad.output())
+            srv.wait_for(lambda: "rtsp challenged stream=locked/" in srv.log_text(), timeout=5,
                          what="refusal logged")
             # A codec the server does not carry: ANNOUNCE answered 415 with the reason.
             mp2 = harness.make_clip(name="mp2.mkv", seconds=2, extra=["-c:a", "mp2", "-f", "matroska"])
@@ -257,6 +262,90 @@ class Rtsp(unittest.TestCase):
                 srv.wait_for(lambda: srv.api("/streams/locked/goodkey1")[1].get("live"), timeout=15,
                              what="the right key publishes")
                 good.stop()
+
+    def test_credentials(self):
+        # rtsp://USER:PASSWORD@...: the password is the secret the URL would otherwise carry.
+        # Static keys and signed URLs are known to the server, so it offers Digest (which
+        # ffmpeg prefers); a webhook holds its own secrets, so only Basic is offered there.
+        clip = harness.make_clip(seconds=30)
+        secret = "play-secret-0123456789abcdef"
+        extra = (f"auth:\n  publish_keys:\n    locked: {{sk_cam_1: cam1}}\n  play: token\n"
+                 f"  play_secret: \"{secret}\"\n")
+        with Server("rtsp_credentials", config_extra=extra) as srv:
+            url = lambda creds, path: f"rtsp://{creds}@127.0.0.1:{srv.rtsp_port}/{path}"
+            with Proc(["ffmpeg", "-nostdin", "-v", "info", "-re", "-i", clip, "-c", "copy", "-f", "rtsp",
+                       "-rtsp_transport", "tcp", url("encoder:sk_cam_1", "locked/cam1")],
+                      os.path.join(srv.dir, "publish.log"), 60) as pub:
+                srv.wait_for(lambda: srv.api("/streams/locked/cam1")[1].get("live"), timeout=15,
+                             what="published with the key as the password")
+                log = srv.log_text()
+                self.assertIn("rtsp challenged stream=locked/", log)
+                self.assertNotIn("sk_cam_1", log)
+                # The name is public (the key was the password): logged in full.
+                self.assertIn("rtsp publish start stream=locked/cam1", log)
+                # A wrong password: asked again, then refused; the publisher carries on.
+                with Proc(["ffmpeg", "-nostdin", "-v", "info", "-re", "-i", clip, "-c", "copy",
+                           "-f", "rtsp", "-rtsp_transport", "tcp", url("encoder:wrong", "locked/cam2")],
+                          os.path.join(srv.dir, "wrong.log"), 20) as wrong:
+                    self.assertNotEqual(wrong.wait(timeout=20), 0)
+                self.assertIn("401", wrong.output())
+                # A raw DESCRIBE: 401 with a Digest and a Basic challenge, Digest first.
+                with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
+                    s.sendall(f"DESCRIBE {srv.rtsp_url('locked/cam1')} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode())
+                    answer = s.recv(4096).decode()
+                self.assertTrue(answer.startswith("RTSP/1.0 401"), answer)
+                challenges = [l.split(":", 1)[1].strip() for l in answer.split("\r\n")
+                              if l.lower().startswith("www-authenticate:")]
+                self.assertEqual([c.split()[0] for c in challenges], ["Digest", "Basic"], answer)
+                # Playing with a signed URL's expiry as the user name and its token as the password.
+                expires = int(time.time()) + 300
+                token = hmac.new(secret.encode(), f"locked/cam1:{expires}".encode(),
+                                 hashlib.sha256).hexdigest()
+                probe = harness.ffprobe_json(url(f"{expires}:{token}", "locked/cam1"),
+                                             "-rtsp_transport", "tcp", "-show_streams")
+                self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
+                for creds in (f"{expires}:{'0' * 64}", f"{expires + 1}:{token}", None):
+                    target = url(creds, "locked/cam1") if creds else srv.rtsp_url("locked/cam1")
+                    r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", target],
+                                       capture_output=True, text=True, timeout=30)
+                    self.assertNotEqual(r.returncode, 0, creds)
+                    self.assertIn("401", r.stderr, creds)
+                self.assertNotIn(token, srv.log_text())
+                pub.stop()
+
+        # A webhook decides: Basic only, and the backend gets the user name and the password.
+        with WebhookReceiver() as hooks:
+            extra = (f"webhooks:\n  on_publish: [\"{hooks.url('/publish')}\"]\n"
+                     f"  on_play: [\"{hooks.url('/play')}\"]\nauth:\n  play: webhook\n")
+            with Server("rtsp_credentials_hook", config_extra=extra) as srv:
+                # The first decision (the path, no credentials) is refused; the second allowed.
+                hooks.respond("/publish", status=403, body={"reason": "credentials please"}, times=1)
+                url = lambda creds, path: f"rtsp://{creds}@127.0.0.1:{srv.rtsp_port}/{path}"
+                with Proc(["ffmpeg", "-nostdin", "-v", "info", "-re", "-i", clip, "-c", "copy", "-f",
+                           "rtsp", "-rtsp_transport", "tcp", url("alice:sk_hook_9", "live/show")],
+                          os.path.join(srv.dir, "publish.log"), 60) as pub:
+                    srv.wait_for(lambda: srv.api("/streams/live/show")[1].get("live"), timeout=15,
+                                 what="published after the webhook allowed the credentials")
+                    first, second = hooks.requests("/publish")[:2]
+                    self.assertEqual((first.json["key"], first.json.get("user")), ("show", None))
+                    self.assertEqual((second.json["stream"], second.json["key"], second.json["user"],
+                                      second.json["protocol"]), ("show", "sk_hook_9", "alice", "rtsp"))
+                    self.assertNotIn("sk_hook_9", srv.log_text())
+                    with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
+                        hooks.respond("/play", status=403, times=1)
+                        s.sendall(f"DESCRIBE {srv.rtsp_url('live/show')} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode())
+                        answer = s.recv(4096).decode()
+                    self.assertTrue(answer.startswith("RTSP/1.0 401"), answer)
+                    self.assertIn("WWW-Authenticate: Basic", answer)
+                    self.assertNotIn("Digest", answer)
+                    hooks.respond("/play", status=403, times=1)
+                    probe = harness.ffprobe_json(url("bob:pw_7", "live/show"), "-rtsp_transport", "tcp",
+                                                 "-show_streams")
+                    self.assertEqual(sorted(s["codec_name"] for s in probe["streams"]), ["aac", "h264"])
+                    last = hooks.requests("/play")[-1]
+                    self.assertEqual((last.json["user"], last.json["password"], last.json["protocol"]),
+                                     ("bob", "pw_7", "rtsp"))
+                    pub.stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ boost::asio::awaitable<AdmitResult> admit(
     ServerContext& ctx, control::AccessRequest request,
     std::function<bool(const std::string& name)> still_wanted) {
   const std::string app = request.app;
-  const std::string asked = request.stream;  // may be the stream key
+  // The name asked for may be the stream key, unless credentials carry the key.
+  const std::string asked = request.credentials ? std::string() : request.stream;
   AdmitResult r;
   // Named locals around co_await: GCC 12 may destroy a temporary in a co_await expression twice.
   auto task = ctx.admission.authorize_publish(std::move(request));
@@ -16,6 +17,7 @@ boost::asio::awaitable<AdmitResult> admit(
   if (!decision.allowed) {
     r.outcome = AdmitResult::Outcome::Refused;
     r.reason = std::move(decision.reason);
+    r.status = decision.http_status;
     co_return r;
   }
   r.name = std::move(decision.stream);

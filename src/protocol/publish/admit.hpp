@@ -28,6 +28,7 @@ struct AdmitResult {
   std::shared_ptr<media::Stream> stream;
   std::string name;  // the stream's name; the control plane may have renamed the publish
   std::string reason;
+  int status = 0;  // refused: the decision's HTTP-style status (401, 403, 429, 503)
 
   bool admitted() const { return outcome == Outcome::Admitted; }
   bool renamed(const std::string& requested) const { return !name.empty() && name != requested; }

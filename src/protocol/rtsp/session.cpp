@@ -476,7 +476,10 @@ asio::awaitable<void> Session::on_record(const Message& request) {
     reply(request, 455, "Method Not Valid in This State (RECORD before SETUP)");
     co_return;
   }
-  control::AccessRequest access{"rtsp", app_, stream_name_, query_, peer_};
+  bool stale = false;
+  auto credentials = credentials_of(request, stale);
+  const bool sent_credentials = credentials.has_value();
+  control::AccessRequest access{"rtsp", app_, stream_name_, query_, peer_, std::move(credentials)};
   std::function<bool(const std::string&)> still_wanted = [this](const std::string&) {
     return socket_.is_open() && end_reason_.empty();
   };
@@ -487,12 +490,24 @@ asio::awaitable<void> Session::on_record(const Message& request) {
     co_return;
   }
   if (!admitted.admitted()) {
+    const bool refused_auth = admitted.outcome == publish::AdmitResult::Outcome::Refused &&
+                              (admitted.status == 401 || admitted.status == 403);
+    if (refused_auth && challenges_ < kMaxChallenges) {
+      // The client may have credentials it sends only when asked (rtsp://user:key@...).
+      ++challenges_;
+      ctx_.log->info("rtsp challenged stream={} peer={} credentials={} reason=\"{}\"", label(),
+                     peer_, sent_credentials ? "refused" : (stale ? "stale" : "none"),
+                     admitted.reason);
+      challenge(request, true, app_, stale, admitted.reason);
+      co_return;
+    }
     ctx_.log->warn("rtsp refused stream={} peer={} reason=\"{}\"", label(), peer_, admitted.reason);
     const bool refused = admitted.outcome == publish::AdmitResult::Outcome::Refused;
     reply(request, refused ? 403 : 503, admitted.reason);
     end_reason_ = admitted.reason;
     co_return;
   }
+  if (sent_credentials) renamed_ = true;  // the key was the password: the name is public
   if (admitted.renamed(stream_name_)) {
     ctx_.log->info("rtsp publish renamed peer={} app={} key={} stream={}", peer_, app_,
                    redact(stream_name_), admitted.name);

@@ -84,6 +84,12 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> write_media(std::shared_ptr<Session> self);
   void end_play();
   Status attach_publication();
+  // Authentication (session_auth.cpp): what the request's Authorization header proves, if
+  // anything (`stale`: a Digest answer to a nonce this connection no longer uses); a 401 with
+  // the challenges this request can be answered with.
+  std::optional<control::Credentials> credentials_of(const Message& request, bool& stale);
+  void challenge(const Message& request, bool publish, const std::string& app, bool stale,
+                 std::string_view reason);
 
   // Recording: RTP and RTCP from the interleaved channels or the tracks' UDP ports.
   void on_frame(uint8_t channel, ByteSpan data);
@@ -110,6 +116,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string app_;
   std::string stream_name_;
   std::string query_;
+  std::string nonce_;  // the Digest nonce this connection was challenged with
+  // 401 answers so far: a client that keeps failing is refused (403) after kMaxChallenges.
+  static constexpr int kMaxChallenges = 3;
+  int challenges_ = 0;
   bool renamed_ = false;
   std::vector<Track> tracks_;
   std::array<Channel, 256> channels_{};

@@ -21,17 +21,31 @@ asio::awaitable<void> Session::on_describe(const Message& request) {
     reply(request, 404, "Not Found (the URL must be rtsp://HOST:PORT/APP/STREAM)");
     co_return;
   }
-  control::AccessRequest access{"rtsp", url->segments[0], url->segments[1], url->query, peer_};
+  bool stale = false;
+  auto credentials = credentials_of(request, stale);
+  const bool sent_credentials = credentials.has_value();
+  control::AccessRequest access{"rtsp", url->segments[0],      url->segments[1], url->query,
+                                peer_,  std::move(credentials)};
   // The task is a named local: GCC 12 mishandles temporaries inside co_await expressions.
   auto task = ctx_.admission.authorize_play(std::move(access));
   auto decision = co_await std::move(task);
   app_ = url->segments[0];
   stream_name_ = url->segments[1];
   query_ = url->query;
+  if (!decision.allowed && (decision.http_status == 401 || decision.http_status == 403) &&
+      challenges_ < kMaxChallenges) {
+    // The client may have credentials it sends only when asked (rtsp://user:pass@...).
+    ++challenges_;
+    ctx_.log->info("rtsp play challenged stream={} peer={} credentials={} reason=\"{}\"", label(),
+                   peer_, sent_credentials ? "refused" : (stale ? "stale" : "none"),
+                   decision.reason);
+    challenge(request, false, app_, stale, decision.reason);
+    co_return;
+  }
   if (!decision.allowed) {
     ctx_.log->warn("rtsp play refused stream={} peer={} reason=\"{}\"", label(), peer_,
                    decision.reason);
-    reply(request, 403, decision.reason);
+    reply(request, decision.http_status == 503 ? 503 : 403, decision.reason);
     co_return;
   }
   // A stream an on-demand pull publishes starts now; the DESCRIBE waits for it.

@@ -293,6 +293,58 @@ TEST_F(ControlPlaneTest, PlayTokens) {
   EXPECT_EQ(malformed.http_status, 403);
 }
 
+TEST_F(ControlPlaneTest, CredentialsCarryTheKeyOrTheToken) {
+  // RTSP's user name and password: the password is the key, the path names the stream.
+  cfg_.at<AuthConfig>().publish_keys = {{"live", {{"sk_1", "channel-1"}}}};
+  cfg_.at<AuthConfig>().play = PlayAuth::Token;
+  cfg_.at<AuthConfig>().play_secret = "0123456789abcdef-play";
+  auto cp = start(cfg_);
+  EXPECT_TRUE(cp->checks_digest(true, "live"));
+  EXPECT_FALSE(cp->checks_digest(true, "other"));
+  EXPECT_TRUE(cp->checks_digest(false, "live"));
+  auto with = [](AccessRequest r, std::string user, std::string password,
+                 std::function<bool(std::string_view)> matches = {}) {
+    r.credentials = Credentials{std::move(user), std::move(password), std::move(matches)};
+    return r;
+  };
+  auto basic = publish(*cp, with(request("rtsp", "cam"), "enc", "sk_1"));
+  EXPECT_TRUE(basic.allowed) << basic.reason;
+  EXPECT_EQ(basic.stream, "channel-1");
+  auto wrong = publish(*cp, with(request("rtsp", "sk_1"), "enc", "nope"));
+  EXPECT_FALSE(wrong.allowed);  // the path is not the key when credentials are sent
+  EXPECT_EQ(wrong.http_status, 401);
+  auto digest = publish(
+      *cp, with(request("rtsp", "cam"), "enc", "", [](std::string_view k) { return k == "sk_1"; }));
+  EXPECT_TRUE(digest.allowed) << digest.reason;
+  EXPECT_EQ(digest.stream, "channel-1");
+  // An app without keys names the stream by its path; Digest cannot be checked there.
+  AccessRequest other = with(request("rtsp", "cam"), "enc", "whatever");
+  other.app = "other";
+  auto o = publish(*cp, other);
+  EXPECT_TRUE(o.allowed);
+  EXPECT_EQ(o.stream, "cam");
+  other.credentials->matches = [](std::string_view) { return true; };
+  EXPECT_FALSE(publish(*cp, other).allowed);
+
+  // Play: the expiry is the user name, the token the password.
+  const std::string& secret = cfg_.get<AuthConfig>().play_secret;
+  const std::string expires = std::to_string(unix_now() + 600);
+  const std::string token = play_token(secret, "live", "cam", expires);
+  EXPECT_TRUE(play(*cp, with(request("rtsp", "cam"), expires, token)).allowed);
+  auto bad = play(*cp, with(request("rtsp", "cam"), expires, std::string(64, '0')));
+  EXPECT_FALSE(bad.allowed);
+  EXPECT_EQ(bad.http_status, 401);
+  EXPECT_FALSE(play(*cp, with(request("rtsp", "cam2"), expires, token)).allowed);
+  auto proves = [&](std::string_view candidate) { return candidate == token; };
+  EXPECT_TRUE(play(*cp, with(request("rtsp", "cam"), expires, "", proves)).allowed);
+  auto later = std::to_string(unix_now() + 601);
+  EXPECT_FALSE(play(*cp, with(request("rtsp", "cam"), later, "", proves)).allowed);
+  const std::string old_expiry = std::to_string(unix_now() - 5);
+  const std::string old_token = play_token(secret, "live", "cam", old_expiry);
+  auto expired = play(*cp, with(request("rtsp", "cam"), old_expiry, old_token));
+  EXPECT_EQ(expired.reason, "token expired");
+}
+
 TEST_F(ControlPlaneTest, PlayWebhookAsksRtmpAndFlvEveryTime) {
   TestHttpServer server(ioc_, [](const auto&) { return Reply::respond(200); });
   cfg_.at<AuthConfig>().play = PlayAuth::Webhook;

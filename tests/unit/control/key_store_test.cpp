@@ -50,6 +50,30 @@ TEST_F(KeyStoreTest, InlineKeysAllowRenameOrDeny) {
   EXPECT_EQ(store_.check("other", "sk_1").verdict, KeyStore::Verdict::NoKeys);
 }
 
+TEST_F(KeyStoreTest, KeyProvenWithoutBeingSent) {
+  // A Digest answer: the store asks about every key and reports the one that matched.
+  ASSERT_TRUE(store_.configure({{"live", {{"sk_1", "channel-1"}, {"sk_2", ""}}}}, ""));
+  std::vector<std::string> asked;
+  std::string key;
+  auto knows = [&](std::string_view candidate) {
+    asked.emplace_back(candidate);
+    return candidate == "sk_2";
+  };
+  auto a = store_.check_known("live", knows, key);
+  EXPECT_EQ(a.verdict, KeyStore::Verdict::Allowed);
+  EXPECT_EQ(a.stream, "sk_2");
+  EXPECT_EQ(key, "sk_2");
+  EXPECT_EQ(asked.size(), 2u);  // no early exit
+  key.clear();
+  auto none = store_.check_known(
+      "live", [](std::string_view) { return false; }, key);
+  EXPECT_EQ(none.verdict, KeyStore::Verdict::Denied);
+  EXPECT_EQ(key, "");
+  EXPECT_EQ(store_.check_known("other", knows, key).verdict, KeyStore::Verdict::NoKeys);
+  EXPECT_TRUE(store_.has_keys("live"));
+  EXPECT_FALSE(store_.has_keys("other"));
+}
+
 TEST_F(KeyStoreTest, AppWithEmptyKeyListRefusesEverything) {
   ASSERT_TRUE(store_.configure({{"locked", {}}}, ""));
   EXPECT_EQ(store_.check("locked", "x").verdict, KeyStore::Verdict::Denied);

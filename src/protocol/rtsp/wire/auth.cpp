@@ -1,5 +1,6 @@
 #include "protocol/rtsp/wire/auth.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cctype>
@@ -88,6 +89,33 @@ std::string quoted(std::string_view s) {
   }
   out += '"';
   return out;
+}
+
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) {
+    if (!out.empty()) out += ':';
+    out += p;
+  }
+  return out;
+}
+
+// The Digest response for the given inputs (RFC 2617 3.2.2.1).
+std::string digest_response(std::string_view user, std::string_view realm,
+                            std::string_view password, std::string_view method,
+                            std::string_view uri, std::string_view nonce, bool qop_auth,
+                            std::string_view nc, std::string_view cnonce) {
+  const std::string ha1 = md5_hex(join({user, realm, password}));
+  const std::string ha2 = md5_hex(join({method, uri}));
+  return qop_auth ? md5_hex(join({ha1, nonce, nc, cnonce, "auth", ha2}))
+                  : md5_hex(join({ha1, nonce, ha2}));
+}
+
+bool is_hex(std::string_view s) {
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -189,20 +217,10 @@ std::string authorization(const Challenge& c, std::string_view user, std::string
     std::string pair = std::string(user) + ":" + std::string(password);
     return "Basic " + base64_encode(as_bytes(pair));
   }
-  auto join = [](std::initializer_list<std::string_view> parts) {
-    std::string out;
-    for (auto p : parts) {
-      if (!out.empty()) out += ':';
-      out += p;
-    }
-    return out;
-  };
-  const std::string ha1 = md5_hex(join({user, c.realm, password}));
-  const std::string ha2 = md5_hex(join({method, uri}));
   char nc[9];
   std::snprintf(nc, sizeof nc, "%08x", count);
-  const std::string response = c.qop_auth ? md5_hex(join({ha1, c.nonce, nc, cnonce, "auth", ha2}))
-                                          : md5_hex(join({ha1, c.nonce, ha2}));
+  const std::string response =
+      digest_response(user, c.realm, password, method, uri, c.nonce, c.qop_auth, nc, cnonce);
   std::string out = "Digest username=" + quoted(user) + ", realm=" + quoted(c.realm) +
                     ", nonce=" + quoted(c.nonce) + ", uri=" + quoted(uri) +
                     ", response=" + quoted(response);
@@ -213,6 +231,93 @@ std::string authorization(const Challenge& c, std::string_view user, std::string
     out += ", cnonce=" + quoted(cnonce);
   }
   return out;
+}
+
+std::string write_challenge(const Challenge& c) {
+  if (c.scheme == Challenge::Scheme::Basic) return "Basic realm=" + quoted(c.realm);
+  std::string out = "Digest realm=" + quoted(c.realm) + ", nonce=" + quoted(c.nonce);
+  if (!c.opaque.empty()) out += ", opaque=" + quoted(c.opaque);
+  if (c.qop_auth) out += ", qop=\"auth\"";
+  if (c.stale) out += ", stale=TRUE";
+  out += ", algorithm=MD5";
+  return out;
+}
+
+Result<Credentials> parse_credentials(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  Credentials out;
+  const size_t space = value.find(' ');
+  const std::string_view scheme = value.substr(0, space);
+  const std::string_view rest =
+      space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
+  if (iequals(scheme, "Basic")) {
+    std::string_view encoded = rest;
+    while (!encoded.empty() && (encoded.front() == ' ' || encoded.front() == '\t'))
+      encoded.remove_prefix(1);
+    while (!encoded.empty() && (encoded.back() == ' ' || encoded.back() == '\t'))
+      encoded.remove_suffix(1);
+    if (encoded.size() > 2 * kMaxValue) return fail("Basic credentials too long");
+    auto decoded = base64_decode(encoded);
+    if (!decoded) return fail("Basic credentials are not base64");
+    const std::string pair(decoded->begin(), decoded->end());
+    const size_t colon = pair.find(':');
+    if (colon == std::string::npos) return fail("Basic credentials without ':'");
+    out.user = pair.substr(0, colon);
+    out.password = pair.substr(colon + 1);
+    return out;
+  }
+  if (!iequals(scheme, "Digest")) return fail("unsupported authorization scheme");
+  out.scheme = Challenge::Scheme::Digest;
+  Reader r(rest);
+  size_t params = 0;
+  bool have_user = false;
+  while (!r.done()) {
+    if (r.at_bad_char()) return fail("unexpected character in Authorization");
+    const std::string name(r.token());
+    if (!r.equals()) return fail("Digest parameter without a value");
+    auto v = r.value();
+    if (!v) return v.error();
+    if (++params > kMaxParams) return fail("too many parameters");
+    if (iequals(name, "username")) {
+      out.user = std::move(*v);
+      have_user = true;
+    } else if (iequals(name, "realm")) {
+      out.realm = std::move(*v);
+    } else if (iequals(name, "nonce")) {
+      out.nonce = std::move(*v);
+    } else if (iequals(name, "uri")) {
+      out.uri = std::move(*v);
+    } else if (iequals(name, "response")) {
+      out.response = std::move(*v);
+    } else if (iequals(name, "cnonce")) {
+      out.cnonce = std::move(*v);
+    } else if (iequals(name, "nc")) {
+      out.count = std::move(*v);
+    } else if (iequals(name, "qop")) {
+      if (!iequals(*v, "auth")) return fail("unsupported Digest qop");
+      out.qop_auth = true;
+    } else if (iequals(name, "algorithm")) {
+      if (!iequals(*v, "MD5")) return fail("unsupported Digest algorithm");
+    }
+  }
+  if (!have_user || out.nonce.empty() || out.uri.empty())
+    return fail("Digest credentials without username, nonce or uri");
+  if (out.response.size() != 32 || !is_hex(out.response))
+    return fail("Digest response is not 32 hex digits");
+  if (out.qop_auth && (out.cnonce.empty() || out.count.size() != 8 || !is_hex(out.count)))
+    return fail("Digest qop=auth without cnonce or nc");
+  return out;
+}
+
+bool digest_matches(const Credentials& c, std::string_view method, std::string_view password) {
+  if (c.scheme != Challenge::Scheme::Digest || c.response.size() != 32) return false;
+  const std::string expected = digest_response(c.user, c.realm, password, method, c.uri, c.nonce,
+                                               c.qop_auth, c.count, c.cnonce);
+  std::string given = c.response;
+  for (auto& ch : given)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
 }
 
 }  // namespace firstmile::rtsp

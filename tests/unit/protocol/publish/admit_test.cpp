@@ -29,6 +29,7 @@ class ScriptedAdmission : public control::Admission {
   }
   bool static_key_refuses(const std::string&, const std::string&) override { return false; }
   bool play_token_refuses(const control::AccessRequest&) override { return false; }
+  bool checks_digest(bool, const std::string&) override { return false; }
   void http_client_started(const media::Stream&, const std::string&, const std::string&,
                            const char*) override {}
   std::shared_ptr<const Config> config() const override { return std::make_shared<Config>(); }

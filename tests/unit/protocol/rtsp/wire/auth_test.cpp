@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/base64.hpp"
+
 namespace firstmile::rtsp {
 namespace {
 
@@ -110,6 +112,96 @@ TEST(RtspAuth, Refusals) {
   auto empty = parse_challenges("");
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());
+}
+
+TEST(RtspAuth, ServerChecksRfc2617DigestAnswer) {
+  // The client's side of RFC 2617 3.5, as a server reads it.
+  auto c = parse_credentials(
+      "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
+      "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", qop=auth, "
+      "nc=00000001, cnonce=\"0a4f113b\", response=\"6629fae49393a05397450978507c4ef1\", "
+      "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->scheme, Challenge::Scheme::Digest);
+  EXPECT_EQ(c->user, "Mufasa");
+  EXPECT_EQ(c->nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
+  EXPECT_TRUE(c->password.empty());
+  EXPECT_TRUE(digest_matches(*c, "GET", "Circle Of Life"));
+  EXPECT_FALSE(digest_matches(*c, "GET", "Circle of Life"));
+  EXPECT_FALSE(digest_matches(*c, "POST", "Circle Of Life"));
+  // Upper-case hex in the response is the same answer.
+  auto upper = *c;
+  upper.response = "6629FAE49393A05397450978507C4EF1";
+  EXPECT_TRUE(digest_matches(upper, "GET", "Circle Of Life"));
+  auto other_nc = *c;
+  other_nc.count = "00000002";
+  EXPECT_FALSE(digest_matches(other_nc, "GET", "Circle Of Life"));
+}
+
+TEST(RtspAuth, ServerReadsWhatTheClientSideWrites) {
+  // Without qop, as ffmpeg answers a challenge that offers none.
+  Challenge ch;
+  ch.scheme = Challenge::Scheme::Digest;
+  ch.realm = "firstmile";
+  ch.nonce = "0123456789abcdef0123456789abcdef";
+  const auto value = authorization(ch, "enc", "sk_\"key", "RECORD", "rtsp://h/live/a", 1, "");
+  auto c = parse_credentials(value);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->realm, "firstmile");
+  EXPECT_EQ(c->uri, "rtsp://h/live/a");
+  EXPECT_FALSE(c->qop_auth);
+  EXPECT_TRUE(digest_matches(*c, "RECORD", "sk_\"key"));
+  EXPECT_FALSE(digest_matches(*c, "RECORD", "sk_key"));
+  // And the server's challenge reads back as one.
+  auto back = parse_challenges(write_challenge(ch));
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0].nonce, ch.nonce);
+  EXPECT_EQ((*back)[0].realm, "firstmile");
+  ch.stale = true;
+  EXPECT_EQ(write_challenge(ch),
+            "Digest realm=\"firstmile\", nonce=\"0123456789abcdef0123456789abcdef\", "
+            "stale=TRUE, algorithm=MD5");
+  Challenge basic;
+  basic.realm = "firstmile";
+  EXPECT_EQ(write_challenge(basic), "Basic realm=\"firstmile\"");
+}
+
+TEST(RtspAuth, ServerReadsBasic) {
+  // RFC 7617 2's example; the password may hold ':'.
+  auto c = parse_credentials("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->scheme, Challenge::Scheme::Basic);
+  EXPECT_EQ(c->user, "Aladdin");
+  EXPECT_EQ(c->password, "open sesame");
+  auto colon = parse_credentials("basic " + base64_encode(as_bytes(std::string_view("u:a:b"))));
+  ASSERT_TRUE(colon);
+  EXPECT_EQ(colon->password, "a:b");
+  EXPECT_FALSE(digest_matches(*c, "DESCRIBE", "open sesame"));  // Basic is no Digest answer
+}
+
+TEST(RtspAuth, ServerRefusesWhatItCannotCheck) {
+  const char* bad[] = {
+      "",
+      "Bearer abc",
+      "Basic !!!",
+      "Basic " /* no colon */ "dXNlcg==",
+      "Digest username=\"a\", nonce=\"n\", uri=\"u\"",                    // no response
+      "Digest username=\"a\", nonce=\"n\", uri=\"u\", response=\"xyz\"",  // not 32 hex
+      "Digest nonce=\"n\", uri=\"u\", response=\"6629fae49393a05397450978507c4ef1\"",  // no user
+      "Digest username=\"a\", nonce=\"n\", uri=\"u\", algorithm=SHA-256, "
+      "response=\"6629fae49393a05397450978507c4ef1\"",
+      "Digest username=\"a\", nonce=\"n\", uri=\"u\", qop=auth, "
+      "response=\"6629fae49393a05397450978507c4ef1\"",  // qop=auth without nc and cnonce
+      "Digest username=\"a\", nonce=\"n\", uri=\"u\", qop=auth-int, nc=00000001, "
+      "cnonce=\"c\", response=\"6629fae49393a05397450978507c4ef1\"",
+      "Digest username=\"unterminated",
+  };
+  for (const char* v : bad)
+    EXPECT_FALSE(parse_credentials(v)) << v;
+  // Bounded: a huge value is refused, not copied.
+  EXPECT_FALSE(parse_credentials("Basic " + std::string(100000, 'A')));
+  EXPECT_FALSE(parse_credentials("Digest username=\"" + std::string(5000, 'a') + "\""));
 }
 
 }  // namespace
