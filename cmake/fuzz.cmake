@@ -25,6 +25,7 @@ file(GLOB_RECURSE FUZZ_PURE_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/wire/*.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/wire/*.cpp
+  ${CMAKE_SOURCE_DIR}/src/protocol/pull/source_url.cpp
   ${CMAKE_SOURCE_DIR}/src/output/segment_names.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/route_pattern.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/flv_ingest.cpp

@@ -3,12 +3,14 @@
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/http_server.hpp"
 #include "protocol/pull/pull_manager.hpp"
+#include "protocol/rtmp/pull_source.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_server.hpp"
 #include "protocol/rtsp/pull_source.hpp"
 #include "protocol/rtsp/rtsp_config.hpp"
 #include "protocol/rtsp/rtsp_server.hpp"
 #include "protocol/srt/srt_config.hpp"
+#include "protocol/srt/srt_pull_source.hpp"
 #include "protocol/srt/srt_server.hpp"
 #include "protocol/udp/udp_config.hpp"
 #include "protocol/udp/udp_server.hpp"
@@ -48,15 +50,28 @@ std::vector<std::unique_ptr<Endpoint>> make_endpoints(const Config& config, Serv
       auto transport = rtsp::parse_pull_transport(source.transport);
       if (!transport) return transport.error();
       rtsp::PullSource::Options options;
-      options.app = app;
-      options.stream = stream;
-      options.url = source.url;
+      static_cast<pull::SourceOptions&>(options) =
+          pull::source_options(app, stream, source, ctx.config.get<PullConfig>());
       options.transport = *transport;
-      options.read_timeout = ctx.config.get<PullConfig>().read_timeout;
-      options.on_demand = source.on_demand;
-      options.close_after = ctx.config.get<PullConfig>().close_after;
       return std::shared_ptr<pull::Source>(
           std::make_shared<rtsp::PullSource>(ctx, rtsp_udp_ports, std::move(options)));
+    };
+    // Relays: the server plays from an RTMP origin or calls an SRT listener and publishes what
+    // it gets.
+    factories["rtmp"] =
+        [&ctx](const std::string& app, const std::string& stream,
+               const PullSourceConfig& source) -> Result<std::shared_ptr<pull::Source>> {
+      return std::shared_ptr<pull::Source>(std::make_shared<rtmp::PullSource>(
+          ctx, pull::source_options(app, stream, source, ctx.config.get<PullConfig>())));
+    };
+    factories["srt"] =
+        [&ctx](const std::string& app, const std::string& stream,
+               const PullSourceConfig& source) -> Result<std::shared_ptr<pull::Source>> {
+      srt::PullSource::Options options;
+      static_cast<pull::SourceOptions&>(options) =
+          pull::source_options(app, stream, source, ctx.config.get<PullConfig>());
+      options.latency = ctx.config.get<SrtConfig>().latency;
+      return std::shared_ptr<pull::Source>(std::make_shared<srt::PullSource>(ctx, options));
     };
     auto pulls = std::make_unique<pull::PullManager>(ctx, std::move(factories));
     http_ctx.pulls = pulls.get();

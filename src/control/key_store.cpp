@@ -79,23 +79,10 @@ void KeyStore::rebuild() {
 }
 
 KeyStore::Check KeyStore::check(const std::string& app, const std::string& key) const {
-  std::shared_ptr<const PublishKeys> keys;
-  {
-    std::lock_guard lock(mutex_);
-    keys = merged_;
-  }
-  auto it = keys->find(app);
-  if (it == keys->end()) return {};
-  Check out{Verdict::Denied, {}};
-  bool found = false;
-  for (const auto& [candidate, name] : it->second) {
-    bool match = constant_time_equal(candidate, key);
-    if (match && !found) {
-      found = true;
-      out = Check{Verdict::Allowed, name.empty() ? key : name};
-    }
-  }
-  return out;
+  std::string matched;
+  return check_known(
+      app, [&key](std::string_view candidate) { return constant_time_equal(candidate, key); },
+      matched);
 }
 
 KeyStore::Check KeyStore::check_known(const std::string& app,

@@ -1,7 +1,11 @@
 #include "protocol/pull/pull_config.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/config_schema.hpp"
 #include "core/stream_name.hpp"
+#include "protocol/pull/source_url.hpp"
 #include "protocol/rtsp/wire/source_url.hpp"
 
 namespace firstmile::pull {
@@ -61,15 +65,31 @@ Status check_source(const PullSourceConfig& source) {
   if (source.url.empty()) return fail("no url");
   if (source.url.size() > 2048) return fail("url longer than 2048 characters");
   const auto scheme_end = source.url.find("://");
-  const std::string scheme =
+  std::string scheme =
       scheme_end == std::string::npos ? std::string() : source.url.substr(0, scheme_end);
-  if (scheme != "rtsp") {
-    return fail("'", scheme.empty() ? source.url : scheme + "://",
-                "' is not a source the server pulls (rtsp:// URLs)");
+  for (auto& c : scheme)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "rtsp") {
+    auto url = rtsp::parse_source_url(source.url);
+    if (!url) return url.error();
+    if (auto t = rtsp::parse_pull_transport(source.transport); !t) return t.error();
+    return {};
   }
-  auto url = rtsp::parse_source_url(source.url);
+  if (scheme != "rtmp" && scheme != "srt") {
+    return fail("'", scheme.empty() ? source.url : scheme + "://",
+                "' is not a source the server pulls (rtsp://, rtmp:// or srt:// URLs)");
+  }
+  // Relays: no transport choice.
+  if (source.transport != "auto") return fail("transport applies to rtsp:// sources only");
+  auto url = parse_source_url(source.url, scheme == "rtmp" ? 1935 : 0);
   if (!url) return url.error();
-  if (auto t = rtsp::parse_pull_transport(source.transport); !t) return t.error();
+  if (scheme == "srt" && url->port == 0) return fail("an srt:// URL needs a port");
+  if (scheme == "rtmp") {
+    // rtmp://host[:port]/app[/instance]/stream: an app and a stream at least.
+    const auto last = url->path.rfind('/');
+    if (url->path.size() < 4 || last == 0 || last + 1 >= url->path.size())
+      return fail("an rtmp:// URL needs an app and a stream: rtmp://host/app/stream");
+  }
   return {};
 }
 
@@ -80,13 +100,26 @@ std::string dump_sources(const std::map<std::string, PullSourceConfig>& sources,
   for (const auto& [path, s] : sources) {
     std::string url = s.url;
     if (!with_secrets) {
-      // rtsp://user:pass@host/... -> rtsp://***@host/...
+      // rtsp://user:pass@host/... -> rtsp://***@host/...; an SRT passphrase -> ***
       const auto start = url.find("://");
       const auto at = url.find('@');
       const auto slash = url.find('/', start == std::string::npos ? 0 : start + 3);
       if (start != std::string::npos && at != std::string::npos &&
           (slash == std::string::npos || at < slash))
         url = url.substr(0, start + 3) + "***" + url.substr(at);
+      std::string lower = url;
+      for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const auto query = lower.find('?');
+      for (auto p = lower.find("passphrase=", query);
+           query != std::string::npos && p != std::string::npos;
+           p = lower.find("passphrase=", p + 1)) {
+        if (lower[p - 1] != '?' && lower[p - 1] != '&') continue;
+        const auto value = p + 11;
+        const auto end = std::min(url.find('&', value), url.size());
+        url = url.substr(0, value) + "***" + url.substr(end);
+        lower = lower.substr(0, value) + "***" + lower.substr(end);
+      }
     }
     e << YAML::Key << YAML::DoubleQuoted << path << YAML::Value << YAML::BeginMap;
     e << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << url;

@@ -347,9 +347,8 @@ Status Session::handle(const Message& m) {
       return on_data(m, amf0_body(m.payload.span()));
     case msg_type::kAudio:
     case msg_type::kVideo:
-      return on_media(m);
     case msg_type::kAggregate:
-      return on_aggregate(m);
+      return on_media(m);
     default:
       ctx_.log->debug("rtmp ignored message peer={} type={} size={}", peer_, m.type,
                       m.payload.size());

@@ -19,7 +19,7 @@
 #include "output/viewer.hpp"
 #include "output/viewer_attachment.hpp"
 #include "protocol/publish/publication.hpp"
-#include "protocol/rtmp/flv_ingest.hpp"
+#include "protocol/rtmp/media_feed.hpp"
 #include "protocol/rtmp/wire/chunk_reader.hpp"
 #include "protocol/rtmp/wire/chunk_writer.hpp"
 #include "protocol/rtmp/wire/command.hpp"
@@ -70,8 +70,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Status handle(const Message& m);
   Status on_command(const Message& m, ByteSpan body);
   Status on_data(const Message& m, ByteSpan body);
+  // Audio, video and aggregate messages of a publisher.
   Status on_media(const Message& m);
-  Status on_aggregate(const Message& m);
   Status on_connect(double txn, ConnectRequest request);
   Status on_publish(double txn, const std::vector<format::amf0::Value>& args);
   Status on_play(double txn, const std::vector<format::amf0::Value>& args);
@@ -128,8 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<media::Stream> stream_;
   // Publishers only (a player would carry them unused).
-  std::unique_ptr<publish::Publication> publication_;
-  std::unique_ptr<FlvIngest> ingest_;
+  std::unique_ptr<MediaFeed> media_;  // publishing: the publication and its FlvIngest
   std::shared_ptr<output::Viewer> viewer_;
   output::ViewerAttachment viewing_;
   bool slow_ = false;  // closed by the fan-out for falling behind

@@ -6,7 +6,6 @@
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
 #include "protocol/rtmp/session.hpp"
-#include "protocol/rtmp/wire/aggregate_splitter.hpp"
 
 namespace firstmile::rtmp {
 
@@ -101,8 +100,23 @@ Status Session::complete_publish(const Attach& a) {
     refuse("NetStream.Publish.BadName", publication.error().message);
     return publication.error();
   }
-  publication_ = std::move(*publication);
-  ingest_ = std::make_unique<FlvIngest>();
+  media_ = std::make_unique<MediaFeed>(std::move(*publication));
+  media_->on_tracks = [this](const media::Tracks& t) {
+    if (t.video) {
+      ctx_.log->info("rtmp tracks stream={} video={} {}x{} profile=\"{}\" level={} fps={}", label(),
+                     t.video->codec_string, t.video->width, t.video->height, t.video->profile,
+                     t.video->level, t.video->frame_rate);
+    }
+    if (t.audio) {
+      ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(),
+                     t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
+    }
+  };
+  media_->on_error = [this](const Error& e) {
+    if (++media_errors_ <= kMaxMediaErrorLogs) {
+      ctx_.log->warn("rtmp bad media stream={} peer={} error=\"{}\"", label(), peer_, e.message);
+    }
+  };
   mode_ = Mode::Publishing;
   last_activity_ = std::chrono::steady_clock::now();
   read_buffer_.resize(kPublishReadBuffer);
@@ -194,9 +208,9 @@ Status Session::complete_play(const Attach& a) {
 }
 
 void Session::stop_media(const std::string& reason) {
-  if (mode_ == Mode::Publishing && publication_) {
-    publication_->end(reason);
-    const auto& st = ingest_->stats();
+  if (mode_ == Mode::Publishing && media_) {
+    media_->publication().end(reason);
+    const auto& st = media_->stats();
     ctx_.log->info("rtmp publish stop stream={} peer={} frames={} errors={} reason=\"{}\"", label(),
                    peer_, st.frames, st.errors, reason);
   } else if (mode_ == Mode::Playing && stream_ && viewer_) {
@@ -209,33 +223,9 @@ void Session::stop_media(const std::string& reason) {
 }
 
 Status Session::on_media(const Message& m) {
-  if (mode_ != Mode::Publishing || !ingest_ || !publication_) return Status{};
+  if (mode_ != Mode::Publishing || !media_) return Status{};
   last_activity_ = std::chrono::steady_clock::now();
-  auto r = m.type == msg_type::kVideo ? ingest_->video(m.timestamp, m.payload)
-                                      : ingest_->audio(m.timestamp, m.payload);
-  if (!r) {
-    // A malformed frame is dropped and counted; the session goes on (MediaMTX's rule).
-    if (++media_errors_ <= kMaxMediaErrorLogs) {
-      ctx_.log->warn("rtmp bad media stream={} peer={} error=\"{}\"", label(), peer_,
-                     r.error().message);
-    }
-    return Status{};
-  }
-  if (r->tracks) {
-    const auto& t = *r->tracks;
-    if (t.video) {
-      ctx_.log->info("rtmp tracks stream={} video={} {}x{} profile=\"{}\" level={} fps={}", label(),
-                     t.video->codec_string, t.video->width, t.video->height, t.video->profile,
-                     t.video->level, t.video->frame_rate);
-    }
-    if (t.audio) {
-      ctx_.log->info("rtmp tracks stream={} audio={} rate={} channels={}", label(),
-                     t.audio->codec_string, t.audio->sample_rate, t.audio->channels);
-    }
-    publication_->set_tracks(t);
-  }
-  if (r->frame) publication_->push(std::move(*r->frame));
-  return Status{};
+  return media_->feed(m);
 }
 
 Status Session::on_data(const Message& m, ByteSpan body) {
@@ -252,16 +242,6 @@ Status Session::on_data(const Message& m, ByteSpan body) {
                     meta.get_string("encoder"), meta.debug_string(400));
   }
   return Status{};
-}
-
-Status Session::on_aggregate(const Message& m) {
-  AggregateSplitter split(m);
-  for (;;) {
-    auto sub = split.next();
-    if (!sub) return sub.error();
-    if (!*sub) return Status{};
-    if (auto st = on_media(**sub); !st) return st;
-  }
 }
 
 }  // namespace firstmile::rtmp

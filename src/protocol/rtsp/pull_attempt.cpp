@@ -1,7 +1,6 @@
 // rtsp::PullSource's attempt, the requests: connect, OPTIONS, DESCRIBE (answering a Basic or
 // Digest challenge), SETUP of each track over TCP or UDP, PLAY, then the publish path.
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -11,6 +10,7 @@
 
 #include "core/ascii.hpp"
 #include "format/sdp.hpp"
+#include "protocol/pull/connect.hpp"
 #include "protocol/rtsp/pull_attempt.hpp"
 #include "protocol/rtsp/wire/source_url.hpp"
 #include "protocol/rtsp/wire/transport.hpp"
@@ -50,24 +50,10 @@ Message PullSource::Attempt::new_request(const std::string& method, const std::s
 }
 
 asio::awaitable<Status> PullSource::Attempt::connect() {
-  tcp::resolver resolver(socket_.get_executor());
-  asio::steady_timer timer(socket_.get_executor());
-  timer.expires_after(kRequestTimeout);
-  auto resolved =
-      co_await (resolver.async_resolve(url_.host, std::to_string(url_.port), kAwaitable) ||
-                timer.async_wait(kAwaitable));
-  if (resolved.index() == 1) co_return fail("resolving ", url_.host, " timed out");
-  auto [rec, endpoints] = std::get<0>(resolved);
-  if (rec) co_return fail("resolving ", url_.host, ": ", rec.message());
-  timer.expires_after(kRequestTimeout);
-  auto connected = co_await (asio::async_connect(socket_, endpoints, kAwaitable) ||
-                             timer.async_wait(kAwaitable));
-  if (connected.index() == 1) co_return fail("connecting timed out");
-  auto [cec, endpoint] = std::get<0>(connected);
-  if (cec) co_return fail("connecting: ", cec.message());
-  peer_address_ = endpoint.address();
-  boost::system::error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
+  auto connecting = pull::connect_tcp(socket_, url_.host, url_.port, kRequestTimeout);
+  auto endpoint = co_await std::move(connecting);
+  if (!endpoint) co_return endpoint.error();
+  peer_address_ = endpoint->address();
   co_return Status{};
 }
 
@@ -259,17 +245,13 @@ asio::awaitable<Status> PullSource::Attempt::run() {
     close();
     co_return st;
   }
-  // The one publish path, for a source the operator configured: no admission, the stream
-  // claimed as any publisher claims it.
   auto executor = co_await asio::this_coro::executor;
-  auto stream = ctx_.streams.acquire(owner_.options_.app, owner_.options_.stream, executor,
-                                     media::Claim::Publish);
+  auto stream = owner_.claim_stream(ctx_, executor);
   if (!stream) {
     close();
-    co_return fail(stream.error().message);
+    co_return stream.error();
   }
   stream_ = std::move(*stream);
-  stream_->mark_name_public();  // the operator's name, not a key
   const auto stream_executor = stream_->executor();
   if (stream_executor == socket_.get_executor()) co_return co_await on_stream(self);
   auto moved = move_socket(socket_, stream_executor);

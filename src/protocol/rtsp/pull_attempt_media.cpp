@@ -37,7 +37,7 @@ asio::awaitable<Status> PullSource::Attempt::on_stream(std::shared_ptr<Attempt> 
   ctx_.log->info("rtsp pull start source={} transport={} tracks={}", owner_.label(), transport,
                  ingest_.codecs());
   ingest_.start(std::move(*publication), ctx_.log,
-                owner_.options_.app + "/" + owner_.options_.stream);
+                owner_.options().app + "/" + owner_.options().stream);
   owner_.set_state("live", "", transport);
   last_media_ = playing_since_ = std::chrono::steady_clock::now();
   for (size_t i = 0; i < tracks_.size(); ++i) {
@@ -156,22 +156,9 @@ asio::awaitable<void> PullSource::Attempt::watchdog() {
       end_reason_ = "no packet over UDP in 3 s";
       co_return;
     }
-    if (now - last_media_ > owner_.options_.read_timeout) {
-      end_reason_ = "no media within pull.read_timeout";
+    if (auto end = owner_.should_end(last_media_, *stream_, last_viewer_check_, idle_)) {
+      end_reason_ = std::move(*end);
       co_return;
-    }
-    if (owner_.options_.on_demand && now - last_viewer_check_ >= std::chrono::seconds(1)) {
-      last_viewer_check_ = now;
-      size_t viewers = 0;
-      for (const auto& [format, n] : stream_->info().viewers)
-        viewers += n;
-      if (viewers > 0) {
-        owner_.wanted();
-      } else if (owner_.unwanted()) {
-        end_reason_ = "nobody watching for pull.close_after";
-        idle_ = true;
-        co_return;
-      }
     }
     ingest_.tick();
     std::string bytes;

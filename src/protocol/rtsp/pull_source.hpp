@@ -17,55 +17,34 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/result.hpp"
-#include "protocol/pull/pull_manager.hpp"
+#include "protocol/pull/source_base.hpp"
 #include "protocol/rtsp/udp_port_pool.hpp"
 #include "protocol/rtsp/wire/source_url.hpp"
 #include "protocol/server_context.hpp"
 
 namespace firstmile::rtsp {
 
-class PullSource : public pull::Source, public std::enable_shared_from_this<PullSource> {
+class PullSource : public pull::SourceBase, public std::enable_shared_from_this<PullSource> {
  public:
-  struct Options {
-    std::string app;
-    std::string stream;
-    std::string url;
+  struct Options : pull::SourceOptions {
     PullTransport transport = PullTransport::Auto;
-    Duration read_timeout{10000};
-    bool on_demand = false;
-    Duration close_after{10000};  // on demand: how long it goes on with nobody watching
   };
   PullSource(ServerContext& ctx, std::shared_ptr<UdpPortPool> udp_ports, Options options);
   ~PullSource() override;
 
-  std::string label() const override;
   boost::asio::awaitable<Status> run_once() override;
-
-  pull::SourceStatus status() const override;
-  void demanded() override;
-  void set_idle_handler(std::function<void()> idle) override { idle_ = std::move(idle); }
 
  private:
   class Attempt;
-  void set_state(const std::string& state, const std::string& error, const std::string& transport);
 
   ServerContext& ctx_;
   std::shared_ptr<UdpPortPool> udp_ports_;
-  const Options options_;
-  std::string safe_url_;  // without credentials, for logs and the API
+  const PullTransport transport_;
   // auto: set once UDP failed; later attempts use TCP.
   std::atomic<bool> udp_failed_{false};
-  // On demand: when a viewer last asked for the stream or watched it (steady clock, ms).
-  std::atomic<int64_t> wanted_at_ms_{0};
-  std::function<void()> idle_;
-  void wanted();
-  bool unwanted() const;
-  mutable std::mutex mutex_;
-  pull::SourceStatus status_;
 };
 
 }  // namespace firstmile::rtsp

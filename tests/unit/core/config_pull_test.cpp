@@ -62,7 +62,7 @@ TEST(ConfigPullTest, RefusesWhatCannotBePulled) {
   EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    cam1: rtsp://h/x\n"), "not app/stream"));
   EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/cam: http://h/x\n"),
                        "pull.sources (line 2): live/cam: 'http://' is not a source the server "
-                       "pulls (rtsp:// URLs)"))
+                       "pulls (rtsp://, rtmp:// or srt:// URLs)"))
       << error_of("pull:\n  sources:\n    live/cam: http://h/x\n");
   EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/cam: {url: rtsp://h/x, "
                                 "transport: sctp}\n"),
@@ -74,6 +74,36 @@ TEST(ConfigPullTest, RefusesWhatCannotBePulled) {
   EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/cam: [a]\n"), "expected a URL"));
   EXPECT_TRUE(contains(error_of("pull:\n  retry_initial: 5s\n  retry_max: 1s\n"),
                        "shorter than pull.retry_initial"));
+}
+
+TEST(ConfigPullTest, RelaysFromRtmpAndSrt) {
+  Config c = parse_config(
+      "pull:\n"
+      "  sources:\n"
+      "    live/r1: \"rtmp://origin.example.com/live/channel-42\"\n"
+      "    live/r2: \"rtmp://origin.example.com:1936/app/inst/name?k=v\"\n"
+      "    live/r3: {url: \"srt://192.0.2.20:8890?streamid=read:live/x&passphrase=pass-0123456\","
+      " on_demand: true}\n",
+      "cfg.yaml");
+  const auto& s = c.get<PullConfig>().sources;
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_TRUE(s.at("live/r3").on_demand);
+  // The passphrase is a secret: masked in the print, kept in the full one.
+  const std::string dump = dump_config(c);
+  EXPECT_FALSE(contains(dump, "pass-0123456")) << dump;
+  EXPECT_TRUE(contains(dump, "streamid=read:live/x&passphrase=***")) << dump;
+  EXPECT_EQ(parse_config(dump_config(c, true), "again.yaml").get<PullConfig>().sources, s);
+
+  EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/r: rtmp://h/live\n"),
+                       "needs an app and a stream"));
+  EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/r: rtmp://h/live/\n"),
+                       "needs an app and a stream"));
+  EXPECT_TRUE(
+      contains(error_of("pull:\n  sources:\n    live/r: srt://h?streamid=x\n"), "needs a port"));
+  EXPECT_TRUE(
+      contains(error_of("pull:\n  sources:\n    live/r: {url: rtmp://h/live/x, transport: tcp}\n"),
+               "transport applies to rtsp:// sources only"));
+  EXPECT_TRUE(pull::check_source({"RTMP://h/live/x", "auto", false}));
 }
 
 }  // namespace

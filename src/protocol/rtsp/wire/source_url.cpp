@@ -1,45 +1,25 @@
 #include "protocol/rtsp/wire/source_url.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include "core/ascii.hpp"
+#include "protocol/pull/source_url.hpp"
 
 namespace firstmile::rtsp {
 
 Result<SourceUrl> parse_source_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return fail("not a URL: ", parsed.error().message());
-  const auto& u = *parsed;
-  if (!iequals(u.scheme(), "rtsp")) return fail("not an rtsp:// URL");
-  if (!u.has_authority() || u.host().empty()) return fail("the URL has no host");
+  auto u = pull::parse_source_url(text, 554);
+  if (!u) return u.error();
+  if (u->scheme != "rtsp") return fail("not an rtsp:// URL");
   SourceUrl out;
-  out.host = u.host_address();
-  if (u.has_port()) {
-    const std::string_view text = u.port();
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (ec != std::errc() || end != text.data() + text.size() || port == 0 || port > 65535)
-      return fail("bad port in the URL");
-    out.port = static_cast<uint16_t>(port);
-  }
-  if (u.has_userinfo()) {
-    out.user = u.user();
-    out.password = u.password();
-  }
-  out.url = "rtsp://";
-  out.url += u.encoded_host().decode();  // an IPv6 address in its brackets
-  out.url += ':';
-  out.url += std::to_string(out.port);
-  out.url += u.encoded_path();
-  if (u.encoded_path().empty()) out.url += '/';
-  if (u.has_query()) {
-    out.url += '?';
-    out.url += u.encoded_query();
-  }
+  out.host = u->host;
+  out.port = u->port;
+  out.user = u->user;
+  out.password = u->password;
+  out.url = "rtsp://" + u->authority() + (u->path.empty() ? "/" : u->path);
+  if (!u->query.empty()) out.url += "?" + u->query;
   return out;
 }
 
