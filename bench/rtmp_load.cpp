@@ -1,5 +1,6 @@
-// rtmp_load: the RTMP fan-out benchmark's load generator. One process publishes a synthetic
-// stream at a set bitrate and plays it back with N players (one Asio thread), then prints JSON:
+// rtmp_load: the fan-out benchmark's load generator. One process publishes a synthetic stream
+// over RTMP at a set bitrate and plays it back with N players (one Asio thread; RTMP, or RTSP
+// with --rtsp-port, RTP interleaved in the connection), then prints JSON:
 // time to first frame, the delay the server adds (publisher write -> bytes in the player's
 // socket), what each player received against what was sent, and (with --server-pid) the
 // server's CPU time per delivered MB and resident memory per player. bench/run.sh drives it
@@ -29,6 +30,7 @@
 #include "load/report.hpp"
 #include "load/rtmp_conn.hpp"
 #include "load/synth.hpp"
+#include "protocol/rtsp/wire/message.hpp"
 
 namespace firstmile::bench {
 namespace {
@@ -61,6 +63,9 @@ struct Options {
   uint32_t fps = 30;
   double gop_seconds = 1;
   int server_pid = 0;
+  // Players play over RTSP (rtsp://host:rtsp_port/app/key, RTP interleaved in the connection)
+  // instead of RTMP; the publisher still publishes over RTMP.
+  uint16_t rtsp_port = 0;
 };
 
 struct Player {
@@ -74,6 +79,9 @@ struct Player {
   uint32_t last_seq[2] = {0, 0};  // audio, video
   bool have_seq[2] = {false, false};
   uint64_t window_msgs = 0, window_bytes = 0;
+  // RTSP players: the connection's bytes (conn's reader is not used) and its parser.
+  uint64_t rtsp_bytes = 0;
+  rtsp::MessageReader rtsp_reader;
 };
 
 // The publisher runs on its own thread (and io_context) so that its pacing does not wait for
@@ -129,6 +137,13 @@ class Bench {
   asio::awaitable<void> play(Player& p);
   asio::awaitable<Status> play_setup(Player& p);
   void on_media(Player& p, const rtmp::Message& m, int64_t kernel_ns, int64_t app_ns);
+  // A frame a player got: its stamp, kind, whether a keyframe, its bytes as received.
+  void on_frame(Player& p, const Stamp& stamp, bool video, bool keyframe, size_t bytes,
+                int64_t kernel_ns, int64_t app_ns);
+  // RTSP players: DESCRIBE, SETUP of both tracks interleaved, PLAY; then each RTP packet.
+  asio::awaitable<Status> play_setup_rtsp(Player& p);
+  asio::awaitable<Result<rtsp::Message>> rtsp_request(Player& p, const std::string& text);
+  void on_rtp(Player& p, uint8_t channel, ByteSpan packet, int64_t kernel_ns, int64_t app_ns);
   uint64_t wire_bytes() const;
   json::object report(const json::object& phase);
 
@@ -308,29 +323,129 @@ void Bench::on_media(Player& p, const rtmp::Message& m, int64_t kernel_ns, int64
   if (m.type != msg::kAudio && m.type != msg::kVideo) return;
   auto stamp = read_stamp(m.type, m.payload.span());
   if (!stamp) return;  // sequence headers
-  bool video = m.type == msg::kVideo;
+  const bool video = m.type == msg::kVideo;
+  on_frame(p, *stamp, video, video && (m.payload[0] >> 4) == 1, m.payload.size(), kernel_ns,
+           app_ns);
+}
+
+void Bench::on_frame(Player& p, const Stamp& stamp, bool video, bool keyframe, size_t bytes,
+                     int64_t kernel_ns, int64_t app_ns) {
   int64_t arrived = kernel_ns != 0 ? kernel_ns : app_ns;
   if (p.first_media_ns == 0) p.first_media_ns = arrived;
-  if (video && p.first_key_ns == 0 && (m.payload[0] >> 4) == 1) p.first_key_ns = arrived;
+  if (keyframe && p.first_key_ns == 0) p.first_key_ns = arrived;
   ++(video ? p.video_frames : p.audio_frames);
-  if (p.have_seq[video] && stamp->seq <= p.last_seq[video]) ++p.out_of_order;
-  p.last_seq[video] = stamp->seq;
+  if (p.have_seq[video] && stamp.seq <= p.last_seq[video]) ++p.out_of_order;
+  p.last_seq[video] = stamp.seq;
   p.have_seq[video] = true;
-  if (stamp->seq < pub_.window_first) return;
+  if (stamp.seq < pub_.window_first) return;
   ++p.window_msgs;
-  p.window_bytes += m.payload.size();
-  double added = static_cast<double>(arrived - stamp->sent_ns) / 1e6;
+  p.window_bytes += bytes;
+  double added = static_cast<double>(arrived - stamp.sent_ns) / 1e6;
   if (!video) {
     audio_delay_ms_.push_back(added);
   } else {
     added_delay_ms_.push_back(added);
-    if ((m.payload[0] >> 4) == 1) keyframe_delay_ms_.push_back(added);
-    read_delay_ms_.push_back(static_cast<double>(app_ns - stamp->sent_ns) / 1e6);
+    if (keyframe) keyframe_delay_ms_.push_back(added);
+    read_delay_ms_.push_back(static_cast<double>(app_ns - stamp.sent_ns) / 1e6);
   }
 }
 
+asio::awaitable<Result<rtsp::Message>> Bench::rtsp_request(Player& p, const std::string& text) {
+  auto& sock = p.conn.socket();
+  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(text), kTuple);
+  if (wec) co_return fail("write: ", wec.message());
+  // Its own buffer: players set up side by side, each with a read outstanding (read_buf_ is
+  // for the media loop, where reads complete before the next starts).
+  Bytes buf(4096);
+  for (;;) {
+    auto item = p.rtsp_reader.next();
+    if (!item) co_return item.error();
+    if (*item) {
+      if (auto* m = std::get_if<rtsp::Message>(&**item)) co_return std::move(*m);
+      continue;  // an interleaved frame before the answer: none are expected yet
+    }
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf), kTuple);
+    if (ec) co_return fail("read: ", ec.message());
+    p.rtsp_bytes += n;
+    p.rtsp_reader.feed(ByteSpan(buf.data(), n));
+  }
+}
+
+asio::awaitable<Status> Bench::play_setup_rtsp(Player& p) {
+  auto& sock = p.conn.socket();
+  const tcp::endpoint ep(endpoint_.address(), opt_.rtsp_port);
+  auto [cec] = co_await sock.async_connect(ep, kTuple);
+  if (cec) co_return fail("connect: ", cec.message());
+  int on = 1;
+  ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+  const std::string url = "rtsp://" + opt_.host + ":" + std::to_string(opt_.rtsp_port) + "/" +
+                          opt_.app + "/" + opt_.key;
+  auto described = co_await rtsp_request(
+      p, "DESCRIBE " + url + " RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n");
+  if (!described) co_return described.error();
+  if (described->status != 200) co_return fail("DESCRIBE: ", described->status);
+  // The server's tracks: trackID=0 (video) and trackID=1 (audio) below the Content-Base.
+  std::string session;
+  for (int track = 0; track < 2; ++track) {
+    std::string text =
+        "SETUP " + url + "/trackID=" + std::to_string(track) +
+        " RTSP/1.0\r\nCSeq: " + std::to_string(2 + track) +
+        "\r\nTransport: RTP/AVP/TCP;unicast;interleaved=" + std::to_string(2 * track) + "-" +
+        std::to_string(2 * track + 1) + "\r\n";
+    if (!session.empty()) text += "Session: " + session + "\r\n";
+    auto set_up = co_await rtsp_request(p, text + "\r\n");
+    if (!set_up) co_return set_up.error();
+    if (set_up->status != 200) co_return fail("SETUP: ", set_up->status);
+    if (auto h = set_up->header("Session")) session = std::string(h->substr(0, h->find(';')));
+  }
+  p.play_ns = realtime_ns();
+  p.playing = true;
+  auto played =
+      co_await rtsp_request(p, "PLAY " + url + " RTSP/1.0\r\nCSeq: 4\r\nSession: " + session +
+                                   "\r\nRange: npt=0.000-\r\n\r\n");
+  if (!played) co_return played.error();
+  if (played->status != 200) co_return fail("PLAY: ", played->status);
+  co_return Status{};
+}
+
+void Bench::on_rtp(Player& p, uint8_t channel, ByteSpan packet, int64_t kernel_ns, int64_t app_ns) {
+  if (channel != 0 && channel != 2) return;  // RTCP
+  if (packet.size() < 12) return;
+  size_t header = 12 + 4 * (packet[0] & 0x0f);
+  if ((packet[0] & 0x10) && packet.size() >= header + 4)
+    header += 4 + 4 * ((packet[header + 2] << 8) | packet[header + 3]);
+  if (packet.size() <= header) return;
+  ByteSpan payload = packet.subspan(header);
+  // The stamp is where the publisher put it: the first bytes after the first NAL header
+  // (H.264 single NAL unit or FU-A start), the first bytes of the AAC frame after the
+  // AU headers (RFC 3640: 2 bytes of length, one 2-byte header).
+  size_t at = 0;
+  bool keyframe = false;
+  const bool video = channel == 0;
+  if (video) {
+    const int type = payload[0] & 0x1f;
+    if (type == 28) {
+      if (payload.size() < 2 || !(payload[1] & 0x80)) return;  // not the start
+      keyframe = (payload[1] & 0x1f) == 5;
+      at = 2;
+    } else if (type >= 1 && type <= 23) {
+      keyframe = type == 5;
+      at = 1;
+    } else {
+      return;  // STAP-A: parameter sets
+    }
+  } else {
+    at = 4;
+  }
+  if (payload.size() < at) return;
+  if (auto stamp = parse_stamp(payload.subspan(at)))
+    on_frame(p, *stamp, video, keyframe, packet.size(), kernel_ns, app_ns);
+}
+
 asio::awaitable<void> Bench::play(Player& p) {
-  if (auto st = co_await play_setup(p); !st) {
+  const bool rtsp = opt_.rtsp_port != 0;
+  auto setting_up = rtsp ? play_setup_rtsp(p) : play_setup(p);
+  if (auto st = co_await std::move(setting_up); !st) {
     p.error = st.error().message;
     p.ended = true;
     co_return;
@@ -352,6 +467,24 @@ asio::awaitable<void> Bench::play(Player& p) {
       break;
     }
     int64_t app_ns = realtime_ns();
+    if (rtsp) {
+      p.rtsp_bytes += static_cast<uint64_t>(r.n);
+      p.rtsp_reader.feed(ByteSpan(read_buf_.data(), static_cast<size_t>(r.n)));
+      bool bad = false;
+      for (;;) {
+        auto item = p.rtsp_reader.next();
+        if (!item) {
+          p.error = item.error().message;
+          bad = true;
+          break;
+        }
+        if (!*item) break;
+        if (auto* f = std::get_if<rtsp::InterleavedFrame>(&**item))
+          on_rtp(p, f->channel, f->data, r.kernel_ns, app_ns);
+      }
+      if (bad) break;
+      continue;
+    }
     msgs.clear();
     if (auto st = p.conn.feed(ByteSpan(read_buf_.data(), static_cast<size_t>(r.n)), msgs); !st) {
       p.error = st.error().message;
@@ -372,7 +505,7 @@ asio::awaitable<void> Bench::play(Player& p) {
 uint64_t Bench::wire_bytes() const {
   uint64_t sum = 0;
   for (const auto& p : players_)
-    sum += p->conn.bytes_received();
+    sum += opt_.rtsp_port ? p->rtsp_bytes : p->conn.bytes_received();
   return sum;
 }
 
@@ -448,6 +581,7 @@ json::object Bench::report(const json::object& phase) {
   json::object o;
   o["target"] = opt_.host + ":" + std::to_string(opt_.port);
   o["players_requested"] = opt_.players;
+  o["player_protocol"] = opt_.rtsp_port ? "rtsp" : "rtmp";
   o["video_kbps"] = opt_.video_kbps;
   o["audio_kbps"] = opt_.audio_kbps;
   o["fps"] = opt_.fps;
@@ -473,7 +607,10 @@ json::object Bench::report(const json::object& phase) {
     out_of_order += p->out_of_order;
     if (pub_.window_msgs > 0 && p->window_msgs == pub_.window_msgs && p->out_of_order == 0)
       ++every_frame;
-    if (pub_.window_bytes > 0)
+    // RTSP players' bytes are RTP's, not comparable with what was published: frames count.
+    if (opt_.rtsp_port != 0 && pub_.window_msgs > 0)
+      min_ratio = std::min(min_ratio, double(p->window_msgs) / double(pub_.window_msgs));
+    else if (pub_.window_bytes > 0)
       min_ratio = std::min(min_ratio, double(p->window_bytes) / double(pub_.window_bytes));
   }
   if (players_.size() < opt_.players) min_ratio = 0;
@@ -496,7 +633,11 @@ json::object Bench::report(const json::object& phase) {
       {"messages_missing",
        pub_.window_msgs * opt_.players - std::min(window_msgs, pub_.window_msgs * opt_.players)},
       {"out_of_order", out_of_order},
-      {"media_bytes_ratio", expected_bytes > 0 ? double(window_bytes) / expected_bytes : 0.0},
+      {"media_bytes_ratio",
+       opt_.rtsp_port != 0
+           ? (pub_.window_msgs > 0 ? double(window_msgs) / double(pub_.window_msgs * opt_.players)
+                                   : 0.0)
+           : (expected_bytes > 0 ? double(window_bytes) / expected_bytes : 0.0)},
       {"min_player_ratio", min_ratio}};
   o["first_keyframe_ms"] = summary(first_key);
   o["first_media_ms"] = summary(first_media);
@@ -540,6 +681,8 @@ int main(int argc, char** argv) {
   app.add_option("--fps", opt.fps, "video frame rate")->check(CLI::Range(1, 240));
   app.add_option("--gop", opt.gop_seconds, "seconds between keyframes");
   app.add_option("--server-pid", opt.server_pid, "server process to sample CPU and RSS from");
+  app.add_option("--rtsp-port", opt.rtsp_port,
+                 "players play over RTSP from this port (the publisher stays on RTMP)");
   CLI11_PARSE(app, argc, argv);
 
   asio::io_context io(1);

@@ -9,7 +9,9 @@
 #   COALESCE_MS=100 SERVERS="nginx firstmile firstmile-throughput" RESULTS_DIR=(new /tmp dir)
 #   (SERVERS may also name firstmile-coalesce-N: firstmile with fanout.coalesce N ms, and
 #   firstmile-baseline: the firstmile binary BASELINE names, default config, to compare a change
-#   against the build before it in the same run)
+#   against the build before it in the same run, and firstmile-rtsp: firstmile's default with
+#   the players playing over RTSP (RTP interleaved over TCP; the publisher stays on RTMP), to
+#   compare RTSP with RTMP fan-out at the same count and bit rate)
 #   REPEAT=1 (runs of each server, interleaved; the table shows each server's median run)
 #   NICE=-10 (as root, server and load generator run at this nice level so that other work on a
 #   shared machine does not take their core away mid-measurement; NICE=0 disables it)
@@ -112,7 +114,8 @@ run_one() {  # name mode start-function
   local status=0
   timeout -s KILL "$load_limit" nice -n "$nice_level" taskset -c 1 "$load" --port "$port" --players "$players" \
     --ramp-rate "$ramp_rate" --duration "$duration" --video-kbps "$video_kbps" \
-    --audio-kbps "$audio_kbps" --server-pid "$server_pid" >"$results/$name.json" || status=$?
+    --audio-kbps "$audio_kbps" --server-pid "$server_pid" ${load_extra:-} >"$results/$name.json" || status=$?
+  load_extra=
   # Still alive after the load? A crash shows up here rather than as odd numbers.
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: $name exited during the run; its log:" >&2
@@ -148,7 +151,9 @@ EOF
   start_server "$server_log" nginx -p "$dir" -e stderr -c "$dir/nginx.conf"
 }
 
-firstmile_config() {  # port [coalesce-ms; default: the server's own default]
+firstmile_config() {  # port [coalesce-ms; default: the server's own default] [rtsp-port]
+  local rtsp_enabled=false
+  [[ -z ${3:-} ]] || rtsp_enabled=true
   cat <<EOF
 workers: 1
 log:
@@ -156,7 +161,8 @@ log:
 rtmp:
   listen: "127.0.0.1:$1"
 rtsp:
-  enabled: false
+  enabled: $rtsp_enabled
+  listen: "127.0.0.1:${3:-8554}"
 http:
   enabled: false
 hls:
@@ -168,6 +174,14 @@ EOF
 start_firstmile() {
   firstmile_config "$1" >"$tmp/firstmile.yaml"
   start_server "$server_log" "$firstmile" --config "$tmp/firstmile.yaml"
+}
+
+start_firstmile_rtsp() {  # the players play over RTSP on a second port
+  local rtsp_port
+  rtsp_port=$(free_port)
+  firstmile_config "$1" "" "$rtsp_port" >"$tmp/firstmile-rtsp.yaml"
+  load_extra="--rtsp-port $rtsp_port"
+  start_server "$server_log" "$firstmile" --config "$tmp/firstmile-rtsp.yaml"
 }
 
 start_firstmile_throughput() {
@@ -192,6 +206,7 @@ for r in $(seq "$repeat"); do
         [[ -f $nginx_module ]] || { echo "run.sh: $nginx_module missing (scripts/setup.sh bench)" >&2; continue; }
         run_one "nginx.$r" "nginx-rtmp 1.2.2, live on" start_nginx ;;
       firstmile) run_one "firstmile.$r" "default (coalesce 10 ms)" start_firstmile ;;
+      firstmile-rtsp) run_one "firstmile-rtsp.$r" "default, RTSP players" start_firstmile_rtsp ;;
       firstmile-throughput)
         run_one "firstmile-throughput.$r" "coalesce ${coalesce_ms} ms" start_firstmile_throughput ;;
       firstmile-baseline)
@@ -250,6 +265,13 @@ for n in names:
           f"| {r.get('server_rss_kb_per_player', 0):.1f} | {ff['median']:.0f} / {ff['p99']:.0f} "
           f"| {d['median']:.1f} / {d['p99']:.1f}{audio} | {dl['media_bytes_ratio']:.4f} "
           f"| {dl['players_every_frame']} | {ratio} |")
+if "firstmile" in runs and "firstmile-rtsp" in runs:
+    paired = [cpu(x) / cpu(y) for x, y in zip(runs["firstmile-rtsp"], runs["firstmile"]) if cpu(y)]
+    if paired:
+        paired.sort()
+        print(f"\nRTSP players against RTMP players, CPU per delivered MB, same round: median "
+              f"{paired[(len(paired) - 1) // 2]:.2f}× (range {paired[0]:.2f}–{paired[-1]:.2f}, "
+              f"{len(paired)} rounds)")
 loads = [x["_load"][0] for rs in runs.values() for x in rs]
 print(f"\n{sum(map(len, runs.values()))} runs; median run per server shown"
       + (", CPU range and paired ratios (same round) in parentheses" if repeat > 1 else "")

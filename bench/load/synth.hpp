@@ -53,6 +53,17 @@ inline void put_stamp(uint8_t* at, const Stamp& s) {
   std::memcpy(at, b.data(), kStampSize);
 }
 
+// The stamp at the start of `at`, if there is one.
+inline std::optional<Stamp> parse_stamp(ByteSpan at) {
+  if (at.size() < kStampSize) return std::nullopt;
+  ByteReader r(at.subspan(0, kStampSize));
+  if (r.u32() != kStampMagic) return std::nullopt;
+  Stamp s;
+  s.seq = r.u32();
+  s.sent_ns = static_cast<int64_t>(r.u64());
+  return s;
+}
+
 // The stamp of an audio (8) or video (9) message body, if it is one of our coded frames.
 inline std::optional<Stamp> read_stamp(uint8_t type, ByteSpan body) {
   size_t at = 0;
@@ -63,12 +74,7 @@ inline std::optional<Stamp> read_stamp(uint8_t type, ByteSpan body) {
   } else {
     return std::nullopt;
   }
-  ByteReader r(body.subspan(at, kStampSize));
-  if (r.u32() != kStampMagic) return std::nullopt;
-  Stamp s;
-  s.seq = r.u32();
-  s.sent_ns = static_cast<int64_t>(r.u64());
-  return s;
+  return parse_stamp(body.subspan(at));
 }
 
 // Video sequence header: keyframe + AVC (0x17), AVCPacketType 0, composition time 0, avcC.

@@ -25,6 +25,9 @@ constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
+// Requests are small: a session reads them (and a player its keep-alives) in a small buffer,
+// and takes the large one when it records media interleaved in the connection.
+constexpr size_t kRequestReadBuffer = 4 * 1024;
 constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxTracks = 8;  // media sections in one ANNOUNCE
 constexpr std::string_view kPublic =
@@ -65,7 +68,7 @@ Session::Session(ServerContext& ctx, tcp::socket socket, ConnectionLimiter::Slot
       socket_(std::move(socket)),
       slot_(std::move(slot)),
       peer_(peer_string(socket_)) {
-  read_buffer_.resize(kReadBuffer);
+  read_buffer_.resize(kRequestReadBuffer);
   boost::system::error_code ec;
   peer_address_ = socket_.remote_endpoint(ec).address();
 }
@@ -137,6 +140,7 @@ asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self)
     co_return;
   }
   phase_ = Phase::Recording;
+  read_buffer_.resize(kReadBuffer);
   last_activity_ = std::chrono::steady_clock::now();
   reply(record, 200, "OK");
   co_await flush();
