@@ -1,6 +1,7 @@
 """RTSP with real clients: ffmpeg publishes H.264 (with B-frames) and AAC, and H.265, over RTSP
 with RTP interleaved in the connection or over UDP (ANNOUNCE, SETUP, RECORD), GStreamer's
-rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe and ffmpeg play streams over RTSP (DESCRIBE, SETUP, PLAY, over
+rtspclientsink publishes H.264 and MP4A-LATM AAC, and ffprobe reads the HLS that comes out; ffprobe, ffmpeg and
+GStreamer's rtspsrc play streams over RTSP (DESCRIBE, SETUP, PLAY, TEARDOWN answered, over
 TCP and UDP), whatever published them; a key the app does not accept, a codec the server cannot carry, a
 malformed request and a client that never gets to RECORD are refused with a reason; credentials
 (Digest where the server knows the secret, Basic for webhooks) carry keys and play tokens."""
@@ -199,6 +200,69 @@ class Rtsp(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("404", r.stderr)
+
+    def test_gstreamer_plays_over_tcp_and_udp(self):
+        # Another player: GStreamer's rtspsrc, which proposes its own interleaved channels and
+        # follows the server's answer (the server keeps video on 0-1 and audio on 2-3 for every
+        # player, whatever was proposed: the packets are framed once for all).
+        clip = harness.make_clip(seconds=20)
+        with Server("rtsp_gst_play") as srv:
+            with harness.publish(srv, "live/cam", clip, os.path.join(srv.dir, "publish.log")):
+                srv.wait_for(lambda: srv.api("/streams/live/cam")[1].get("live"), timeout=15, what="live")
+                outs = {}
+                for transport in ("tcp", "udp"):
+                    out = os.path.join(srv.dir, f"gst-{transport}.mkv")
+                    pipeline = (f"rtspsrc location={srv.rtsp_url('live/cam')} protocols={transport} "
+                                f"latency=200 name=src src. ! rtph264depay ! h264parse ! matroskamux name=mux "
+                                f"! filesink location={out} src. ! rtpmp4gdepay ! aacparse ! mux.")
+                    gst = subprocess.Popen(["timeout", "30", "gst-launch-1.0", "-e", "-q"] + pipeline.split(),
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                    time.sleep(5)
+                    gst.send_signal(2)  # SIGINT: -e turns it into an end of stream, the file is closed
+                    output = gst.communicate(timeout=20)[0]
+                    self.assertEqual(gst.returncode, 0, output[-1500:])
+                    outs[transport] = out
+                # A raw client that sets audio up first on channels 0-1 is told 2-3 and gets its
+                # audio there.
+                with socket.create_connection(("127.0.0.1", srv.rtsp_port), timeout=5) as s:
+                    url = srv.rtsp_url("live/cam")
+                    def ask(text):
+                        s.sendall(text.encode())
+                        data = b""
+                        while b"\r\n\r\n" not in data:
+                            data += s.recv(65536)
+                        head, _, rest = data.partition(b"\r\n\r\n")
+                        length = int(next((l.split(b":")[1] for l in head.split(b"\r\n")
+                                           if l.lower().startswith(b"content-length:")), b"0"))
+                        while len(rest) < length:
+                            rest += s.recv(65536)
+                        return head.decode()
+                    self.assertIn("200 OK", ask(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\n\r\n"))
+                    head = ask(f"SETUP {url}/trackID=1 RTSP/1.0\r\nCSeq: 2\r\n"
+                               f"Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n")
+                    self.assertIn("interleaved=2-3", head)
+                    session = next(l.split(":", 1)[1].strip().split(";")[0] for l in head.split("\r\n")
+                                   if l.lower().startswith("session:"))
+                    s.sendall(f"PLAY {url} RTSP/1.0\r\nCSeq: 3\r\nSession: {session}\r\n\r\n".encode())
+                    data, deadline = b"", time.time() + 10
+                    while time.time() < deadline and data.count(b"$\x02") < 5:
+                        data += s.recv(65536)
+                    self.assertGreaterEqual(data.count(b"$\x02"), 5)
+            for transport, out in outs.items():
+                probe = harness.ffprobe_json(out, "-count_frames", "-show_streams")
+                streams = {st["codec_type"]: st for st in probe["streams"]}
+                frames = int(streams["video"]["nb_read_frames"])
+                print(f"\nGStreamer played over RTSP/{transport}: {frames} video frames, "
+                      f"{streams['audio']['nb_read_frames']} audio frames")
+                self.assertEqual((streams["video"]["codec_name"], streams["audio"]["codec_name"]), ("h264", "aac"))
+                self.assertGreaterEqual(frames, 90)  # 5 s at 30 fps, minus the start
+                check = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", out, "-f", "null", "-"],
+                                       capture_output=True, text=True, timeout=60)
+                # Matroska from rtph264depay has no decode times for B-frames: the null muxer's
+                # complaints about them are GStreamer's file, not decoding errors.
+                errors = [l for l in check.stderr.splitlines()
+                          if "monotonically increasing dts" not in l and "Last message repeated" not in l]
+                self.assertEqual(errors, [], transport)
 
     def test_g711_from_ffmpeg_becomes_aac(self):
         # ffmpeg announces G.711 µ-law as the static payload type 0, with no rtpmap.

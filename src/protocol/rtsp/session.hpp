@@ -136,8 +136,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<UdpPlayer> udp_player_;
   std::shared_ptr<output::Viewer> viewer_;
   output::ViewerAttachment viewing_;
-  RtpIngest ingest_;           // recording: the tracks' receivers and the publication
-  bool writing_ = false;       // a flush() is writing: the next one leaves out_ to it
+  RtpIngest ingest_;      // recording: the tracks' receivers and the publication
+  bool writing_ = false;  // a flush() is writing: the next one leaves out_ to it
+  // A TCP player's TEARDOWN: its viewer writes what is queued (the answer last), then closes.
+  bool closing_after_writes_ = false;
   uint64_t stray_frames_ = 0;  // on a channel nothing was set up on, or not RTP
   std::string end_reason_;
 };

@@ -273,8 +273,17 @@ void Session::end_play() {
   }
   if (!viewer_) return;
   const std::string reason = end_reason_.empty() ? "closed" : end_reason_;
-  viewer_->close(reason);
-  viewing_.detach(reason);
+  if (end_reason_ == "teardown") {
+    // The TEARDOWN's answer waits in the viewer's queue behind the media already there: no more
+    // media comes, what is queued is written, then write_media closes the connection (players
+    // such as GStreamer's wait for that answer).
+    viewing_.detach(reason);
+    viewer_->finish();
+    closing_after_writes_ = true;
+  } else {
+    viewer_->close(reason);
+    viewing_.detach(reason);
+  }
   const auto& st = viewer_->stats();
   ctx_.log->info("rtsp play stop stream={} peer={} bytes={} dropped={} skips={} reason=\"{}\"",
                  label(), peer_, st.bytes_sent, st.packets_dropped, st.skips, reason);

@@ -47,7 +47,7 @@ void Session::end_on_stream() {
                    peer_, counters, stray_frames_, reason);
   }
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  if (!closing_after_writes_) socket_.close(ignored);
   // Ends the UDP receivers; the ports go back to the pool with the session.
   for (auto& t : tracks_) {
     if (!t.udp) continue;
