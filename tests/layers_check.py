@@ -9,7 +9,7 @@ import re
 import sys
 
 # Bottom to top; keep in step with FIRSTMILE_LAYERS in CMakeLists.txt.
-LAYERS = ["core", "media", "format", "output", "transcode", "control", "protocol", "app"]
+LAYERS = ["core", "media", "format", "output", "transcode", "control", "storage", "protocol", "app"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 
 
