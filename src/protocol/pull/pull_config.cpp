@@ -100,25 +100,20 @@ std::string dump_sources(const std::map<std::string, PullSourceConfig>& sources,
   for (const auto& [path, s] : sources) {
     std::string url = s.url;
     if (!with_secrets) {
-      // rtsp://user:pass@host/... -> rtsp://***@host/...; an SRT passphrase -> ***
+      // rtsp://user:pass@host/... -> rtsp://***@host/...; secrets in the query -> ***
       const auto start = url.find("://");
       const auto at = url.find('@');
       const auto slash = url.find('/', start == std::string::npos ? 0 : start + 3);
       if (start != std::string::npos && at != std::string::npos &&
           (slash == std::string::npos || at < slash))
         url = url.substr(0, start + 3) + "***" + url.substr(at);
-      std::string lower = url;
-      for (auto& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      const auto query = lower.find('?');
-      for (auto p = lower.find("passphrase=", query);
-           query != std::string::npos && p != std::string::npos;
-           p = lower.find("passphrase=", p + 1)) {
-        if (lower[p - 1] != '?' && lower[p - 1] != '&') continue;
-        const auto value = p + 11;
-        const auto end = std::min(url.find('&', value), url.size());
-        url = url.substr(0, value) + "***" + url.substr(end);
-        lower = lower.substr(0, value) + "***" + lower.substr(end);
+      if (const auto q = url.find('?'); q != std::string::npos) {
+        const auto fragment = url.find('#', q);
+        const std::string tail = fragment == std::string::npos ? "" : url.substr(fragment);
+        url = url.substr(0, q + 1) +
+              mask_query_secrets(std::string_view(url).substr(
+                  q + 1, fragment == std::string::npos ? std::string::npos : fragment - q - 1)) +
+              tail;
       }
     }
     e << YAML::Key << YAML::DoubleQuoted << path << YAML::Value << YAML::BeginMap;

@@ -45,27 +45,38 @@ std::string SourceUrl::authority() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::string SourceUrl::safe() const {
-  std::string out = scheme + "://" + authority() + path;
-  if (query.empty()) return out;
-  out += '?';
-  std::string_view q = query;
+std::string mask_query_secrets(std::string_view query) {
+  // Parameters that carry secrets in the URLs of SRT and RTMP origins and signed URLs.
+  static constexpr std::string_view kSecret[] = {"passphrase", "token", "password", "pass",
+                                                 "secret",     "key",   "sign",     "signature",
+                                                 "sig",        "auth"};
+  std::string out;
   bool first = true;
-  while (!q.empty()) {
-    const size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
+  while (!query.empty() || first) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
     if (!first) out += '&';
     first = false;
     const size_t eq = pair.find('=');
-    if (iequals(pair.substr(0, eq), "passphrase")) {
-      out += pair.substr(0, eq);
+    const std::string_view name = pair.substr(0, eq);
+    bool secret = false;
+    for (auto s : kSecret)
+      secret = secret || iequals(name, s);
+    if (secret) {
+      out += name;
       out += "=***";
     } else {
       out += pair;
     }
     if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
+    query.remove_prefix(amp + 1);
   }
+  return out;
+}
+
+std::string SourceUrl::safe() const {
+  std::string out = scheme + "://" + authority() + path;
+  if (!query.empty()) out += '?' + mask_query_secrets(query);
   return out;
 }
 

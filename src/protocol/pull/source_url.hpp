@@ -21,10 +21,14 @@ struct SourceUrl {
 
   // "host:port", an IPv6 address in brackets.
   std::string authority() const;
-  // scheme://host:port/path?query without the credentials, and with the value of a
-  // `passphrase` parameter (SRT) replaced by ***: safe to log and to show.
+  // scheme://host:port/path?query without the credentials, the query's secrets masked
+  // (mask_query_secrets): safe to log and to show.
   std::string safe() const;
 };
+
+// A query with the values of the parameters that carry secrets (passphrase, token, password,
+// pass, secret, key, sign, signature, sig, auth; any case) replaced by ***.
+std::string mask_query_secrets(std::string_view query);
 
 // `default_port` applies when the URL names none.
 Result<SourceUrl> parse_source_url(std::string_view text, uint16_t default_port);

@@ -2,15 +2,20 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include "protocol/pull/source_url.hpp"
 #include "protocol/rtsp/pull_attempt.hpp"
 #include "protocol/rtsp/wire/source_url.hpp"
 
 namespace firstmile::rtsp {
 
 namespace {
+// The URL without credentials, and its query's secrets masked, for logs and the API.
 std::string safe_url_of(const std::string& text) {
   auto url = parse_source_url(text);
-  return url ? url->url : "(bad URL)";
+  if (!url) return "(bad URL)";
+  const auto q = url->url.find('?');
+  if (q == std::string::npos) return url->url;
+  return url->url.substr(0, q + 1) + pull::mask_query_secrets(url->url.substr(q + 1));
 }
 }  // namespace
 

@@ -92,6 +92,11 @@ TEST(ConfigPullTest, RelaysFromRtmpAndSrt) {
   const std::string dump = dump_config(c);
   EXPECT_FALSE(contains(dump, "pass-0123456")) << dump;
   EXPECT_TRUE(contains(dump, "streamid=read:live/x&passphrase=***")) << dump;
+  Config signed_url = parse_config(
+      "pull:\n  sources:\n    live/r: \"rtmp://o/live/x?expires=9&token=tok-123#frag\"\n",
+      "cfg.yaml");
+  const std::string signed_dump = dump_config(signed_url);
+  EXPECT_TRUE(contains(signed_dump, "rtmp://o/live/x?expires=9&token=***#frag")) << signed_dump;
   EXPECT_EQ(parse_config(dump_config(c, true), "again.yaml").get<PullConfig>().sources, s);
 
   EXPECT_TRUE(contains(error_of("pull:\n  sources:\n    live/r: rtmp://h/live\n"),

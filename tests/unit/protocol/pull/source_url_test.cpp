@@ -37,6 +37,11 @@ TEST(PullSourceUrl, SafeFormMasksThePassphrase) {
   auto only = parse_source_url("srt://h:1?passphrase", 0);
   ASSERT_TRUE(only);
   EXPECT_EQ(only->safe(), "srt://h:1?passphrase=***");
+  // Signed URLs and keys of RTMP origins too; other parameters stay.
+  EXPECT_EQ(mask_query_secrets("expires=17&token=abc&Key=k&sign=s&x=1&auth"),
+            "expires=17&token=***&Key=***&sign=***&x=1&auth=***");
+  EXPECT_EQ(mask_query_secrets(""), "");
+  EXPECT_EQ(mask_query_secrets("a&&b"), "a&&b");
 }
 
 TEST(PullSourceUrl, RefusesWhatIsNoSource) {
