@@ -12,13 +12,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <charconv>
 #include <optional>
+
+#include "core/ascii.hpp"
 
 // g++ 12 with -fsanitize=address reports asio's coroutine frame deallocation as mismatched
 // (GCC PR 109224, a false positive for coroutine frames with class-specific operator new).
@@ -35,16 +36,6 @@ using error_code = boost::system::error_code;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-bool valid_host_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  for (char c : host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // Everything the exchange needs that outlives one step.
 struct Exchange {
@@ -75,7 +66,7 @@ struct Exchange {
 };
 
 bhttp::request<bhttp::string_body> build_request(const Exchange& x) {
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, x.url.target, 11};
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(x.spec.method), x.url.target, 11};
   req.set(bhttp::field::host, x.url.host_header);
   for (const auto& [name, value] : x.spec.headers)
     req.set(name, value);
@@ -83,6 +74,8 @@ bhttp::request<bhttp::string_body> build_request(const Exchange& x) {
   if (!x.keep_alive) req.set(bhttp::field::connection, "close");
   req.body() = x.spec.body;
   req.prepare_payload();
+  // An empty PUT still says so (S3 wants a length; prepare_payload leaves it out for some verbs).
+  if (req.method() == bhttp::verb::put && x.spec.body.empty()) req.content_length(0);
   return req;
 }
 
@@ -105,8 +98,15 @@ asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
   // stops a chunked or close-delimited body as soon as it passes it: a huge answer costs no
   // memory.
   parser.body_limit(x.spec.max_response_bytes);
+  // The answer to a HEAD has a Content-Length but no body.
+  if (x.spec.method == "HEAD") parser.skip(true);
   auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
-  if (parser.is_header_done()) x.result.status = parser.get().result_int();
+  if (parser.is_header_done()) {
+    x.result.status = parser.get().result_int();
+    x.result.headers.clear();
+    for (const auto& field : parser.get())
+      x.result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
   if (!rec) {
     x.result.body = std::move(parser.get().body());
     // keep_alive() is false for a body delimited by the close, and for "Connection: close".
@@ -326,13 +326,28 @@ void ConnectionPool::arm_timer() {
   });
 }
 
+std::string HttpResult::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (iequals(n, name)) return v;
+  }
+  return {};
+}
+
 asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* tls,
                                       ConnectionPool* pool) {
+  spec.method = "POST";
+  return http_request(std::move(spec), tls, pool);
+}
+
+asio::awaitable<HttpResult> http_request(HttpRequestSpec spec, asio::ssl::context* tls,
+                                         ConnectionPool* pool) {
   const auto start = std::chrono::steady_clock::now();
   HttpResult result;
   auto url = parse_webhook_url(spec.url);
   if (!url) {
     result.error = url.error().message;
+  } else if (bhttp::string_to_verb(spec.method) == bhttp::verb::unknown) {
+    result.error = "unknown HTTP method \"" + spec.method + "\"";
   } else if (url->tls && tls == nullptr) {
     result.error = "https URL but no TLS client context";
   } else {
@@ -351,72 +366,6 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context() {
   ctx->set_default_verify_paths();
   ctx->set_verify_mode(asio::ssl::verify_peer);
   return ctx;
-}
-
-Result<ParsedUrl> parse_webhook_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return fail("invalid URL: ", parsed.error().message());
-  const auto& u = *parsed;
-  ParsedUrl out;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    out.tls = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return fail("unsupported URL scheme \"", std::string_view(u.scheme()),
-                "\" (http or https only)");
-  }
-  if (!u.has_authority()) return fail("URL has no host");
-  if (u.has_userinfo()) return fail("credentials in the URL (user@host) are not supported");
-  switch (u.host_type()) {
-    case boost::urls::host_type::name:
-      out.host = u.host_address();
-      if (!valid_host_name(out.host)) return fail("invalid host name in URL");
-      out.host_header = out.host;
-      break;
-    case boost::urls::host_type::ipv4:
-      out.host = u.host_address();
-      out.host_header = out.host;
-      break;
-    case boost::urls::host_type::ipv6:
-      out.host = u.host_address();
-      out.host_header = "[" + out.host + "]";
-      break;
-    default:
-      return fail("URL has no usable host");
-  }
-  out.port = out.tls ? 443 : 80;
-  if (u.has_port() && !u.port().empty()) {
-    std::string_view p = u.port();
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-    if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535)
-      return fail("invalid port \"", p, "\" in URL");
-    if (value != out.port) out.host_header += ":" + std::string(p);
-    out.port = static_cast<uint16_t>(value);
-  }
-  // RFC 3986 section 3.3: after an authority the path is empty or starts with "/". Checked
-  // here because Boost.URL 1.81 reads "host:8x/" as port 8 and path "x/".
-  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
-    return fail("invalid port or path in URL");
-  out.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
-  if (u.has_query()) out.target += "?" + std::string(u.encoded_query());
-  return out;
-}
-
-std::string url_for_log(std::string_view url) {
-  auto parsed = parse_webhook_url(url);
-  if (parsed) {
-    std::string out = parsed->tls ? "https://" : "http://";
-    out += parsed->host_header;
-    out += parsed->target.substr(0, parsed->target.find('?'));
-    return out;
-  }
-  // Not a URL we would send to: keep what cannot be a secret, drop query and userinfo.
-  std::string_view s = url.substr(0, url.find_first_of("?#"));
-  auto scheme_end = s.find("://");
-  auto at = s.find('@');
-  if (scheme_end != std::string_view::npos && at != std::string_view::npos && at > scheme_end)
-    return std::string(s.substr(0, scheme_end + 3)) + std::string(s.substr(at + 1));
-  return std::string(s);
 }
 
 }  // namespace firstmile::control

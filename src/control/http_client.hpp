@@ -1,5 +1,5 @@
 #pragma once
-// A small asynchronous HTTP/1.1 POST client for webhooks (Boost.Beast). Without a
+// A small asynchronous HTTP/1.1 client for webhooks and object stores (Boost.Beast). Without a
 // ConnectionPool each request has a connection of its own (Connection: close); with one,
 // connections are kept alive between requests to the same receiver (no TCP and TLS handshake
 // per publish). It never throws on network errors: every failure comes back in
@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "control/url.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
 
@@ -36,14 +37,19 @@ struct HttpResult {
   std::string error;  // empty when a complete response arrived; else why ("timeout", ...)
   bool timed_out = false;
   std::chrono::microseconds latency{0};
+  // The response's header fields, names as sent (bounded by kMaxResponseHeaderBytes).
+  std::vector<std::pair<std::string, std::string>> headers;
   // How the request went out: on a connection made for it, or on a kept-alive one.
   enum class Connection { None, Opened, Reused } connection = Connection::None;
 
   // A complete 2xx response.
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
+  // The first header field named `name` (any case), or "".
+  std::string header(std::string_view name) const;
 };
 
 struct HttpRequestSpec {
+  std::string method = "POST";  // "POST", "PUT", "GET", "HEAD", "DELETE"
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -94,7 +100,7 @@ class ConnectionPool {
   size_t idle_count_ = 0;
 };
 
-// POSTs spec.body to spec.url. https URLs need `tls` (a client context, see
+// Sends spec.method with spec.body to spec.url. https URLs need `tls` (a client context, see
 // make_client_tls_context); with nullptr they fail with an error and no connection is made.
 // With a `pool` (used on its executor only) the connection comes from it when one is idle and
 // goes back to it after a clean answer. A request on a kept-alive connection that the receiver
@@ -102,27 +108,13 @@ class ConnectionPool {
 // deadline: a receiver may see a request twice, which the delivery id lets it recognise.
 // Honours per-operation cancellation (asio::bind_cancellation_slot): a cancelled request
 // returns error "cancelled" without throwing.
+asio::awaitable<HttpResult> http_request(HttpRequestSpec spec, asio::ssl::context* tls,
+                                         ConnectionPool* pool = nullptr);
+// http_request with method POST (webhooks).
 asio::awaitable<HttpResult> http_post(HttpRequestSpec spec, asio::ssl::context* tls,
                                       ConnectionPool* pool = nullptr);
 
 // A TLS client context that verifies peers against the system's default CA store.
 std::shared_ptr<asio::ssl::context> make_client_tls_context();
-
-struct ParsedUrl {
-  bool tls = false;         // https
-  std::string host;         // name or address; IPv6 without brackets
-  uint16_t port = 0;        // explicit, or 80 / 443
-  std::string target;       // "/path?query" (origin-form, still percent-encoded)
-  std::string host_header;  // value of the Host header ("[::1]:8080", "example.com")
-};
-
-// Accepts absolute http:// and https:// URLs with a host; refuses other schemes, userinfo
-// ("user:pass@", which would be sent nowhere and leak into logs) and bad ports. The fragment is
-// dropped (RFC 9110 section 4.2.4: it is not sent).
-Result<ParsedUrl> parse_webhook_url(std::string_view text);
-
-// The URL as it may appear in a log line: scheme, host, port and path, without the query
-// string (it may hold credentials) or userinfo.
-std::string url_for_log(std::string_view url);
 
 }  // namespace firstmile::control
