@@ -72,21 +72,16 @@ Server::Server(Config config, std::string config_path)
           // ENDLIST, for whatever serves them (the next start removes them).
           .remove_at_end = [stopping = stopping_] { return !stopping->load(); }});
       if (writer) {
-        std::shared_ptr<hls::HlsDiskWriter> w = std::move(*writer);
-        segmenter->on_snapshot = [w](const std::shared_ptr<const hls::HlsSnapshot>& snap) {
-          w->submit(snap);
-        };
+        segmenter->add_store(std::shared_ptr<hls::HlsDiskWriter>(std::move(*writer)));
       } else {
         log_->error("hls disk copy disabled stream={} error=\"{}\"", stream.log_label(),
                     writer.error().message);
       }
     }
     // on_hls_segment: each segment once, when it first appears in a snapshot.
-    auto previous = std::move(segmenter->on_snapshot);
-    segmenter->on_snapshot = [previous, control = control_.get(), app = stream.app(),
-                              name = stream.name(), last = std::optional<uint64_t>()](
+    segmenter->on_snapshot = [control = control_.get(), app = stream.app(), name = stream.name(),
+                              last = std::optional<uint64_t>()](
                                  const std::shared_ptr<const hls::HlsSnapshot>& snap) mutable {
-      if (previous) previous(snap);
       for (const auto& seg : snap->segments) {
         if (last && seg.sequence <= *last) continue;
         last = seg.sequence;

@@ -7,13 +7,6 @@
 
 namespace firstmile::hls {
 
-bool is_safe_path_component(std::string_view name) {
-  if (name.empty() || name == "." || name == "..") return false;
-  if (name.find('/') != std::string_view::npos) return false;
-  if (name.find('\0') != std::string_view::npos) return false;
-  return name.find("..") == std::string_view::npos;
-}
-
 namespace {
 
 // What a disk copy writes: its files are recognised by these endings alone.
@@ -71,13 +64,10 @@ HlsDiskWriter::~HlsDiskWriter() {
 void HlsDiskWriter::remove_written() {
   std::error_code ec;
   uint64_t removed = 0;
-  for (const auto& [sequence, name] : on_disk_)
-    removed += std::filesystem::remove(dir_ / name, ec) ? 1 : 0;
-  for (const auto& name : inits_on_disk_)
+  for (const auto& name : tracker_.written())
     removed += std::filesystem::remove(dir_ / name, ec) ? 1 : 0;
   removed += std::filesystem::remove(dir_ / config_.playlist_name, ec) ? 1 : 0;
-  on_disk_.clear();
-  inits_on_disk_.clear();
+  tracker_ = MirrorTracker();
   // The stream's directory, and the app's, if nothing else is in them.
   for (auto d = dir_; d != dir_.parent_path().parent_path(); d = d.parent_path()) {
     if (!std::filesystem::is_empty(d, ec) || ec) break;
@@ -102,55 +92,19 @@ HlsDiskStats HlsDiskWriter::stats() const {
 }
 
 void HlsDiskWriter::submit(const std::shared_ptr<const HlsSnapshot>& snapshot) {
-  if (!snapshot || snapshot->playlist.empty()) return;
-  Job job;
-  for (const HlsSegment& s : snapshot->segments) {
-    // Only what the playlist lists: older segments are kept in memory for slow HTTP clients,
-    // not copied to disk after the fact.
-    if (s.sequence < snapshot->media_sequence || on_disk_.count(s.sequence)) continue;
-    if (!is_safe_path_component(s.name)) continue;
-    job.segments.push_back(s);
-    job.bytes += s.data.size();
-  }
-  for (const auto& [sequence, name] : on_disk_) {
-    if (sequence >= snapshot->media_sequence) break;
-    job.remove.push_back(name);
-  }
-  for (const HlsInit& init : snapshot->inits) {
-    if (inits_on_disk_.count(init.name) || !is_safe_path_component(init.name)) continue;
-    job.inits.push_back(init);
-    job.bytes += init.data.size();
-  }
-  std::vector<std::string> stale_inits;
-  for (const std::string& name : inits_on_disk_) {
-    if (!snapshot->find_init(name)) stale_inits.push_back(name);
-  }
-  job.remove.insert(job.remove.end(), stale_inits.begin(), stale_inits.end());
-  // LL-HLS: the disk copy lists segments only (parts are not written).
-  job.playlist = snapshot->file_playlist.empty() ? snapshot->playlist : snapshot->file_playlist;
-  if (job.segments.empty() && job.inits.empty() && job.remove.empty() &&
-      job.playlist == last_playlist_) {
-    return;  // a new LL-HLS part: nothing changes on disk
-  }
-  job.bytes += job.playlist.size();
-
+  if (!snapshot) return;
+  auto job = tracker_.plan(*snapshot);
+  if (!job) return;  // a new LL-HLS part: nothing changes on disk
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queued_bytes_ + job.bytes > config_.max_queue_bytes) {
+    if (stopping_ || queued_bytes_ + job->bytes > config_.max_queue_bytes) {
       // Nothing is recorded as done, so the next snapshot carries this work again.
       ++stats_.jobs_dropped;
       return;
     }
-    queued_bytes_ += job.bytes;
-    for (const HlsSegment& s : job.segments)
-      on_disk_.emplace(s.sequence, s.name);
-    on_disk_.erase(on_disk_.begin(), on_disk_.lower_bound(snapshot->media_sequence));
-    for (const HlsInit& init : job.inits)
-      inits_on_disk_.insert(init.name);
-    for (const std::string& name : stale_inits)
-      inits_on_disk_.erase(name);
-    last_playlist_ = job.playlist;
-    queue_.push_back(std::move(job));
+    queued_bytes_ += job->bytes;
+    tracker_.commit(*job, *snapshot);
+    queue_.push_back(std::move(*job));
   }
   wake_.notify_one();
 }

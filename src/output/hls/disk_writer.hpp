@@ -19,6 +19,7 @@
 
 #include "core/result.hpp"
 #include "output/hls/segmenter.hpp"
+#include "output/hls/snapshot_store.hpp"
 
 namespace firstmile::hls {
 
@@ -41,21 +42,17 @@ struct HlsDiskStats {
   uint64_t files_removed = 0;
 };
 
-// A single path component we are willing to create: not empty, not "." or "..", no "/", no
-// "..", no NUL.
-bool is_safe_path_component(std::string_view name);
-
 // Removes what a disk copy leaves behind under `root` (<root>/<app>/<stream>/): playlists,
 // segments, init segments and half-written .tmp files of earlier server runs or stream
 // instances, then the directories that became empty. Other files and deeper trees are left
 // alone. Returns how many files were removed.
 uint64_t remove_hls_leftovers(const std::filesystem::path& root, int depth = 2);
 
-class HlsDiskWriter {
+class HlsDiskWriter final : public HlsStore {
  public:
   // Refuses app, stream or playlist names that could leave the directory.
   static Result<std::unique_ptr<HlsDiskWriter>> create(HlsDiskConfig config);
-  ~HlsDiskWriter();  // drains the queue, then joins
+  ~HlsDiskWriter() override;  // drains the queue, then joins
   HlsDiskWriter(const HlsDiskWriter&) = delete;
   HlsDiskWriter& operator=(const HlsDiskWriter&) = delete;
 
@@ -64,7 +61,7 @@ class HlsDiskWriter {
   // left the playlist. LL-HLS parts stay in memory: the disk gets the playlist without them.
   // A snapshot that changes nothing on disk (a new part only) queues nothing. Never blocks on I/O.
   // Call from one thread (the segmenter's, e.g. from HlsSegmenter::on_snapshot).
-  void submit(const std::shared_ptr<const HlsSnapshot>& snapshot);
+  void submit(const std::shared_ptr<const HlsSnapshot>& snapshot) override;
   // Drains what is queued, then stops the thread. Later submits are dropped. Idempotent.
   void stop();
 
@@ -72,13 +69,7 @@ class HlsDiskWriter {
   const std::filesystem::path& directory() const { return dir_; }
 
  private:
-  struct Job {
-    std::vector<HlsSegment> segments;
-    std::vector<HlsInit> inits;
-    std::string playlist;
-    std::vector<std::string> remove;
-    size_t bytes = 0;
-  };
+  using Job = MirrorJob;
 
   explicit HlsDiskWriter(HlsDiskConfig config);
   void run();
@@ -89,10 +80,8 @@ class HlsDiskWriter {
   HlsDiskConfig config_;
   std::filesystem::path dir_;
 
-  // Submitter side: segment files on disk or queued to be, by sequence number.
-  std::map<uint64_t, std::string> on_disk_;
-  std::set<std::string> inits_on_disk_;
-  std::string last_playlist_;
+  // Submitter side: files on disk or queued to be.
+  MirrorTracker tracker_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -7,6 +7,7 @@
 #include "output/hls/cmaf_segmenter.hpp"
 #include "output/hls/demuxed_renditions.hpp"
 #include "output/hls/playlist_waiters.hpp"
+#include "output/hls/snapshot_store.hpp"
 #include "output/segment_names.hpp"
 
 namespace firstmile::hls {
@@ -316,6 +317,12 @@ void HlsSegmenter::commit(std::shared_ptr<const HlsSnapshot> published) {
   }
   waiters_->notify(published);
   if (on_snapshot) on_snapshot(published);
+  for (const auto& store : stores_)
+    store->submit(published);
+}
+
+void HlsSegmenter::add_store(std::shared_ptr<HlsStore> store) {
+  stores_.push_back(std::move(store));
 }
 
 }  // namespace firstmile::hls

@@ -143,6 +143,7 @@ output::SegmentCutterConfig cutter_config(const HlsConfig& config, bool any_trac
 
 class CmafSegmenter;
 class DemuxedRenditions;
+class HlsStore;
 class PlaylistWaiters;
 
 class HlsSegmenter {
@@ -156,6 +157,9 @@ class HlsSegmenter {
   // Called after every published snapshot (new segment, end, reconnect): a disk copy
   // follows the playlist with it.
   std::function<void(const std::shared_ptr<const HlsSnapshot>&)> on_snapshot;
+  // Copies of the output (a directory, an object store): each gets every published snapshot,
+  // after on_snapshot. Add before the stream starts.
+  void add_store(std::shared_ptr<HlsStore> store);
 
   // The publisher started with these tracks. A start() after end() is a reconnect: the next
   // segment is tagged EXT-X-DISCONTINUITY and the playlist loses EXT-X-ENDLIST. A start()
@@ -198,6 +202,7 @@ class HlsSegmenter {
   void commit(std::shared_ptr<const HlsSnapshot> snapshot);
 
   HlsConfig config_;
+  std::vector<std::shared_ptr<HlsStore>> stores_;
   // Where segments end: video keyframes past the target (audio frames without video), forced
   // past the maximum by a frame of either track.
   output::SegmentCutter cutter_;
