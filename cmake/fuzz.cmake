@@ -1,5 +1,6 @@
 # libFuzzer targets. Only the pure parsers (format/, media/codec/, protocol/*/wire/, the HTTP
-# route matcher, FlvIngest, the control plane's token and webhook-answer checks) are compiled
+# route matcher, FlvIngest, the control plane's token and webhook-answer checks, the object
+# store's answers and the spool's files) are compiled
 # into fuzz_pure (no sockets), so the fuzz build is quick and each target exercises exactly the
 # code that reads peer input. Two targets need more, in libraries of their own:
 #  - fuzzlib_http: the route table (protocol/http/router.cpp), which compiles against Beast's
@@ -31,7 +32,10 @@ file(GLOB_RECURSE FUZZ_PURE_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/flv_ingest.cpp
   ${CMAKE_SOURCE_DIR}/src/control/crypto.cpp
   ${CMAKE_SOURCE_DIR}/src/control/play_token.cpp
-  ${CMAKE_SOURCE_DIR}/src/control/webhook_answer.cpp)
+  ${CMAKE_SOURCE_DIR}/src/control/webhook_answer.cpp
+  ${CMAKE_SOURCE_DIR}/src/storage/s3_answer.cpp
+  ${CMAKE_SOURCE_DIR}/src/storage/sigv4.cpp
+  ${CMAKE_SOURCE_DIR}/src/storage/spool.cpp)
 add_library(fuzz_pure STATIC ${FUZZ_PURE_SOURCES})
 target_include_directories(fuzz_pure PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(fuzz_pure PUBLIC -fsanitize=fuzzer-no-link,address,undefined -g)
@@ -50,6 +54,7 @@ add_library(fuzzlib_config STATIC
   ${CMAKE_SOURCE_DIR}/src/core/log.cpp
   ${CMAKE_SOURCE_DIR}/src/core/net.cpp
   ${CMAKE_SOURCE_DIR}/src/control/control_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/control/url.cpp
   ${CMAKE_SOURCE_DIR}/src/output/fanout_config.cpp
   ${CMAKE_SOURCE_DIR}/src/output/hls/hls_config.cpp
   ${CMAKE_SOURCE_DIR}/src/output/dash/dash_config.cpp
@@ -59,7 +64,9 @@ add_library(fuzzlib_config STATIC
   ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/rtsp_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtsp/udp_port_pool.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/srt/srt_config.cpp
-  ${CMAKE_SOURCE_DIR}/src/protocol/udp/udp_config.cpp)
+  ${CMAKE_SOURCE_DIR}/src/protocol/udp/udp_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/storage/s3_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/storage/s3_location.cpp)
 target_compile_definitions(fuzzlib_config PUBLIC SPDLOG_FMT_EXTERNAL
   PRIVATE FIRSTMILE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(fuzzlib_config PUBLIC fuzz_pure yaml-cpp spdlog::spdlog)

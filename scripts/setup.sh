@@ -18,6 +18,7 @@ test_pkgs=(
   chromium
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp python3-gi gir1.2-gst-rtsp-server-1.0
+  awscli
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)
@@ -37,18 +38,21 @@ if [[ $want != build ]] && ! command -v node >/dev/null; then
   pkgs+=(nodejs npm)
 fi
 
-# npm packages for the browser tests, pinned by tests/browser/package-lock.json; installed again
-# only when node_modules is missing or older than the lock file.
+# npm packages of the tests, each directory pinned by its package-lock.json: tests/browser
+# (hls.js, dash.js, Shaka Player, playwright-core) and tests/s3 (s3rver, the S3-compatible
+# store). Installed again only when node_modules is missing or older than the lock file.
 npm_ci() {
   [[ $want == build ]] && return 0
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
-  [[ -f $dir/package-lock.json ]] || return 0
-  if [[ ! -d $dir/node_modules || $dir/package-lock.json -nt $dir/node_modules ]]; then
-    echo "setup: npm ci in tests/browser"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    touch "$dir/node_modules"
-  fi
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/tests/browser" "$root/tests/s3"; do
+    [[ -f $dir/package-lock.json ]] || continue
+    if [[ ! -d $dir/node_modules || $dir/package-lock.json -nt $dir/node_modules ]]; then
+      echo "setup: npm ci in ${dir#"$root"/}"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+      touch "$dir/node_modules"
+    fi
+  done
 }
 
 missing=()

@@ -17,6 +17,9 @@
 #include "output/hls/segmenter.hpp"
 #include "output/http_clients.hpp"
 #include "protocol/http/http_context.hpp"
+#include "storage/hls_mirror.hpp"
+#include "storage/object_uploader.hpp"
+#include "storage/s3_config.hpp"
 
 namespace firstmile {
 
@@ -52,6 +55,27 @@ Server::Server(Config config, std::string config_path)
                                                      config_.limits.max_connections_per_ip,
                                                      config_.limits.reserved_for_publishers);
 
+  if (const auto& s3 = config_.get<S3Settings>(); s3.enabled) {
+    // The section's checks (at load) made sure the location and the credentials are there.
+    auto where = storage::make_location(s3.endpoint, s3.bucket, s3.region, s3.path_style);
+    auto credentials = storage::resolve_credentials(s3);
+    if (!where || !credentials) throw std::runtime_error("s3: invalid settings");
+    auto tls = where->tls ? control::make_client_tls_context() : nullptr;
+    uploader_ = std::make_shared<storage::ObjectUploader>(
+        storage::UploaderConfig{.concurrency = s3.concurrency,
+                                .memory_max = s3.memory_max,
+                                .spool_dir = s3.spool_dir,
+                                .spool_max = s3.spool_max,
+                                .name = "s3"},
+        [where = *where, credentials = *credentials, tls, timeout = s3.timeout,
+         part_size = s3.part_size](asio::any_io_executor executor) {
+          return std::make_shared<storage::S3Store>(
+              std::make_unique<storage::S3Client>(where, credentials, executor, tls, timeout),
+              part_size);
+        },
+        log_);
+  }
+
   auto setup = [this](media::Stream& stream) {
     const auto& hls_settings = config_.get<HlsSettings>();
     if (const auto& dash_settings = config_.get<DashSettings>(); dash_settings.enabled) {
@@ -78,6 +102,20 @@ Server::Server(Config config, std::string config_path)
                     writer.error().message);
       }
     }
+    if (const auto& s3 = config_.get<S3Settings>(); uploader_ && s3.hls) {
+      if (auto prefix = storage::expand_prefix(s3.prefix, stream.app(), stream.name())) {
+        segmenter->add_store(std::make_shared<storage::HlsMirror>(
+            uploader_,
+            storage::HlsMirrorConfig{.key_prefix = *prefix,
+                                     .retention = s3.retention,
+                                     // As the HTTP server says it: about half a segment.
+                                     .playlist_max_age = std::max(
+                                         1, static_cast<int>(hls_settings.segment_duration / 2))}));
+      } else {
+        log_->error("s3 upload disabled stream={} error=\"{}\"", stream.log_label(),
+                    prefix.error().message);
+      }
+    }
     // on_hls_segment: each segment once, when it first appears in a snapshot.
     segmenter->on_snapshot = [control = control_.get(), app = stream.app(), name = stream.name(),
                               last = std::optional<uint64_t>()](
@@ -98,6 +136,7 @@ Server::Server(Config config, std::string config_path)
   http_ctx_ = std::make_unique<http::HttpContext>(
       http::HttpContext{*ctx_, *control_, *registry_, [this] { return reload(); }, config_schema(),
                         protocol_catalog()});
+  http_ctx_->uploader = uploader_.get();
   endpoints_ = make_endpoints(config_, *ctx_, *http_ctx_);
 }
 
@@ -117,6 +156,7 @@ int Server::run() {
     if (auto removed = hls::remove_hls_leftovers(dir); removed > 0)
       log_->info("hls disk copy cleaned dir={} files_removed={}", dir, removed);
   }
+  if (uploader_) uploader_->start();
   for (auto& e : endpoints_)
     e->start();
 
@@ -146,6 +186,8 @@ int Server::run() {
   workers_->start();
   done.get_future().wait();
   workers_->stop_now();
+  // What the streams' last snapshots queued gets a moment; the rest waits in the spool.
+  if (uploader_) uploader_->stop(Duration(2000));
   control_->stop();
   log_->info("stopped");
   log_->flush();

@@ -18,6 +18,9 @@ namespace firstmile {
 namespace http {
 struct HttpContext;
 }  // namespace http
+namespace storage {
+class ObjectUploader;
+}  // namespace storage
 
 class Server {
  public:
@@ -40,6 +43,8 @@ class Server {
   std::mutex reload_mutex_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ConnectionLimiter> connections_;
+  // Uploads to the object store (s3.enabled); streams' mirrors share it.
+  std::shared_ptr<storage::ObjectUploader> uploader_;
   FaultCounter faults_;
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;

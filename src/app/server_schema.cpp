@@ -10,6 +10,7 @@
 #include "protocol/rtsp/rtsp_config.hpp"
 #include "protocol/srt/srt_config.hpp"
 #include "protocol/udp/udp_config.hpp"
+#include "storage/s3_config.hpp"
 
 namespace firstmile {
 
@@ -26,6 +27,7 @@ const ConfigSchema& config_schema() {
       http::config_module(),
       hls::config_module(),
       dash::config_module(),
+      storage::s3_config_module(),
       output::fanout_config_module(),
       stream_config_module(),
       control::auth_config_module(),

@@ -12,6 +12,7 @@
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/wire/bearer.hpp"
+#include "storage/s3_config.hpp"
 
 namespace firstmile::http {
 
@@ -97,7 +98,8 @@ json::object client_json(const media::StreamInfo& s, const media::ClientInfo& c)
   return o;
 }
 
-json::object stream_json(const media::StreamInfo& i, const ProtocolCatalog& protocols) {
+json::object stream_json(const media::StreamInfo& i, const ProtocolCatalog& protocols,
+                         const Config& config) {
   json::object o;
   o["app"] = i.app;
   o["name"] = i.name;
@@ -133,11 +135,26 @@ json::object stream_json(const media::StreamInfo& i, const ProtocolCatalog& prot
   o["bytes_in"] = i.bytes_in;
   o["publishes"] = i.publishes;
   o["created_at"] = iso_time(i.created);
+  // Where the stream's HLS is in the bucket, and its playback URL behind s3.public_url.
+  if (const auto& s3 = config.get<S3Settings>(); s3.enabled && s3.hls) {
+    if (auto prefix = storage::expand_prefix(s3.prefix, i.app, i.name)) {
+      json::object x;
+      x["key"] = *prefix + "index.m3u8";
+      if (!s3.public_url.empty()) {
+        std::string base = s3.public_url;
+        while (!base.empty() && base.back() == '/')
+          base.pop_back();
+        x["url"] = base + "/" + *prefix + "index.m3u8";
+      }
+      o["s3"] = std::move(x);
+    }
+  }
   return o;
 }
 
-json::object stream_detail_json(const media::StreamInfo& i, const ProtocolCatalog& protocols) {
-  auto o = stream_json(i, protocols);
+json::object stream_detail_json(const media::StreamInfo& i, const ProtocolCatalog& protocols,
+                                const Config& config) {
+  auto o = stream_json(i, protocols, config);
   json::array clients;
   for (const auto& c : i.clients)
     clients.push_back(client_json(i, c));
@@ -261,7 +278,7 @@ asio::awaitable<Response> api_streams(HttpContext& ctx, const RouteRequest& r) {
   json::array list;
   auto infos = co_await all_stream_info(ctx);
   for (const auto& info : infos)
-    list.push_back(stream_json(info, ctx.protocols));
+    list.push_back(stream_json(info, ctx.protocols, ctx.config));
   json::object o;
   o["streams"] = std::move(list);
   co_return json_response(req, cfg, o);
@@ -292,7 +309,7 @@ asio::awaitable<Response> api_stream(HttpContext& ctx, const RouteRequest& r) {
   if (auto* error = std::get_if<Response>(&found)) co_return std::move(*error);
   auto s = std::get<std::shared_ptr<media::Stream>>(std::move(found));
   auto info = co_await info_of(s);
-  co_return json_response(req, cfg, stream_detail_json(info, ctx.protocols));
+  co_return json_response(req, cfg, stream_detail_json(info, ctx.protocols, ctx.config));
 }
 
 asio::awaitable<Response> api_kick_stream(HttpContext& ctx, const RouteRequest& r) {

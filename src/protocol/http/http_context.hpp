@@ -9,6 +9,7 @@
 #include "protocol/protocol_catalog.hpp"
 #include "protocol/pull/pull_manager.hpp"
 #include "protocol/server_context.hpp"
+#include "storage/object_uploader.hpp"
 
 namespace firstmile::http {
 
@@ -23,6 +24,8 @@ struct HttpContext : ServerContext {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   // The pulled sources (/api/v1/pulls, /metrics); set when the endpoints are made.
   pull::PullManager* pulls = nullptr;
+  // Uploads to the object store (s3.enabled), for /healthz, /metrics and the API.
+  storage::ObjectUploader* uploader = nullptr;
 };
 
 }  // namespace firstmile::http

@@ -154,6 +154,26 @@ asio::awaitable<Response> handle_metrics(HttpContext& ctx, const Request& req) {
                   static_cast<double>(p.attempts), labels);
     }
   }
+  if (ctx.uploader) {
+    const auto s = ctx.uploader->stats();
+    out.counter("firstmile_s3_uploads_total", "Objects stored in the object store (s3).",
+                static_cast<double>(s.uploaded));
+    out.counter("firstmile_s3_deletes_total",
+                "Objects deleted from the object store (segments past s3.retention).",
+                static_cast<double>(s.deleted));
+    out.counter("firstmile_s3_failed_attempts_total",
+                "Requests to the object store that failed and will be tried again.",
+                static_cast<double>(s.failed_attempts));
+    out.counter("firstmile_s3_dropped_total",
+                "Objects the store refused for good, or that found no room in the queue.",
+                static_cast<double>(s.rejected + s.refused));
+    out.gauge("firstmile_s3_queued_objects", "Objects waiting for the object store.",
+              static_cast<double>(s.queued));
+    out.gauge("firstmile_s3_spool_bytes", "Bytes spooled to s3.spool_dir while the store fails.",
+              static_cast<double>(s.spool_bytes));
+    out.gauge("firstmile_s3_up", "1 while the object store takes uploads.",
+              s.failing || !s.check_error.empty() ? 0 : 1);
+  }
   for (const auto& i : infos) {
     // Per stream instance (it starts at 0 with the stream), LL-HLS outputs only: a part longer
     // than PART-TARGET breaks RFC 8216bis 4.4.4.9 and tells of irregular publisher timestamps.

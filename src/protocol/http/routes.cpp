@@ -1,6 +1,7 @@
 #include "protocol/http/routes.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json.hpp>
 
 #include "control/control_config.hpp"
 #include "control/control_plane.hpp"
@@ -12,6 +13,8 @@
 #include "protocol/pull/demand.hpp"
 
 namespace firstmile::http {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -155,8 +158,20 @@ asio::awaitable<Reply> hls(HttpContext& ctx, RouteRequest& r) {
 }
 
 asio::awaitable<Reply> healthz(HttpContext& ctx, RouteRequest& r) {
-  auto res = make_response(r.req, bhttp::status::ok, "application/json", "{\"status\":\"ok\"}\n",
-                           ctx.config.get<HttpConfig>());
+  // The process serves; the object store may not: "degraded" with the store's trouble (a load
+  // balancer keeps sending streams, an operator sees why segments are spooling).
+  json::object body{{"status", "ok"}};
+  if (ctx.uploader) {
+    auto s = ctx.uploader->stats();
+    const bool trouble = s.failing || !s.check_error.empty();
+    if (trouble) body["status"] = "degraded";
+    body["s3"] = json::object{{"ok", !trouble},
+                              {"error", s.failing ? s.last_error : s.check_error},
+                              {"queued", s.queued},
+                              {"spool_bytes", s.spool_bytes}};
+  }
+  auto res = make_response(r.req, bhttp::status::ok, "application/json",
+                           json::serialize(body) + "\n", ctx.config.get<HttpConfig>());
   res.set(bhttp::field::cache_control, "no-cache");
   co_return res;
 }
