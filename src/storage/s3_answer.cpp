@@ -30,15 +30,15 @@ std::string decode_entities(std::string_view s) {
   return out;
 }
 
-// Printable ASCII only: an answer's text goes into log lines.
+
+}  // namespace
+
 std::string printable(std::string_view s) {
   std::string out;
   for (char c : s)
     out += (c >= 0x20 && c < 0x7f) ? c : '?';
   return out;
 }
-
-}  // namespace
 
 std::string xml_value(std::string_view xml, std::string_view tag) {
   xml = xml.substr(0, 64 * 1024);

@@ -38,6 +38,10 @@ StoreResult judge_answer(int status, std::string_view error, std::string_view bo
 // "" when absent. At most the first 64 KiB of `xml` are looked at; values over 1 KiB are cut.
 std::string xml_value(std::string_view xml, std::string_view tag);
 
+// `s` with every byte outside printable ASCII made '?': text from a store (or a bucket name
+// from the config) as it goes into stats, /healthz and log lines.
+std::string printable(std::string_view s);
+
 // The body of a CompleteMultipartUpload request.
 std::string complete_multipart_body(const std::vector<std::string>& etags);
 

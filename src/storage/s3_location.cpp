@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "control/url.hpp"
+#include "storage/s3_answer.hpp"
 
 namespace firstmile::storage {
 
@@ -24,13 +25,6 @@ bool is_address(const std::string& host) {
   return !ec;
 }
 
-// Printable ASCII only: an answer's text goes into log lines.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return out;
-}
 
 }  // namespace
 

@@ -113,6 +113,16 @@ def s3_config(store, spool, extra=""):
 {extra}"""
 
 
+def spooled_text(spool, needle):
+    """Whether a spool file holds `needle`."""
+    for name in os.listdir(spool):
+        if name.endswith(".op"):
+            with open(os.path.join(spool, name), "rb") as f:
+                if needle in f.read():
+                    return True
+    return False
+
+
 def healthz(srv):
     return json.loads(srv.http_get("/healthz")[2])
 
@@ -301,8 +311,9 @@ class Faults(unittest.TestCase):
             self.assertEqual(healthz(srv)["status"], "degraded")
             with harness.publish(srv, "live/cam", clip, os.path.join(work, "publish.log")) as pub:
                 self.assertEqual(pub.wait(timeout=40), 0, pub.output()[-1500:])
-            srv.wait_for(lambda: len([f for f in os.listdir(spool) if f.endswith(".op")]) >= 10,
-                         timeout=15, what="the stream spooled")
+            # Spooled down to the ended playlist (the spool's files are whole once renamed).
+            srv.wait_for(lambda: spooled_text(spool, b"#EXT-X-ENDLIST"), timeout=15,
+                         what="the ended playlist spooled")
             srv.stop(sig=signal.SIGKILL)
         spooled = sorted(f for f in os.listdir(spool) if f.endswith(".op"))
         self.assertGreaterEqual(len(spooled), 10)
