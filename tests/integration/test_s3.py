@@ -102,11 +102,11 @@ def list_keys(store, prefix):
     return sorted(o["Key"] for o in answer.get("Contents", []))
 
 
-def s3_config(store, spool, extra=""):
+def s3_config(store, spool, extra="", bucket=BUCKET):
     return f"""s3:
   enabled: true
   endpoint: "http://127.0.0.1:{store.port}"
-  bucket: {BUCKET}
+  bucket: {bucket}
   access_key_id: "S3RVER"
   secret_access_key: "S3RVER"
   spool_dir: "{spool}"
@@ -331,6 +331,34 @@ class Faults(unittest.TestCase):
         names = playlist_segments(final)
         self.assertGreaterEqual(len(names), 9)
         self.assertEqual([n for n in names if "live/cam/" + n not in keys], [])
+
+    def test_a_bucket_that_does_not_exist(self):
+        work = os.path.join(harness.ARGS.work_dir, "nobucket")
+        os.makedirs(work, exist_ok=True)
+        spool = os.path.join(work, "spool")
+        shutil.rmtree(spool, ignore_errors=True)
+        clip = harness.make_clip(name="clip4.mp4", seconds=4)
+        with S3rver("nobucket", os.path.join(work, "bucket")) as store, \
+                Server("s3_nobucket", hls_segment=1.0,
+                       config_extra=s3_config(store, spool, bucket="no-such-bucket")) as srv:
+            h = srv.wait_for(lambda: (lambda h: h["s3"]["error"] and h)(healthz(srv)), timeout=10,
+                             what="the start check's error")
+            self.assertEqual(h["status"], "degraded")
+            self.assertEqual(h["s3"]["error"], "HTTP 404: the bucket does not exist")
+            with harness.publish(srv, "live/cam", clip, os.path.join(work, "publish.log")) as pub:
+                self.assertEqual(pub.wait(timeout=30), 0, pub.output()[-1500:])
+            srv.wait_for(lambda: spooled_text(spool, b"#EXT-X-ENDLIST"), timeout=15,
+                         what="the stream spooled")
+            # The store refuses everything: tried again every 30 s, not in a storm.
+            self.assertLessEqual(metric(srv, "firstmile_s3_failed_attempts_total"), 8 + 1)
+            self.assertIn("NoSuchBucket", healthz(srv)["s3"]["error"])
+            self.assertEqual(metric(srv, "firstmile_s3_up"), 0)
+            # Live delivery goes on from memory meanwhile.
+            status, _, body = srv.http_get("/live/cam/index.m3u8")
+            self.assertEqual(status, 200)
+            self.assertIn("#EXT-X-ENDLIST", body.decode())
+            self.assertIn('s3 store check failed error="HTTP 404: the bucket does not exist"',
+                          srv.log_text())
 
 
 if __name__ == "__main__":
