@@ -33,6 +33,13 @@ int64_t unix_ms() {
       .count();
 }
 
+// The last component of an object key, for log lines: the key's prefix holds the stream's name,
+// which may be its publisher's key when publishes are not renamed (never logged in full).
+std::string_view file_of(std::string_view key) {
+  auto slash = key.rfind('/');
+  return slash == std::string_view::npos ? key : key.substr(slash + 1);
+}
+
 // Writes `data` to `path` whole or not at all: a temporary file, flushed to the disk, renamed.
 bool write_durably(const std::filesystem::path& path, std::string_view data) {
   std::filesystem::path tmp = path;
@@ -348,7 +355,8 @@ void ObjectUploader::finished(const std::shared_ptr<Entry>& entry, const StoreRe
       --queued_;
     }
     if (!result.ok()) {
-      log_->error("{} object dropped key={} error=\"{}\"", config_.name, e.op.key, result.error);
+      log_->error("{} object dropped object={} error=\"{}\"", config_.name, file_of(e.op.key),
+                  result.error);
     }
     if (recovered) {
       failures_in_row_ = 0;
@@ -379,8 +387,8 @@ void ObjectUploader::finished(const std::shared_ptr<Entry>& entry, const StoreRe
         first = !failing_;
         failing_ = true;
       }
-      log_->warn("{} upload failed key={} error=\"{}\" retry_in={}ms{}", config_.name, e.op.key,
-                 result.error, wait.count(),
+      log_->warn("{} upload failed object={} error=\"{}\" retry_in={}ms{}", config_.name,
+                 file_of(e.op.key), result.error, wait.count(),
                  first && !config_.spool_dir.empty() ? " (spooling to disk until it works)" : "");
       if (first) spool_all();
     }

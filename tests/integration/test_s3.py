@@ -275,6 +275,11 @@ class Faults(unittest.TestCase):
             print(f"\nspooled {spooled} bytes during the 30 s outage")
             self.assertGreater(spooled, 100_000)
             self.assertIn("s3 store reachable again", log)
+            # The failures name the object's file, not its key: the key holds the stream's name,
+            # which may be a publisher's key.
+            failures = [l for l in log.splitlines() if "s3 upload failed" in l]
+            self.assertTrue(failures)
+            self.assertEqual([l for l in failures if "live/cam" in l], [])
             self.assertEqual([f for f in os.listdir(spool) if f.endswith(".op")], [])
 
             final = store.get("live/cam/index.m3u8")[1].decode()
