@@ -125,7 +125,18 @@ struct ObjectUploader::Entry {
   bool on_disk = false;
   enum class State : uint8_t { Waiting, Running, Done } state = State::Waiting;
   asio::cancellation_signal cancel;
+  std::list<std::shared_ptr<Entry>>::iterator where;  // in entries_
 };
+
+void ObjectUploader::queue_entry(std::shared_ptr<Entry> e) {
+  if (e->op.kind == ObjectOp::Kind::Delete && e->op.not_before_ms > unix_ms()) {
+    const int64_t due = e->op.not_before_ms;
+    delayed_.emplace(due, std::move(e));
+    return;
+  }
+  entries_.push_back(std::move(e));
+  entries_.back()->where = std::prev(entries_.end());
+}
 
 ObjectUploader::ObjectUploader(UploaderConfig config, StoreFactory store, Logger log)
     : config_(std::move(config)), make_store_(std::move(store)), log_(std::move(log)) {
@@ -236,7 +247,7 @@ void ObjectUploader::pump() {
     e->op = std::move(op);
     // While the store fails, what comes in goes to the disk at once: a crash then loses nothing.
     if (spool) spool_entry(*e);
-    entries_.push_back(std::move(e));
+    queue_entry(std::move(e));
   }
   dispatch();
 }
@@ -268,11 +279,18 @@ void ObjectUploader::dispatch() {
     return;
   }
   const int64_t wall = unix_ms();
+  // Deletes that came due join the end of the queue: still after the playlist that dropped
+  // their segment, which was queued before them.
+  while (!delayed_.empty() && delayed_.begin()->first <= wall) {
+    entries_.push_back(std::move(delayed_.begin()->second));
+    entries_.back()->where = std::prev(entries_.end());
+    delayed_.erase(delayed_.begin());
+  }
   std::unordered_set<std::string_view> blocked;  // lanes with an earlier upload not stored yet
   std::optional<std::chrono::steady_clock::time_point> wake;
+  if (!delayed_.empty()) wake = now + std::chrono::milliseconds(delayed_.begin()->first - wall);
   for (auto& e : entries_) {
     if (running_ >= limit) break;
-    if (e->state == Entry::State::Done) continue;
     const bool is_put = e->op.kind == ObjectOp::Kind::Put;
     if (e->state == Entry::State::Waiting) {
       bool ready = !(e->op.after_earlier && blocked.count(e->op.lane));
@@ -361,15 +379,14 @@ void ObjectUploader::finished(const std::shared_ptr<Entry>& entry, const StoreRe
     if (recovered) {
       failures_in_row_ = 0;
       log_->info("{} store reachable again; draining {} queued objects", config_.name,
-                 entries_.size());
+                 entries_.size() + delayed_.size());
     }
     if (e.on_disk) {
       std::error_code ec;
       std::filesystem::remove(spool_path(config_.spool_dir, e.seq), ec);
     }
     e.op.body = std::string();
-    while (!entries_.empty() && entries_.front()->state == Entry::State::Done)
-      entries_.pop_front();
+    entries_.erase(e.where);
   } else {
     e.state = Entry::State::Waiting;
     const bool cancelled = closing_at_ != std::chrono::steady_clock::time_point{} &&
@@ -423,6 +440,8 @@ void ObjectUploader::spool_all() {
   for (auto& e : entries_) {
     if (e->state == Entry::State::Waiting) spool_entry(*e);
   }
+  for (auto& [due, e] : delayed_)
+    spool_entry(*e);
 }
 
 void ObjectUploader::finish() {
@@ -430,19 +449,16 @@ void ObjectUploader::finish() {
   finished_ = true;
   spool_all();
   size_t lost = 0;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& e : entries_) {
-      if (e->state != Entry::State::Done && !e->on_disk) ++lost;
-    }
-  }
+  for (const auto& e : entries_)
+    lost += e->on_disk ? 0 : 1;
+  for (const auto& [due, e] : delayed_)
+    lost += e->on_disk ? 0 : 1;
+  const size_t left = entries_.size() + delayed_.size();
   if (lost > 0) {
     log_->error("{} stopped with {} objects not stored{}", config_.name, lost,
                 config_.spool_dir.empty() ? " (no spool_dir)" : " (spool not writable)");
-  } else if (!entries_.empty()) {
-    log_->info("{} stopped; {} objects left in the spool for the next start", config_.name,
-               std::count_if(entries_.begin(), entries_.end(),
-                             [](const auto& e) { return e->state != Entry::State::Done; }));
+  } else if (left > 0) {
+    log_->info("{} stopped; {} objects left in the spool for the next start", config_.name, left);
   }
   check_cancel_.emit(asio::cancellation_type::terminal);
   timer_.reset();
@@ -472,6 +488,7 @@ void ObjectUploader::load_spool() {
   }
   std::sort(files.begin(), files.end());
   uint64_t bytes = 0;
+  size_t loaded = 0;
   for (const auto& [seq, path] : files) {
     auto head = read_file(path, 64 * 1024);
     uint64_t body = 0;
@@ -491,17 +508,18 @@ void ObjectUploader::load_spool() {
     e->op = std::move(*op);
     e->size = body;
     e->on_disk = true;
-    entries_.push_back(std::move(e));
+    queue_entry(std::move(e));
+    ++loaded;
     bytes += body;
     next_seq_ = std::max(next_seq_, seq + 1);
   }
   std::lock_guard lock(mutex_);
   spool_bytes_ += bytes;
-  spooled_ += entries_.size();
-  queued_ += entries_.size();
-  if (!entries_.empty()) {
+  spooled_ += loaded;
+  queued_ += loaded;
+  if (loaded > 0) {
     log_->info("{} spool holds {} objects ({} bytes) from an earlier run; draining them first",
-               config_.name, entries_.size(), bytes);
+               config_.name, loaded, bytes);
   }
 }
 

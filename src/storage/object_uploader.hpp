@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -125,6 +127,7 @@ class ObjectUploader {
   void finished(const std::shared_ptr<Entry>& entry, const StoreResult& result);
   void spool_entry(Entry& entry);
   void spool_all();
+  void queue_entry(std::shared_ptr<Entry> entry);  // into entries_, or delayed_ when not due
   void finish();  // shutdown: spools what is left, lets the thread end
   void load_spool();
   void arm_timer(std::chrono::steady_clock::time_point when);
@@ -157,7 +160,10 @@ class ObjectUploader {
   UploaderStats stats_;
 
   // The uploader's thread only.
-  std::deque<std::shared_ptr<Entry>> entries_;  // queue order
+  // Queue order, done ones removed at once; deletes not due yet wait in delayed_ (by due time)
+  // and join the queue's end when due, so that a dispatch walks only what may start.
+  std::list<std::shared_ptr<Entry>> entries_;
+  std::multimap<int64_t, std::shared_ptr<Entry>> delayed_;
   uint64_t next_seq_ = 1;
   size_t running_ = 0;
   int failures_in_row_ = 0;

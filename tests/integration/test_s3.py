@@ -161,8 +161,13 @@ class PlaylistWatch:
                 if text and text not in self.seen:
                     self.seen.add(text)
                     for uri in playlist_segments(text):
-                        if self.store.get(self.prefix + uri, method="HEAD")[0] != 200:
+                        status = self.store.get(self.prefix + uri, method="HEAD")[0]
+                        if status == 404:
                             self.missing.append((uri, text))
+                        elif status != 200:
+                            # No answer (the test stopped the store): ask again next round.
+                            self.seen.discard(text)
+                            break
             except OSError:
                 pass  # the store is down
             time.sleep(0.05)
