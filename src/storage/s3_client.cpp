@@ -13,7 +13,7 @@ StoreResult judge(const control::HttpResult& answer) {
 }  // namespace
 
 control::HttpRequestSpec prepare_request(const S3Location& where, const Credentials& credentials,
-                                         const S3Request& request,
+                                         S3Request request,
                                          std::chrono::system_clock::time_point now) {
   std::string path = where.base_path;
   if (where.path_style) path += "/" + where.bucket;
@@ -48,7 +48,7 @@ control::HttpRequestSpec prepare_request(const S3Location& where, const Credenti
   for (auto& h : sig.added_headers)
     spec.headers.push_back(std::move(h));
   spec.headers.emplace_back("Authorization", sig.authorization);
-  spec.body = request.body;
+  spec.body = std::move(request.body);  // hashed above; a segment is not copied again
   return spec;
 }
 
@@ -63,7 +63,8 @@ S3Client::S3Client(S3Location where, Credentials credentials, asio::any_io_execu
                 .idle_timeout = Duration(4000), .max_idle_per_host = 16, .max_idle = 16}) {}
 
 asio::awaitable<StoreResult> S3Client::send(S3Request request) {
-  auto spec = prepare_request(where_, credentials_, request, std::chrono::system_clock::now());
+  auto spec =
+      prepare_request(where_, credentials_, std::move(request), std::chrono::system_clock::now());
   spec.timeout = timeout_;
   auto answer = co_await control::http_request(std::move(spec), tls_.get(), &pool_);
   co_return judge(answer);

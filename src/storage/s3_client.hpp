@@ -37,7 +37,7 @@ struct S3Request {
 
 // The request as it goes out: URL, signed headers and body. `now` dates the signature.
 control::HttpRequestSpec prepare_request(const S3Location& where, const Credentials& credentials,
-                                         const S3Request& request,
+                                         S3Request request,
                                          std::chrono::system_clock::time_point now);
 
 class S3Client {
