@@ -121,7 +121,8 @@ void CmafSegmenter::start(const media::Tracks& tracks) {
   // New codecs or a new publish: a new init segment under a new name (names never change
   // meaning, so a CDN may cache them as immutable), announced after EXT-X-DISCONTINUITY.
   if (!first) ++init_generation_;
-  inits_.emplace_back(init_generation_, Buffer::adopt(muxer_->init_segment()));
+  inits_.push_back(Init{init_generation_, Buffer::adopt(muxer_->init_segment()),
+                        std::chrono::system_clock::now()});
   pending_discontinuity_ = next_sequence_ > 0;
   clock_anchor_.reset();
   running_ = true;
@@ -303,6 +304,7 @@ void CmafSegmenter::close_part(std::optional<int64_t> end_dts,
   p.duration = std::max<int64_t>(end - first, 0);
   p.independent = open.independent;
   p.data = Buffer::adopt(std::move(fragment));
+  p.made = std::chrono::system_clock::now();
   if (low_latency()) {
     stat_parts_.fetch_add(1, std::memory_order_relaxed);
     if (p.duration > announced_part_ticks_ + kPartTolerance) {
@@ -342,6 +344,7 @@ bool CmafSegmenter::close_segment() {
   for (const Part& p : s.parts)
     bytes.insert(bytes.end(), p.data.data(), p.data.data() + p.data.size());
   s.data = Buffer::adopt(std::move(bytes));
+  s.made = std::chrono::system_clock::now();
   size_t offset = 0;
   for (Part& p : s.parts) {
     const size_t n = p.data.size();
@@ -363,7 +366,7 @@ bool CmafSegmenter::close_segment() {
   // Init segments nobody refers to any more.
   size_t oldest = open_ ? open_->init : init_generation_;
   if (!segments_.empty()) oldest = std::min(oldest, segments_.front().init);
-  while (!inits_.empty() && inits_.front().first < oldest)
+  while (!inits_.empty() && inits_.front().generation < oldest)
     inits_.pop_front();
   stat_segments_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -392,8 +395,8 @@ CmafPlaylist CmafSegmenter::playlist_model(std::vector<HlsPart>* parts_out) cons
       const int64_t ms = ticks_to_ms_rounded(part.duration);
       if (with_parts) out.parts.push_back({name, ms, part.independent});
       if (keep_parts && parts_out) {
-        parts_out->push_back(
-            HlsPart{std::move(name), s.sequence, part.index, ms, part.independent, part.data});
+        parts_out->push_back(HlsPart{std::move(name), s.sequence, part.index, ms, part.independent,
+                                     part.data, part.made});
       }
     }
   };
@@ -494,20 +497,22 @@ void CmafSegmenter::publish(bool segment_closed) {
     out.duration = static_cast<double>(s.duration) / media::kTimeBase;
     out.discontinuity = s.discontinuity;
     out.data = s.data;
+    out.made = s.made;
     snap->segments.push_back(std::move(out));
   }
   const size_t listed = std::min(segments_.size(), config_.window);
   snap->media_sequence =
       segments_.empty() ? next_sequence_ : segments_[segments_.size() - listed].sequence;
   snap->ended = ended_;
-  for (const auto& [generation, data] : inits_)
-    snap->inits.push_back(HlsInit{init_name(generation), data});
+  for (const Init& i : inits_)
+    snap->inits.push_back(HlsInit{init_name(i.generation), i.data, i.made});
   snap->target_duration = target_duration_;
   snap->part_target_ms = model.part_target_ms;
   if (!segments_.empty()) snap->last_sequence = segments_.back().sequence;
   if (complete > 0) snap->listed_sequence = model.segments[complete - 1].sequence;
   snap->open_sequence = open_ ? open_->sequence : next_sequence_;
   snap->open_parts = open_ ? static_cast<uint32_t>(open_->parts.size()) : 0;
+  snap->published = std::chrono::system_clock::now();
 
   std::shared_ptr<const HlsSnapshot> published = std::move(snap);
   if (on_publish) on_publish(published);

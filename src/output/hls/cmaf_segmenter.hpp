@@ -67,6 +67,7 @@ class CmafSegmenter {
     int64_t duration = 0;  // ticks
     bool independent = false;
     Buffer data;
+    std::chrono::system_clock::time_point made{};
   };
   struct Segment {
     uint64_t sequence = 0;
@@ -77,6 +78,7 @@ class CmafSegmenter {
     int64_t program_date_time_ms = 0;
     std::vector<Part> parts;
     Buffer data;  // complete segments only
+    std::chrono::system_clock::time_point made{};
   };
   struct OpenPart {
     std::vector<media::FramePtr> frames;
@@ -141,7 +143,12 @@ class CmafSegmenter {
   bool ended_ = false;
   bool pending_discontinuity_ = false;
   size_t init_generation_ = 0;
-  std::deque<std::pair<size_t, Buffer>> inits_;  // generation -> bytes, still referenced
+  struct Init {
+    size_t generation = 0;
+    Buffer data;
+    std::chrono::system_clock::time_point made{};
+  };
+  std::deque<Init> inits_;  // still referenced, oldest first
   // Wall clock of the current timeline: PROGRAM-DATE-TIME follows the media clock from here.
   std::optional<std::pair<int64_t, int64_t>> clock_anchor_;  // (dts, unix ms)
 

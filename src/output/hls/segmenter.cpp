@@ -289,6 +289,7 @@ void HlsSegmenter::close_segment(int64_t duration_ticks) {
   seg.duration = static_cast<double>(std::max<int64_t>(duration_ticks, 0)) / media::kTimeBase;
   seg.discontinuity = open_->discontinuity;
   seg.data = Buffer::adopt(std::move(open_->data));
+  seg.made = std::chrono::system_clock::now();
   open_.reset();
 
   playlist_.add({seg.sequence, seg.name, seg.duration, seg.discontinuity});
@@ -307,6 +308,7 @@ void HlsSegmenter::publish() {
   snap->media_sequence = playlist_.media_sequence();
   snap->ended = playlist_.ended();
   snap->tracks = tracks_;
+  snap->published = std::chrono::system_clock::now();
   commit(std::move(snap));
 }
 

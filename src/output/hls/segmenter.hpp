@@ -5,6 +5,7 @@
 // push()/start()/end() run on the stream's thread; snapshot() may be called from any thread
 // (the HTTP server's).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -56,7 +57,8 @@ struct HlsSegment {
   uint64_t sequence = 0;
   double duration = 0;  // seconds
   bool discontinuity = false;
-  Buffer data;  // complete TS segment, starting with PAT and PMT
+  Buffer data;                                   // complete TS segment, starting with PAT and PMT
+  std::chrono::system_clock::time_point made{};  // when it was complete (Last-Modified)
 };
 
 // LL-HLS: one part of a segment (RFC 8216bis 4.4.4.9); its bytes are a moof+mdat.
@@ -67,12 +69,14 @@ struct HlsPart {
   int64_t duration_ms = 0;
   bool independent = false;
   Buffer data;
+  std::chrono::system_clock::time_point made{};
 };
 
 // fMP4: an init segment (ftyp+moov), the EXT-X-MAP of the segments that follow it.
 struct HlsInit {
   std::string name;  // "<name_prefix>init.mp4", then "<name_prefix>init-<n>.mp4" per change
   Buffer data;
+  std::chrono::system_clock::time_point made{};
 };
 
 struct HlsPartId {
@@ -88,6 +92,7 @@ struct HlsSnapshot {
   uint64_t media_sequence = 0;  // sequence of the first segment listed in the playlist
   bool ended = false;
   media::Tracks tracks;  // what the segments carry (for the multivariant playlist)
+  std::chrono::system_clock::time_point published{};  // when the playlist took this form
 
   // fMP4 and LL-HLS only (empty for TS).
   HlsVariant variant = HlsVariant::Ts;

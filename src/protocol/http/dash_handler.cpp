@@ -16,6 +16,7 @@
 #include "output/dash/dash_config.hpp"
 #include "output/dash/dash_segmenter.hpp"
 #include "output/dash/mpd.hpp"
+#include "protocol/http/cacheable.hpp"
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
 
@@ -71,16 +72,27 @@ bhttp::response<bhttp::empty_body> media_header(const Request& req, const char* 
   return h;
 }
 
-asio::awaitable<bool> write_buffer(beast::tcp_stream& stream, const Request& req,
-                                   bhttp::response<bhttp::empty_body> h, const Buffer& body) {
+// A complete object's answer: the whole of it, or what the request's conditions and range
+// leave of it (304, 206, 416).
+BufferResponse media_answer(const Request& req, bhttp::response<bhttp::empty_body> h,
+                            const Buffer& body, const DashRequest& dash) {
   h.content_length(body.size());
-  auto text = header_text(h.base());
+  BufferResponse res{std::move(h), body};
+  answer_conditionally(req, res,
+                       immutable_validators(dash.app, dash.name, dash.file, body.size(), {}),
+                       std::chrono::system_clock::now());
+  return res;
+}
+
+asio::awaitable<bool> write_buffer(beast::tcp_stream& stream, const Request& req,
+                                   BufferResponse res) {
+  auto text = header_text(res.header.base());
   const bool head = req.method() == bhttp::verb::head;
   std::array<asio::const_buffer, 2> bufs{asio::buffer(text),
-                                         asio::buffer(body.data(), head ? 0 : body.size())};
+                                         asio::buffer(res.body.data(), head ? 0 : res.body.size())};
   stream.expires_after(kWriteTimeout);
   auto [ec, n] = co_await asio::async_write(stream, bufs, kAsTuple);
-  co_return !ec && h.keep_alive();
+  co_return !ec && res.header.keep_alive();
 }
 
 asio::awaitable<bool> write_chunk(beast::tcp_stream& stream, ByteSpan data) {
@@ -206,6 +218,8 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
     res.set(bhttp::field::cache_control,
             std::string(dash.private_cache ? "private" : "public") +
                 (live && snap->low_latency ? ", max-age=0, no-cache" : ", max-age=1"));
+    const auto validators = encode_text(req, res, std::nullopt);
+    answer_conditionally(req, res, validators, std::chrono::system_clock::now());
     auto task = write_response(stream, req, std::move(res));
     co_return co_await std::move(task);
   }
@@ -216,9 +230,11 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
       auto task = error(bhttp::status::not_found, "init segment not found");
       co_return co_await std::move(task);
     }
-    auto h = media_header(req, rep->id == "v" ? "video/mp4" : "audio/mp4", dash, cfg);
-    if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(rep->init.size());
-    auto task = write_buffer(stream, req, std::move(h), rep->init);
+    auto answer =
+        media_answer(req, media_header(req, rep->id == "v" ? "video/mp4" : "audio/mp4", dash, cfg),
+                     rep->init, dash);
+    if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(answer.body.size());
+    auto task = write_buffer(stream, req, std::move(answer));
     co_return co_await std::move(task);
   }
 
@@ -234,9 +250,11 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
     ctx.admission.http_client_started(*s, dash.client, dash.query, "dash");
   if (rep) {
     if (const auto* seg = rep->find(number)) {
-      auto h = media_header(req, id == "v" ? "video/mp4" : "audio/mp4", dash, cfg);
-      if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(seg->data.size());
-      auto task = write_buffer(stream, req, std::move(h), seg->data);
+      auto answer =
+          media_answer(req, media_header(req, id == "v" ? "video/mp4" : "audio/mp4", dash, cfg),
+                       seg->data, dash);
+      if (req.method() != bhttp::verb::head) segmenter->clients().add_bytes(answer.body.size());
+      auto task = write_buffer(stream, req, std::move(answer));
       co_return co_await std::move(task);
     }
     if (snap->low_latency && rep->open && rep->open->number == number) {

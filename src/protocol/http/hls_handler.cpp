@@ -8,6 +8,7 @@
 #include "output/hls/multivariant.hpp"
 #include "output/hls/playlist_waiters.hpp"
 #include "output/hls/segmenter.hpp"
+#include "protocol/http/cacheable.hpp"
 #include "protocol/http/handlers.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/http/wire/media_request.hpp"
@@ -33,7 +34,8 @@ std::chrono::milliseconds blocking_timeout(const hls::HlsSnapshot& snap) {
 }
 
 BufferResponse media_response(const Request& req, const Buffer& data, const char* content_type,
-                              const char* visibility, const HttpConfig& cfg) {
+                              const char* visibility, const HttpConfig& cfg,
+                              const Validators& validators) {
   BufferResponse out;
   out.header.result(bhttp::status::ok);
   out.header.version(req.version());
@@ -46,7 +48,14 @@ BufferResponse media_response(const Request& req, const Buffer& data, const char
   out.header.keep_alive(req.keep_alive());
   out.header.content_length(data.size());
   out.body = data;
+  answer_conditionally(req, out, validators, std::chrono::system_clock::now());
   return out;
+}
+
+// A playlist answer: gzip when asked, validators, then the request's conditions.
+void finish_playlist(const Request& req, Response& res, const hls::HlsSnapshot& snap) {
+  const auto validators = encode_text(req, res, snap.published);
+  answer_conditionally(req, res, validators, std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -147,6 +156,7 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
         make_response(req, bhttp::status::ok, "application/vnd.apple.mpegurl",
                       hls.forward_query.empty() ? text : with_query(text, hls.forward_query), cfg);
     res.set(bhttp::field::cache_control, std::string(visibility) + ", max-age=2");
+    finish_playlist(req, res, *snap);
     co_return res;
   }
   if (rendition != hls::HlsRendition::Muxed) {
@@ -229,18 +239,22 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
     }
     res.set(bhttp::field::cache_control,
             std::string(visibility) + ", max-age=" + std::to_string(max_age));
+    finish_playlist(req, res, *snap);
     co_return res;
   }
 
   if (init) {
     const auto* i = snap->find_init(file);
     if (!i) co_return make_error(req, bhttp::status::not_found, "init segment not found", cfg);
-    co_return media_response(req, i->data, "video/mp4", visibility, cfg);
+    co_return media_response(req, i->data, "video/mp4", visibility, cfg,
+                             immutable_validators(app, name, file, i->data.size(), i->made));
   }
 
   const Buffer* data = nullptr;
+  std::chrono::system_clock::time_point made{};
   if (const auto* seg = snap->find(file)) {
     data = &seg->data;
+    made = seg->made;
   } else if (m4s && low_latency) {
     auto id = snap->parse_part_name(file);
     if (id && !snap->resolve_part(*id) && snap->part_pending(*id)) {
@@ -263,7 +277,10 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
       snap = result.snapshot;
     }
     if (id) {
-      if (const auto* p = snap->resolve_part(*id)) data = &p->data;
+      if (const auto* p = snap->resolve_part(*id)) {
+        data = &p->data;
+        made = p->made;
+      }
     }
   }
   // A viewer is counted at its first media fetch (LL-HLS players may fetch parts only).
@@ -275,8 +292,9 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
                              : "segment not found (expired or not yet made)",
                          cfg);
   }
-  auto out = media_response(req, *data, ts_segment ? "video/mp2t" : "video/mp4", visibility, cfg);
-  if (req.method() != bhttp::verb::head) hls_output->clients().add_bytes(data->size());
+  auto out = media_response(req, *data, ts_segment ? "video/mp2t" : "video/mp4", visibility, cfg,
+                            immutable_validators(app, name, file, data->size(), made));
+  if (req.method() != bhttp::verb::head) hls_output->clients().add_bytes(out.body.size());
   co_return out;
 }
 
