@@ -10,7 +10,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libsrt-openssl-dev
-  libavcodec-dev libavutil-dev
+  libavcodec-dev libavutil-dev zlib1g-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest
@@ -18,10 +18,10 @@ test_pkgs=(
   chromium
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp python3-gi gir1.2-gst-rtsp-server-1.0
-  awscli
+  awscli nginx-light
 )
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
-bench_pkgs=(libbenchmark-dev nginx-light libnginx-mod-rtmp procps)
+bench_pkgs=(libbenchmark-dev libnginx-mod-rtmp procps)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in
