@@ -17,4 +17,14 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// Without leading and trailing optional whitespace (RFC 9110 5.6.3 OWS, RFC 2326: space and
+// horizontal tab).
+constexpr std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace firstmile

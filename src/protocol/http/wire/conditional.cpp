@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "core/ascii.hpp"
+
 namespace firstmile::http {
 
 namespace {
@@ -17,25 +19,6 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
 }
 
 // Exactly `n` decimal digits at `s[at]`.
@@ -206,7 +189,7 @@ std::optional<Clock::time_point> parse_http_date(std::string_view s) {
 }
 
 bool none_match_hits(std::string_view list, std::string_view etag) {
-  list = trim(list);
+  list = trim_ows(list);
   if (list == "*") return true;
   const std::string_view want = opaque(etag);
   bool hit = false;
@@ -233,7 +216,7 @@ bool none_match_hits(std::string_view list, std::string_view etag) {
 
 bool if_range_holds(std::string_view if_range, std::string_view etag,
                     std::optional<Clock::time_point> last_modified) {
-  if_range = trim(if_range);
+  if_range = trim_ows(if_range);
   if (!if_range.empty() && (if_range[0] == '"' || if_range[0] == 'W')) {
     std::string_view rest = if_range;
     bool weak = false;
@@ -254,7 +237,7 @@ RangeAnswer select_range(std::string_view range, uint64_t size) {
   std::string_view spec;
   while (!set.empty()) {
     const size_t comma = set.find(',');
-    auto element = trim(set.substr(0, comma));
+    auto element = trim_ows(set.substr(0, comma));
     set = comma == std::string_view::npos ? std::string_view{} : set.substr(comma + 1);
     if (element.empty()) continue;
     if (!spec.empty()) return whole;
@@ -292,15 +275,15 @@ bool accepts_gzip(std::string_view field) {
   std::optional<bool> gzip, any;
   while (!field.empty()) {
     const size_t comma = field.find(',');
-    auto element = trim(field.substr(0, comma));
+    auto element = trim_ows(field.substr(0, comma));
     field = comma == std::string_view::npos ? std::string_view{} : field.substr(comma + 1);
     if (element.empty()) continue;
     const size_t semi = element.find(';');
-    auto coding = trim(element.substr(0, semi));
+    auto coding = trim_ows(element.substr(0, semi));
     std::optional<bool> positive = true;
     if (semi != std::string_view::npos) {
-      auto weight = trim(element.substr(semi + 1));
-      if (weight.size() < 2 || lower(weight[0]) != 'q' || weight[1] != '=') continue;
+      auto weight = trim_ows(element.substr(semi + 1));
+      if (weight.size() < 2 || ascii_lower(weight[0]) != 'q' || weight[1] != '=') continue;
       positive = qvalue_positive(weight.substr(2));
       if (!positive) continue;  // a malformed weight: the element is ignored
     }

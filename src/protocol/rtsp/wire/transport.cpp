@@ -5,17 +5,15 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/ascii.hpp"
+
 namespace firstmile::rtsp {
 namespace {
 
 constexpr size_t kMaxAlternatives = 16;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
+  return trim_ows(s);
 }
 
 std::string lower(std::string_view s) {
