@@ -10,7 +10,7 @@ import concurrent.futures
 import gzip
 import os
 import re
-import subprocess
+import shutil
 import time
 import unittest
 import urllib.error
@@ -37,6 +37,8 @@ class Nginx:
     def __init__(self, work, conf, listen, cache_dir, changes):
         self.dir = os.path.join(work, "nginx")
         self.port = harness.free_port()
+        # nginx loads the cache it finds on disk: an earlier run's would answer for this one.
+        shutil.rmtree(self.dir, ignore_errors=True)
         for sub in ("cache", "tmp"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
         with open(os.path.join(harness.ARGS.source_dir, "docs", "cdn", conf)) as f:
