@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "core/ascii.hpp"
+#include "core/awaitable.hpp"
 
 // g++ 12 with -fsanitize=address reports asio's coroutine frame deallocation as mismatched
 // (GCC PR 109224, a false positive for coroutine frames with class-specific operator new).
@@ -33,7 +34,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -85,7 +85,7 @@ asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
   x.reusable = false;
   x.nothing_back = false;
   auto req = build_request(x);
-  auto [wec, wn] = co_await bhttp::async_write(stream, req, kAsTuple);
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, kAwaitable);
   if (wec) {
     x.nothing_back = true;
     x.fail("write", wec);
@@ -100,7 +100,7 @@ asio::awaitable<void> write_and_read(Stream& stream, Exchange& x) {
   parser.body_limit(x.spec.max_response_bytes);
   // The answer to a HEAD has a Content-Length but no body.
   if (x.spec.method == "HEAD") parser.skip(true);
-  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAwaitable);
   if (parser.is_header_done()) {
     x.result.status = parser.get().result_int();
     x.result.headers.clear();
@@ -178,7 +178,7 @@ asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls, ConnectionP
   if (slot.is_connected())
     slot.assign([r = resolver.get()](asio::cancellation_type) { r->cancel(); });
   auto [rec, endpoints] =
-      co_await resolver->async_resolve(x.url.host, std::to_string(x.url.port), kAsTuple);
+      co_await resolver->async_resolve(x.url.host, std::to_string(x.url.port), kAwaitable);
   resolve_timer.cancel();
   if (rec) {
     if (rec == asio::error::operation_aborted && !x.cancelled()) {
@@ -198,7 +198,7 @@ asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls, ConnectionP
   auto c = std::make_unique<ConnectionPool::Connection>();
   c->plain.emplace(executor);
   c->plain->expires_at(x.deadline);
-  auto [cec, ep] = co_await c->plain->async_connect(endpoints, kAsTuple);
+  auto [cec, ep] = co_await c->plain->async_connect(endpoints, kAwaitable);
   if (cec) {
     x.fail("connect", cec);
     co_return;
@@ -233,7 +233,7 @@ asio::awaitable<void> exchange(Exchange& x, asio::ssl::context* tls, ConnectionP
   // the host we asked for (RFC 6125), not merely chain to a trusted CA.
   if (SSL_CTX_get_verify_mode(tls->native_handle()) & SSL_VERIFY_PEER)
     tls_stream.set_verify_callback(asio::ssl::host_name_verification(x.url.host));
-  auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, kAsTuple);
+  auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, kAwaitable);
   if (hec) {
     x.fail("tls handshake", hec);
     co_return;

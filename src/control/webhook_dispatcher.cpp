@@ -19,6 +19,7 @@
 #include <random>
 
 #include "control/crypto.hpp"
+#include "core/awaitable.hpp"
 
 #ifndef FIRSTMILE_VERSION
 #define FIRSTMILE_VERSION "dev"
@@ -27,8 +28,6 @@
 namespace firstmile::control {
 
 namespace {
-
-constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
 struct Delivery {
   std::string event;
@@ -271,7 +270,7 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
       ++self->counters.retried;
       self->schedule_pump();  // the slot we just freed
       asio::steady_timer timer(self->executor, delay);
-      co_await timer.async_wait(kAsTuple);
+      co_await timer.async_wait(kAwaitable);
       if (cancelled()) {
         self->finish(d, &WebhookCounters::dropped, false);
         co_return;
@@ -321,7 +320,7 @@ struct WebhookDispatcher::State : std::enable_shared_from_this<State> {
     auto [e, results] = co_await asio::co_spawn(
         self->executor,
         ask_all(self, std::move(event), std::move(urls), std::move(body), std::move(id)),
-        asio::bind_cancellation_slot(it->signal.slot(), kAsTuple));
+        asio::bind_cancellation_slot(it->signal.slot(), kAwaitable));
     self->release_cancel_entry(it);
     if (e) std::rethrow_exception(e);  // a bug (or bad_alloc), not a network error
     co_return results;

@@ -18,6 +18,13 @@ inline ByteSpan as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+// Four ASCII characters as a big-endian code (ISO BMFF box types, Enhanced RTMP FourCCs, MPEG
+// registration descriptors): fourcc("hvc1") == 0x68766331.
+constexpr uint32_t fourcc(const char (&s)[5]) {
+  return (uint32_t(uint8_t(s[0])) << 24) | (uint32_t(uint8_t(s[1])) << 16) |
+         (uint32_t(uint8_t(s[2])) << 8) | uint32_t(uint8_t(s[3]));
+}
+
 class ByteReader {
  public:
   explicit ByteReader(ByteSpan data) : data_(data) {}

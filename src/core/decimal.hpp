@@ -1,6 +1,8 @@
 #pragma once
 #include <charconv>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace firstmile {
@@ -15,6 +17,13 @@ std::optional<T> parse_decimal(std::string_view s, size_t max_digits) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+// Appends v in decimal, independent of the C locale.
+inline void append_decimal(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 }  // namespace firstmile

@@ -26,11 +26,7 @@ constexpr size_t kFlvTagHeaderSize = 11;        // E.4.1
 constexpr size_t kFlvTagTrailerSize = 4;        // PreviousTagSize after each tag (E.3)
 constexpr uint32_t kFlvMaxBodySize = 0xffffff;  // DataSize is UI24
 
-// FourCC values (Enhanced RTMP): big-endian ASCII, e.g. 'hvc1' == 0x68766331.
-constexpr uint32_t fourcc(const char (&s)[5]) {
-  return (uint32_t(uint8_t(s[0])) << 24) | (uint32_t(uint8_t(s[1])) << 16) |
-         (uint32_t(uint8_t(s[2])) << 8) | uint32_t(uint8_t(s[3]));
-}
+// FourCC values (Enhanced RTMP) are core/bytes.hpp's fourcc().
 
 // ---- file header and tag framing ----
 

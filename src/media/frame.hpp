@@ -1,5 +1,7 @@
 #pragma once
 // The protocol-neutral media frame that ingest adapters produce and outputs consume.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 
@@ -17,6 +19,12 @@ constexpr int64_t ms_to_ticks(int64_t ms) {
 }
 constexpr int64_t ticks_to_ms(int64_t ticks) {
   return ticks >= 0 ? ticks / 90 : -((-ticks + 89) / 90);
+}
+// A duration setting in seconds as ticks, rounded: 0 for what is not positive, and at most a
+// million seconds, so that no setting overflows the arithmetic done on it.
+inline int64_t seconds_to_ticks(double s) {
+  if (!(s > 0)) return 0;
+  return std::llround(std::min(s, 1e6) * static_cast<double>(kTimeBase));
 }
 
 struct Frame {

@@ -43,4 +43,11 @@ struct Tracks {
   bool empty() const { return !video && !audio; }
 };
 
+// Same codec and codec parameters, or both absent: a repeated sequence header changes nothing
+// on the wire, so an output need not start anew.
+inline bool same_track(const std::optional<TrackInfo>& a, const std::optional<TrackInfo>& b) {
+  if (!a || !b) return !a && !b;
+  return a->codec == b->codec && a->config == b->config;
+}
+
 }  // namespace firstmile::media

@@ -1,4 +1,5 @@
 #include "storage/hls_mirror.hpp"
+#include "core/clock.hpp"
 
 #include <chrono>
 
@@ -54,9 +55,7 @@ void HlsMirror::submit(const std::shared_ptr<const hls::HlsSnapshot>& snapshot) 
   if (!snapshot) return;
   auto job = tracker_.plan(*snapshot);
   if (!job) return;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = unix_ms();
   // All or nothing: the playlist goes only with every segment it needs.
   if (uploader_->enqueue(operations(*job, now_ms))) {
     tracker_.commit(*job, *snapshot);

@@ -15,6 +15,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/clock.hpp"
 #include "storage/spool.hpp"
 
 // g++ 12 with -fsanitize=address reports asio's coroutine frame deallocation as mismatched
@@ -26,12 +27,6 @@
 namespace firstmile::storage {
 
 namespace {
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The last component of an object key, for log lines: the key's prefix holds the stream's name,
 // which may be its publisher's key when publishes are not renamed (never logged in full).

@@ -27,6 +27,10 @@ inline const Bytes kHvcc = from_hex(
     "ffff01600000030090000003000003003c928090a10001002942010101600000"
     "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
     "0141a2000100074401c172b46240");
+// The first sample of that x265 stream: an IDR_N_LP picture with a 4-byte length prefix.
+inline const Bytes kHevcIdr = from_hex(
+    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
+    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
 
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;

@@ -13,8 +13,7 @@ namespace firstmile::format {
 
 // A box type as its big-endian FourCC: box_type("moov") == 0x6d6f6f76.
 constexpr uint32_t box_type(const char (&s)[5]) {
-  return (uint32_t(uint8_t(s[0])) << 24) | (uint32_t(uint8_t(s[1])) << 16) |
-         (uint32_t(uint8_t(s[2])) << 8) | uint32_t(uint8_t(s[3]));
+  return fourcc(s);
 }
 
 class BoxWriter : public ByteWriter {

@@ -83,13 +83,6 @@ struct Pmt {
 // max_streams are ignored; a descriptor loop that runs past its section refuses the section.
 Result<Pmt> parse_pmt(ByteSpan section, size_t max_streams);
 
-constexpr uint32_t fourcc(const char (&s)[5]) {
-  return static_cast<uint32_t>(static_cast<uint8_t>(s[0])) << 24 |
-         static_cast<uint32_t>(static_cast<uint8_t>(s[1])) << 16 |
-         static_cast<uint32_t>(static_cast<uint8_t>(s[2])) << 8 |
-         static_cast<uint32_t>(static_cast<uint8_t>(s[3]));
-}
-
 template <class F>
 bool SectionAssembler::feed(ByteSpan payload, bool unit_start, F&& on_section) {
   bool ok = true;

@@ -1,4 +1,5 @@
 #include "output/dash/dash_segmenter.hpp"
+#include "core/clock.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -8,16 +9,8 @@ namespace firstmile::dash {
 
 namespace {
 
-int64_t seconds_to_ticks(double s) {
-  return static_cast<int64_t>(std::llround(s * media::kTimeBase));
-}
-
-bool same_track(const std::optional<media::TrackInfo>& a,
-                const std::optional<media::TrackInfo>& b) {
-  if (a.has_value() != b.has_value()) return false;
-  if (!a) return true;
-  return a->codec == b->codec && a->config == b->config;
-}
+using media::same_track;
+using media::seconds_to_ticks;
 
 Buffer concat(const std::vector<Buffer>& chunks) {
   size_t n = 0;
@@ -55,9 +48,7 @@ void DashSegmenter::report(media::OutputReport& out) const {
 
 int64_t DashSegmenter::now_ms() const {
   if (clock_) return clock_();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return unix_ms();
 }
 
 std::shared_ptr<const DashSnapshot> DashSegmenter::snapshot() const {

@@ -33,7 +33,7 @@ Bytes metadata_body(const media::Tracks& tracks) {
     if (v.codec == media::Codec::H264)
       props.emplace_back("videocodecid", 7);
     else if (v.codec == media::Codec::H265)
-      props.emplace_back("videocodecid", format::fourcc("hvc1"));
+      props.emplace_back("videocodecid", fourcc("hvc1"));
   }
   if (tracks.audio) {
     const auto& a = *tracks.audio;

@@ -1,4 +1,5 @@
 #include "output/hls/cmaf_playlist.hpp"
+#include "core/decimal.hpp"
 
 #include <charconv>
 #include <ctime>
@@ -7,16 +8,10 @@ namespace firstmile::hls {
 
 namespace {
 
-void append_number(std::string& out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
 // "2.000": three decimals from whole milliseconds, independent of the C locale.
 void append_ms(std::string& out, int64_t ms) {
   if (ms < 0) ms = 0;
-  append_number(out, static_cast<uint64_t>(ms / 1000));
+  append_decimal(out, static_cast<uint64_t>(ms / 1000));
   out += '.';
   const int frac = static_cast<int>(ms % 1000);
   out += static_cast<char>('0' + frac / 100);
@@ -124,7 +119,7 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
   // I-frames-only; Apple's authoring spec 7 for fMP4). Version 9: EXT-X-SKIP (delta updates).
   out += ll ? "#EXTM3U\n#EXT-X-VERSION:9\n" : "#EXTM3U\n#EXT-X-VERSION:7\n";
   out += "#EXT-X-TARGETDURATION:";
-  append_number(out, p.target_duration);
+  append_decimal(out, p.target_duration);
   out += '\n';
   if (ll) {
     // 4.4.3.8: CAN-SKIP-UNTIL at least six target durations; PART-HOLD-BACK at least twice,
@@ -138,15 +133,15 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
     out += '\n';
   }
   out += "#EXT-X-MEDIA-SEQUENCE:";
-  append_number(out, p.segments.empty() ? p.open.sequence : p.segments.front().sequence);
+  append_decimal(out, p.segments.empty() ? p.open.sequence : p.segments.front().sequence);
   // Before EXT-X-SKIP: the skipped segments still count as listed (4.4.5.2), and players refuse
   // a discontinuity sequence that follows the first segment line.
   out += "\n#EXT-X-DISCONTINUITY-SEQUENCE:";
-  append_number(out, p.discontinuity_sequence);
+  append_decimal(out, p.discontinuity_sequence);
   out += '\n';
   if (skip > 0) {
     out += "#EXT-X-SKIP:SKIPPED-SEGMENTS=";
-    append_number(out, skip);
+    append_decimal(out, skip);
     out += '\n';
   }
   std::string current_map;
@@ -184,10 +179,10 @@ std::string render_cmaf_playlist(const CmafPlaylist& p, CmafRender mode) {
       out += "#EXT-X-RENDITION-REPORT:URI=\"";
       out += r.uri;
       out += "\",LAST-MSN=";
-      append_number(out, r.last_msn);
+      append_decimal(out, r.last_msn);
       if (r.last_part) {
         out += ",LAST-PART=";
-        append_number(out, *r.last_part);
+        append_decimal(out, *r.last_part);
       }
       out += '\n';
     }

@@ -1,5 +1,7 @@
 #include "output/hls/cmaf_segmenter.hpp"
 
+#include "core/clock.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,10 +11,8 @@ namespace firstmile::hls {
 
 namespace {
 
-int64_t seconds_to_ticks(double s) {
-  if (!(s > 0)) return 0;
-  return std::llround(std::min(s, 1e6) * static_cast<double>(media::kTimeBase));
-}
+using media::same_track;
+using media::seconds_to_ticks;
 
 int64_t ticks_to_ms_rounded(int64_t ticks) {
   return ticks <= 0 ? 0 : (ticks + 45) / 90;
@@ -29,18 +29,6 @@ constexpr int64_t kTimestampJitter = 90;
 // durations), and kept in memory for this many segments more for requests already under way.
 constexpr int64_t kPartTargetDurations = 3;
 constexpr size_t kExtraPartSegments = 2;
-
-bool same_track(const std::optional<media::TrackInfo>& a,
-                const std::optional<media::TrackInfo>& b) {
-  if (!a || !b) return !a && !b;
-  return a->codec == b->codec && a->config == b->config;
-}
-
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -68,7 +56,7 @@ CmafSegmenter::CmafSegmenter(const HlsConfig& config, CmafContent content)
       part_ticks_(
           config_.variant == HlsVariant::LowLatency ? seconds_to_ticks(config_.part_duration) : 0),
       announced_part_ticks_(part_ticks_),
-      clock_(system_now_ms),
+      clock_(unix_ms),
       target_duration_(std::max<uint32_t>(rounded_extinf(config_.segment_duration), 1)) {}
 
 HlsSegmenterStats CmafSegmenter::stats() const {
@@ -266,7 +254,7 @@ void CmafSegmenter::open_segment(const media::Frame& frame) {
   s.discontinuity = pending_discontinuity_;
   pending_discontinuity_ = false;
   s.init = init_generation_;
-  if (!clock_anchor_) clock_anchor_.emplace(frame.dts, clock_ ? clock_() : system_now_ms());
+  if (!clock_anchor_) clock_anchor_.emplace(frame.dts, clock_ ? clock_() : unix_ms());
   s.program_date_time_ms =
       clock_anchor_->second + media::ticks_to_ms(frame.dts - clock_anchor_->first);
   open_ = std::move(s);

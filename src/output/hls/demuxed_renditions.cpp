@@ -3,18 +3,13 @@
 #include <chrono>
 #include <utility>
 
+#include "core/clock.hpp"
 #include "format/fmp4/fmp4_muxer.hpp"
 #include "output/hls/playlist_waiters.hpp"
 
 namespace firstmile::hls {
 
 namespace {
-
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Both tracks present and taken by the fMP4 muxer (H.264/H.265 and AAC/Opus).
 bool has_both(const media::Tracks& tracks) {
@@ -29,7 +24,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-DemuxedRenditions::DemuxedRenditions(const HlsConfig& config) : clock_(system_now_ms) {
+DemuxedRenditions::DemuxedRenditions(const HlsConfig& config) : clock_(unix_ms) {
   init(video_, config, "v-", CmafContent::VideoOnly, audio_, kAudioPlaylist);
   init(audio_, config, "a-", CmafContent::AudioOnly, video_, kVideoPlaylist);
 }

@@ -1,4 +1,5 @@
 #include "output/hls/playlist.hpp"
+#include "core/decimal.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -39,16 +40,10 @@ void MediaPlaylist::add(PlaylistEntry entry) {
 
 namespace {
 
-void append_number(std::string& out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
 // "2.000": fixed 3 decimals, independent of the C locale (no "2,000").
 void append_duration(std::string& out, double seconds) {
   const int64_t ms = duration_ms(seconds);
-  append_number(out, static_cast<uint64_t>(ms / 1000));
+  append_decimal(out, static_cast<uint64_t>(ms / 1000));
   out += '.';
   const int frac = static_cast<int>(ms % 1000);
   out += static_cast<char>('0' + frac / 100);
@@ -63,11 +58,11 @@ std::string MediaPlaylist::render() const {
   out.reserve(160 + entries_.size() * 40);
   // Version 3: EXTINF durations with decimals (RFC 8216 section 7).
   out += "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:";
-  append_number(out, target_duration_);
+  append_decimal(out, target_duration_);
   out += "\n#EXT-X-MEDIA-SEQUENCE:";
-  append_number(out, media_sequence());
+  append_decimal(out, media_sequence());
   out += "\n#EXT-X-DISCONTINUITY-SEQUENCE:";
-  append_number(out, discontinuity_sequence_);
+  append_decimal(out, discontinuity_sequence_);
   out += '\n';
   for (const PlaylistEntry& e : entries_) {
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";

@@ -14,17 +14,8 @@ namespace firstmile::hls {
 
 namespace {
 
-int64_t seconds_to_ticks(double s) {
-  if (!(s > 0)) return 0;
-  return std::llround(std::min(s, 1e6) * static_cast<double>(media::kTimeBase));
-}
-
-// Same codecs and codec parameters: a repeated sequence header changes nothing on the wire.
-bool same_track(const std::optional<media::TrackInfo>& a,
-                const std::optional<media::TrackInfo>& b) {
-  if (!a || !b) return !a && !b;
-  return a->codec == b->codec && a->config == b->config;
-}
+using media::same_track;
+using media::seconds_to_ticks;
 
 HlsConfig sanitized(HlsConfig c) {
   // The playlist must list at least one segment, and every listed one must be in memory.

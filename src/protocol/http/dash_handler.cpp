@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "control/admission.hpp"
+#include "core/awaitable.hpp"
+#include "core/clock.hpp"
 #include "core/stream_name.hpp"
 #include "media/stream.hpp"
 #include "output/dash/dash_config.hpp"
@@ -24,24 +26,7 @@ namespace firstmile::http {
 
 namespace {
 
-constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
-
-int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string header_text(const bhttp::response_header<>& h) {
-  std::ostringstream os;
-  os << h;
-  return os.str();
-}
 
 // Writes a string response (HEAD: its header only). False when the write failed.
 asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& req, Response res) {
@@ -49,10 +34,10 @@ asio::awaitable<bool> write_response(beast::tcp_stream& stream, const Request& r
   if (req.method() == bhttp::verb::head) {
     res.prepare_payload();
     auto text = header_text(res.base());
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text), kAsTuple);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text), kAwaitable);
     co_return !ec && res.keep_alive();
   }
-  auto [ec, n] = co_await bhttp::async_write(stream, res, kAsTuple);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, kAwaitable);
   co_return !ec && res.keep_alive();
 }
 
@@ -91,7 +76,7 @@ asio::awaitable<bool> write_buffer(beast::tcp_stream& stream, const Request& req
   std::array<asio::const_buffer, 2> bufs{asio::buffer(text),
                                          asio::buffer(res.body.data(), head ? 0 : res.body.size())};
   stream.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await asio::async_write(stream, bufs, kAsTuple);
+  auto [ec, n] = co_await asio::async_write(stream, bufs, kAwaitable);
   co_return !ec && res.header.keep_alive();
 }
 
@@ -103,7 +88,7 @@ asio::awaitable<bool> write_chunk(beast::tcp_stream& stream, ByteSpan data) {
                                          asio::buffer(data.data(), data.size()),
                                          asio::buffer("\r\n", 2)};
   stream.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await asio::async_write(stream, bufs, kAsTuple);
+  auto [ec, n] = co_await asio::async_write(stream, bufs, kAwaitable);
   co_return !ec;
 }
 
@@ -121,7 +106,7 @@ asio::awaitable<bool> stream_open_segment(beast::tcp_stream& stream, const Reque
   h.chunked(true);
   auto text = header_text(h.base());
   stream.expires_after(kWriteTimeout);
-  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(text), kAsTuple);
+  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(text), kAwaitable);
   if (hec) co_return false;
   if (req.method() == bhttp::verb::head) co_return h.keep_alive();
 
@@ -137,7 +122,7 @@ asio::awaitable<bool> stream_open_segment(beast::tcp_stream& stream, const Reque
       if (!co_await std::move(task)) co_return false;
       segmenter.clients().add_bytes(rest.size());
       stream.expires_after(kWriteTimeout);
-      auto [ec, n] = co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), kAsTuple);
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), kAwaitable);
       co_return !ec && h.keep_alive();
     }
     if (!rep || !rep->open || rep->open->number != number) co_return false;
@@ -164,8 +149,7 @@ asio::awaitable<bool> stream_open_segment(beast::tcp_stream& stream, const Reque
 }  // namespace
 
 Response dash_time_response(const Request& req, const HttpConfig& cfg) {
-  auto res =
-      make_response(req, bhttp::status::ok, "text/plain", dash::iso_time(unix_ms_now()), cfg);
+  auto res = make_response(req, bhttp::status::ok, "text/plain", dash::iso_time(unix_ms()), cfg);
   res.set(bhttp::field::cache_control, "no-store");
   return res;
 }
@@ -205,7 +189,7 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
     // the MPD with whatever host one client sent and serve it to everybody.
     const auto& time_url = ctx.config.get<DashSettings>().time_url;
     dash::MpdUrls urls{dash.forward_query, time_url,
-                       time_url.empty() ? dash::iso_time(unix_ms_now()) : std::string()};
+                       time_url.empty() ? dash::iso_time(unix_ms()) : std::string()};
     auto text = dash::render_mpd(*snap, urls);
     if (text.empty()) {
       auto task = error(bhttp::status::not_found, "stream has no DASH segment yet");
@@ -224,7 +208,7 @@ asio::awaitable<bool> serve_dash(ServerContext& ctx, beast::tcp_stream& stream, 
     co_return co_await std::move(task);
   }
 
-  if (ends_with(dash.file, "-init.mp4")) {
+  if (dash.file.ends_with("-init.mp4")) {
     const auto* rep = snap->find_init(dash.file);
     if (!rep) {
       auto task = error(bhttp::status::not_found, "init segment not found");

@@ -17,10 +17,6 @@
 namespace firstmile::http {
 
 namespace {
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // Appends the query to one URI: '?' or '&' depending on whether it has one already.
 void append_uri_query(std::string& out, std::string_view uri, const std::string& query) {
   out.append(uri);
@@ -108,9 +104,9 @@ asio::awaitable<std::variant<Response, BufferResponse>> handle_hls(ServerContext
   // hls.audio_rendition adds video.m3u8 and audio.m3u8 (demuxed renditions).
   bool playlist = file == "index.m3u8" || file == "video.m3u8" || file == "audio.m3u8";
   bool master = file == "master.m3u8";
-  bool ts_segment = ends_with(file, ".ts");
-  bool m4s = ends_with(file, ".m4s");
-  bool init = ends_with(file, ".mp4");
+  bool ts_segment = file.ends_with(".ts");
+  bool m4s = file.ends_with(".m4s");
+  bool init = file.ends_with(".mp4");
   if (!playlist && !master && !ts_segment && !m4s && !init)
     co_return make_error(req, bhttp::status::not_found, "no such resource", cfg);
 

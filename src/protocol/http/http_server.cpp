@@ -42,12 +42,6 @@ tcp::endpoint HttpServer::local_endpoint() const {
 
 namespace {
 
-std::string header_text(const bhttp::response_header<>& h) {
-  std::ostringstream os;
-  os << h;
-  return os.str();
-}
-
 constexpr size_t kFirstRead = 4096;
 
 // Reads one request. Waiting for its first byte is idle time (http.idle_timeout: a kept-alive

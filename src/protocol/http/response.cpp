@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <sstream>
+
 namespace firstmile::http {
 
 void add_cors(bhttp::fields& fields, const HttpConfig& config) {
@@ -32,6 +34,12 @@ Response make_error(const Request& req, bhttp::status status, std::string_view r
       make_response(req, status, "application/json", boost::json::serialize(o) + "\n", config);
   res.set(bhttp::field::cache_control, "no-cache");
   return res;
+}
+
+std::string header_text(const bhttp::response_header<>& h) {
+  std::ostringstream os;
+  os << h;
+  return os.str();
 }
 
 }  // namespace firstmile::http

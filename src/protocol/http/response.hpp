@@ -30,5 +30,7 @@ Response make_response(const Request& req, bhttp::status status, std::string_vie
 Response make_error(const Request& req, bhttp::status status, std::string_view reason,
                     const HttpConfig& config);
 void add_cors(bhttp::fields& fields, const HttpConfig& config);
+// A response header as it goes on the wire (status line, fields, blank line).
+std::string header_text(const bhttp::response_header<>& h);
 
 }  // namespace firstmile::http

@@ -6,10 +6,6 @@ namespace firstmile::http {
 
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   for (;;) {
@@ -106,13 +102,13 @@ std::optional<Captures> RoutePattern::match(const std::vector<std::string>& segm
         out.named.emplace_back(e.value, seg);
         break;
       case Kind::Stem:
-        if (!ends_with(seg, e.suffixes.front())) return std::nullopt;
+        if (!seg.ends_with(e.suffixes.front())) return std::nullopt;
         out.named.emplace_back(e.value, seg.substr(0, seg.size() - e.suffixes.front().size()));
         break;
       case Kind::Suffixed: {
         bool any = false;
         for (const auto& s : e.suffixes)
-          any = any || ends_with(seg, s);
+          any = any || seg.ends_with(s);
         if (!any) return std::nullopt;
         out.named.emplace_back(e.value, seg);
         break;

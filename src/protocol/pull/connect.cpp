@@ -1,4 +1,5 @@
 #include "protocol/pull/connect.hpp"
+#include "core/awaitable.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -15,7 +16,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 asio::awaitable<Result<tcp::endpoint>> connect_tcp(tcp::socket& socket, std::string host,
                                                    uint16_t port,
                                                    std::chrono::steady_clock::duration timeout) {
-  constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
   tcp::resolver resolver(socket.get_executor());
   asio::steady_timer timer(socket.get_executor());
   timer.expires_after(timeout);

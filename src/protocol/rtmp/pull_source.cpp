@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/awaitable.hpp"
 #include "core/log.hpp"
 #include "core/net.hpp"
 #include "protocol/publish/publication.hpp"
@@ -23,7 +24,6 @@ using amf0::Value;
 using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 // Connecting, the handshake and each command's answer.
 constexpr auto kSetupTimeout = std::chrono::seconds(10);
 constexpr size_t kReadBuffer = 64 * 1024;

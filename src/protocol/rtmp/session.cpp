@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/awaitable.hpp"
 #include "core/stream_name.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
 #include "protocol/rtmp/rtmp_packager.hpp"
@@ -21,7 +22,6 @@ namespace firstmile::rtmp {
 using namespace boost::asio::experimental::awaitable_operators;
 using format::amf0::Value;
 namespace amf0 = format::amf0;
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 constexpr size_t kIdleReadBuffer = 4 * 1024;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/awaitable.hpp"
 #include "protocol/rtsp/pull_source.hpp"
 #include "protocol/rtsp/rtp_ingest.hpp"
 #include "protocol/rtsp/wire/auth.hpp"
@@ -20,7 +21,6 @@
 namespace firstmile::rtsp {
 
 namespace pull_detail {
-inline constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 inline constexpr auto kRequestTimeout = std::chrono::seconds(10);
 // transport auto: no packet over UDP this long after PLAY gives way to TCP.
 inline constexpr auto kUdpGiveUp = std::chrono::seconds(3);

@@ -8,6 +8,7 @@
 
 #include <random>
 
+#include "core/awaitable.hpp"
 #include "core/stream_name.hpp"
 #include "format/rtp/packet.hpp"
 #include "format/sdp.hpp"
@@ -21,14 +22,13 @@ namespace firstmile::rtsp {
 
 using namespace boost::asio::experimental::awaitable_operators;
 namespace rtp = format::rtp;
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
 // Requests are small: a session reads them (and a player its keep-alives) in a small buffer,
 // and takes the large one when it records media interleaved in the connection.
 constexpr size_t kRequestReadBuffer = 4 * 1024;
-constexpr size_t kReadBuffer = 64 * 1024;
+constexpr size_t kMediaReadBuffer = 64 * 1024;
 constexpr size_t kMaxTracks = 8;  // media sections in one ANNOUNCE
 constexpr std::string_view kPublic =
     "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
@@ -140,7 +140,7 @@ asio::awaitable<void> Session::continue_on_stream(std::shared_ptr<Session> self)
     co_return;
   }
   phase_ = Phase::Recording;
-  read_buffer_.resize(kReadBuffer);
+  read_buffer_.resize(kMediaReadBuffer);
   last_activity_ = std::chrono::steady_clock::now();
   reply(record, 200, "OK");
   co_await flush();

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/awaitable.hpp"
 #include "format/rtp/packet.hpp"
 #include "protocol/rtsp/session.hpp"
 
@@ -10,11 +11,7 @@ namespace firstmile::rtsp {
 
 namespace rtp = format::rtp;
 
-namespace {
-
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
-
-}  // namespace
+namespace {}  // namespace
 
 Status Session::attach_publication() {
   media::PublisherInfo info;

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/awaitable.hpp"
 #include "protocol/pull/source_url.hpp"
 #include "protocol/srt/srt_link_stats.hpp"
 #include "protocol/ts_ingest/ts_ingest.hpp"
@@ -29,7 +30,6 @@ namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr int kConnectTimeoutMs = 10000;
 constexpr int kReceiveTimeoutMs = 200;  // how soon the thread sees a stop without a close
 // TS from the thread is posted to the stream in batches of about this many bytes, or what

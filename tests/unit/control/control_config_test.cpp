@@ -9,7 +9,7 @@
 namespace firstmile {
 namespace {
 
-std::string error_of(const std::string& text) {
+std::string keys_error_of(const std::string& text) {
   try {
     parse_keys_text(text, "keys.yaml");
   } catch (const ConfigError& e) {
@@ -31,27 +31,27 @@ TEST(KeysText, ShapesOfAuthPublishKeys) {
 }
 
 TEST(KeysText, ErrorsNameTheOrigin) {
-  EXPECT_EQ(error_of("live: [a, b\n").rfind("keys.yaml: line ", 0), 0u);
-  EXPECT_EQ(error_of("- a\n"), "keys.yaml: expected a mapping of app names to keys");
-  EXPECT_EQ(error_of("live: 5\n"),
+  EXPECT_EQ(keys_error_of("live: [a, b\n").rfind("keys.yaml: line ", 0), 0u);
+  EXPECT_EQ(keys_error_of("- a\n"), "keys.yaml: expected a mapping of app names to keys");
+  EXPECT_EQ(keys_error_of("live: 5\n"),
             "keys.yaml: live: expected a list of keys or a mapping of key to stream name");
-  EXPECT_EQ(error_of("live: [\"\"]\n"), "keys.yaml: live: empty stream key");
-  EXPECT_EQ(error_of("live: [[a]]\n"), "keys.yaml: expected a single value");
+  EXPECT_EQ(keys_error_of("live: [\"\"]\n"), "keys.yaml: live: empty stream key");
+  EXPECT_EQ(keys_error_of("live: [[a]]\n"), "keys.yaml: expected a single value");
 }
 
 // Regression (found by tests/fuzz/keys_file_fuzz.cpp): a key that is not UTF-8, or holds a
 // Unicode noncharacter, loaded and was then printed (--print-config, the config hash) as
 // U+FFFD, another key than the one in use.
 TEST(KeysText, KeyThatIsNotUtf8IsRefused) {
-  EXPECT_EQ(error_of("live:\n  sk\xbf: channel-1\n"),
+  EXPECT_EQ(keys_error_of("live:\n  sk\xbf: channel-1\n"),
             "keys.yaml: value is not valid UTF-8 or holds a Unicode noncharacter");
-  EXPECT_EQ(error_of("live: [\"\xc3\"]\n"),
+  EXPECT_EQ(keys_error_of("live: [\"\xc3\"]\n"),
             "keys.yaml: value is not valid UTF-8 or holds a Unicode noncharacter");
   // A file without a BOM whose second byte is NUL is read as UTF-16LE (yaml-cpp, as YAML 1.2,
   // 5.2 says): U+FFFF, a noncharacter, came out of such a file and printed as U+FFFD.
-  EXPECT_EQ(error_of(std::string(" \0 \xff\xff\xff\xff\n:\0\n", 11)),
+  EXPECT_EQ(keys_error_of(std::string(" \0 \xff\xff\xff\xff\n:\0\n", 11)),
             "keys.yaml: value is not valid UTF-8 or holds a Unicode noncharacter");
-  EXPECT_EQ(error_of("live: [\"a\xef\xb7\x90\"]\n"),  // U+FDD0
+  EXPECT_EQ(keys_error_of("live: [\"a\xef\xb7\x90\"]\n"),  // U+FDD0
             "keys.yaml: value is not valid UTF-8 or holds a Unicode noncharacter");
   auto keys = parse_keys_text("live: [caf\xc3\xa9]\n", "keys.yaml");
   EXPECT_EQ(keys.at("live").count("caf\xc3\xa9"), 1u);
@@ -64,11 +64,11 @@ TEST(KeysText, KeyTooLongToPrintIsRefused) {
   std::string longest(1022, 'k');  // 1024 characters with its quotes
   EXPECT_EQ(parse_keys_text("live: [" + longest + "]\n", "keys.yaml").at("live").count(longest),
             1u);
-  EXPECT_EQ(error_of("live: [" + longest + "k]\n"),
+  EXPECT_EQ(keys_error_of("live: [" + longest + "k]\n"),
             "keys.yaml: live: a stream key of 1023 bytes is over 1024 characters when quoted "
             "(YAML 1.2, 7.4)");
   // Escapes count: 300 control characters print as 1200.
-  EXPECT_EQ(error_of("\"" + std::string(300, '\x03') + "\": [k]\n"),
+  EXPECT_EQ(keys_error_of("\"" + std::string(300, '\x03') + "\": [k]\n"),
             "keys.yaml: an app name of 300 bytes is over 1024 characters when quoted (YAML 1.2, "
             "7.4)");
 }

@@ -87,7 +87,7 @@ class ControlPlaneEventsTest : public ControlPlaneTest {
  protected:
   ControlPlaneEventsTest()
       : stream_(std::make_shared<media::Stream>("live", "cam", ioc_.get_executor(), stream_cfg_,
-                                                quiet(), nullptr)) {}
+                                                quiet_log(), nullptr)) {}
 
   static media::ClientInfo client(std::string protocol, uint64_t bytes,
                                   std::chrono::milliseconds age) {
@@ -329,7 +329,7 @@ TEST_F(ControlPlaneApplyTest, StopIsIdempotentAndPairsWithTheDestructor) {
   cp->stop();
   cp->stop();
   // Never started: stop() and the destructor are no-ops.
-  ControlPlane idle(std::make_shared<const Config>(cfg_), quiet());
+  ControlPlane idle(std::make_shared<const Config>(cfg_), quiet_log());
   idle.stop();
 }
 

@@ -15,6 +15,7 @@
 #include "control/crypto.hpp"
 #include "control/play_token.hpp"
 #include "output/hls/segmenter.hpp"
+#include "quiet_log.hpp"
 #include "test_http_server.hpp"
 
 namespace firstmile::control {
@@ -27,9 +28,7 @@ using webhook_test::TestHttpServer;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
 
-inline Logger quiet() {
-  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
+using test::quiet_log;
 
 AccessRequest request(std::string protocol, std::string stream, std::string query = "",
                       std::string peer = "127.0.0.1:5555") {
@@ -105,7 +104,7 @@ class ControlPlaneTest : public ::testing::Test {
   ControlPlaneTest() { cfg_.node_id = "node-a"; }
 
   std::unique_ptr<ControlPlane> start(const Config& cfg) {
-    auto cp = std::make_unique<ControlPlane>(std::make_shared<const Config>(cfg), quiet());
+    auto cp = std::make_unique<ControlPlane>(std::make_shared<const Config>(cfg), quiet_log());
     auto st = cp->start();
     EXPECT_TRUE(st) << (st ? "" : st.error().message);
     return cp;

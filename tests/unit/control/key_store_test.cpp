@@ -1,4 +1,5 @@
 #include "control/key_store.hpp"
+#include "quiet_log.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -9,9 +10,7 @@
 namespace firstmile::control {
 namespace {
 
-Logger quiet() {
-  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
+using test::quiet_log;
 
 class KeyStoreTest : public ::testing::Test {
  protected:
@@ -32,7 +31,7 @@ class KeyStoreTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string file_;
   int tick_ = 0;
-  KeyStore store_{quiet()};
+  KeyStore store_{quiet_log()};
 };
 
 TEST_F(KeyStoreTest, InlineKeysAllowRenameOrDeny) {

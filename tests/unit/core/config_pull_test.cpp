@@ -15,9 +15,7 @@ using server_schema::error_of;
 using server_schema::parse_config;
 using std::chrono::milliseconds;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using server_schema::contains;
 
 TEST(ConfigPullTest, DefaultsPullNothing) {
   Config c = parse_config("", "cfg.yaml");

@@ -15,13 +15,11 @@ using std::chrono::milliseconds;
 
 using server_schema::changed_keys;
 using server_schema::dump_config;
-using server_schema::load_config_file;
 using server_schema::error_of;
+using server_schema::load_config_file;
 using server_schema::parse_config;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using server_schema::contains;
 
 TEST(ConfigUdpTest, DefaultsListenNowhere) {
   Config c = parse_config("", "cfg.yaml");

@@ -27,6 +27,9 @@ inline std::string error_of(const std::string& text) {
   }
   return "";
 }
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 inline std::vector<std::string> changed_keys(const Config& a, const Config& b) {
   return firstmile::changed_keys(a, b, config_schema());
 }

@@ -26,9 +26,7 @@ media::Frame video(int64_t dts, bool key) {
   return test::frames::video_frame(dts, key);
 }
 
-media::Frame audio(int64_t dts) {
-  return test::frames::audio_frame(dts);
-}
+using test::frames::audio_frame;
 
 // Decides and, unless dropped, places the frame, as a segmenter does.
 SegmentCutter::Decision feed(SegmentCutter& c, const media::Frame& f) {
@@ -40,7 +38,7 @@ SegmentCutter::Decision feed(SegmentCutter& c, const media::Frame& f) {
 TEST(SegmentCutter, FirstSegmentOpensOnlyAtAKeyframe) {
   SegmentCutter c(config());
   c.set_tracks(tracks(true, true), true);
-  EXPECT_EQ(feed(c, audio(0)).action, Action::Drop);
+  EXPECT_EQ(feed(c, audio_frame(0)).action, Action::Drop);
   EXPECT_EQ(feed(c, video(0, false)).action, Action::Drop);
   EXPECT_EQ(feed(c, video(kFrameTicks, false)).action, Action::Drop);
   EXPECT_FALSE(c.is_open());
@@ -48,7 +46,7 @@ TEST(SegmentCutter, FirstSegmentOpensOnlyAtAKeyframe) {
   EXPECT_EQ(feed(c, video(2 * kFrameTicks, true)).action, Action::Open);
   EXPECT_TRUE(c.is_open());
   EXPECT_EQ(c.first_dts(), 2 * kFrameTicks);
-  EXPECT_EQ(feed(c, audio(2 * kFrameTicks)).action, Action::Continue);
+  EXPECT_EQ(feed(c, audio_frame(2 * kFrameTicks)).action, Action::Continue);
   EXPECT_EQ(c.dropped(), 3u);
 }
 
@@ -59,7 +57,7 @@ TEST(SegmentCutter, VideoCutsAtTheFirstKeyframeAtOrPastTheTarget) {
   // A keyframe before the target does not cut, nor does a plain frame past it, nor audio.
   EXPECT_EQ(feed(c, video(90000, true)).action, Action::Continue);
   EXPECT_EQ(feed(c, video(kTarget + kFrameTicks, false)).action, Action::Continue);
-  EXPECT_EQ(feed(c, audio(kTarget + 2 * kFrameTicks)).action, Action::Continue);
+  EXPECT_EQ(feed(c, audio_frame(kTarget + 2 * kFrameTicks)).action, Action::Continue);
   const auto d = feed(c, video(kTarget + 3 * kFrameTicks, true));
   EXPECT_EQ(d.action, Action::Cut);
   EXPECT_EQ(d.duration, kTarget + 3 * kFrameTicks);
@@ -76,14 +74,14 @@ TEST(SegmentCutter, AudioOnlyStreamsCutOnAnyAudioFrame) {
   SegmentCutter c(config());
   c.set_tracks(tracks(false, true), false);
   EXPECT_FALSE(c.cuts_on_video());
-  EXPECT_EQ(feed(c, audio(0)).action, Action::Open);
+  EXPECT_EQ(feed(c, audio_frame(0)).action, Action::Open);
   int64_t dts = 0;
   while (dts + kAacTicks < kTarget) {
     dts += kAacTicks;
-    EXPECT_EQ(feed(c, audio(dts)).action, Action::Continue) << dts;
+    EXPECT_EQ(feed(c, audio_frame(dts)).action, Action::Continue) << dts;
   }
   dts += kAacTicks;
-  const auto d = feed(c, audio(dts));
+  const auto d = feed(c, audio_frame(dts));
   EXPECT_EQ(d.action, Action::Cut);
   EXPECT_EQ(d.duration, dts);
   EXPECT_GE(d.duration, kTarget);
@@ -126,7 +124,7 @@ TEST(SegmentCutter, ASegmentIsCutBeforeItPassesTheMaximumSize) {
   EXPECT_EQ(c.forced_cuts(), 1u);
   EXPECT_EQ(c.size_cuts(), 1u);
   // Audio counts towards the size, but only the cutting track cuts (CMAF).
-  ASSERT_EQ(feed(c, audio(5 * kFrameTicks + 10)).action, Action::Continue);
+  ASSERT_EQ(feed(c, audio_frame(5 * kFrameTicks + 10)).action, Action::Continue);
   for (int i = 6; i < 9; ++i)
     ASSERT_EQ(feed(c, video(i * kFrameTicks, false)).action, Action::Continue) << i;
   EXPECT_EQ(feed(c, video(9 * kFrameTicks, false)).action, Action::ForcedCut);
@@ -141,11 +139,11 @@ TEST(SegmentCutter, OnlyTheCuttingTrackForcesACutUnlessAnyTrackMay) {
     SegmentCutter c(config(any));
     c.set_tracks(tracks(true, true), true);
     ASSERT_EQ(feed(c, video(0, true)).action, Action::Open);
-    const auto d = feed(c, audio(kMax));
+    const auto d = feed(c, audio_frame(kMax));
     EXPECT_EQ(d.action, any ? Action::ForcedCut : Action::Continue) << any;
     EXPECT_EQ(c.forced_cuts(), any ? 1u : 0u);
     // Audio never makes an ordinary cut in a video stream.
-    EXPECT_NE(feed(c, audio(c.first_dts() + kTarget)).action, Action::Cut);
+    EXPECT_NE(feed(c, audio_frame(c.first_dts() + kTarget)).action, Action::Cut);
   }
 }
 
@@ -157,10 +155,10 @@ TEST(SegmentCutter, EstimatedDurationAddsOneAverageFrameInterval) {
   EXPECT_EQ(c.frame_interval(), 3600);
   EXPECT_EQ(c.estimated_duration(), 3600);
   // Irregular frames: the average interval over the segment, audio ignored.
-  feed(c, audio(1500));
+  feed(c, audio_frame(1500));
   feed(c, video(1000 + 3000, false));
   feed(c, video(1000 + 9000, false));
-  feed(c, audio(1000 + 20000));
+  feed(c, audio_frame(1000 + 20000));
   EXPECT_EQ(c.frames(), 3u);
   EXPECT_EQ(c.frame_interval(), 4500);
   EXPECT_EQ(c.estimated_duration(), 9000 + 4500);
@@ -173,7 +171,7 @@ TEST(SegmentCutter, EstimatedDurationAddsOneAverageFrameInterval) {
 TEST(SegmentCutter, NominalAudioIntervalIsOneAudioFrame) {
   SegmentCutter c(config());
   c.set_tracks(tracks(false, true), false);
-  ASSERT_EQ(feed(c, audio(0)).action, Action::Open);
+  ASSERT_EQ(feed(c, audio_frame(0)).action, Action::Open);
   EXPECT_EQ(c.frame_interval(), kAacTicks);  // 1024 samples at 48 kHz
   EXPECT_EQ(c.estimated_duration(), kAacTicks);
   media::Tracks opus = tracks(false, true);
@@ -221,7 +219,7 @@ TEST(SegmentCutter, CloseThenReopensAtAKeyframeAndKeepsCounters) {
   EXPECT_EQ(c.dropped(), 2u);
   // Tracks change between publishes: audio only now.
   c.set_tracks(tracks(false, true), false);
-  EXPECT_EQ(feed(c, audio(3 * kFrameTicks)).action, Action::Open);
+  EXPECT_EQ(feed(c, audio_frame(3 * kFrameTicks)).action, Action::Open);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "app/server_schema.hpp"
 #include "core/config_schema.hpp"
+#include "quiet_log.hpp"
 #include "storage/s3_config.hpp"
 
 namespace firstmile::storage {
@@ -48,9 +49,7 @@ std::vector<std::string> describe(const std::vector<ObjectOp>& ops) {
   return out;
 }
 
-Logger quiet_log() {
-  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
+using test::quiet_log;
 
 TEST(MirrorTracker, PlansNewFilesThenThePlaylistThenWhatLeft) {
   hls::MirrorTracker t;

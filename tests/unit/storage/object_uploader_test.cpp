@@ -18,6 +18,7 @@
 #include <random>
 #include <thread>
 
+#include "quiet_log.hpp"
 #include "storage/spool.hpp"
 
 namespace firstmile::storage {
@@ -25,9 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Logger quiet_log() {
-  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
+using test::quiet_log;
 
 struct Call {
   std::string key;

@@ -9,7 +9,6 @@ namespace {
 
 // Spec 5.3.1.2: the message header is 11, 7, 3 or 0 bytes for types 0..3.
 constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
-constexpr uint32_t kExtendedMarker = 0xFFFFFF;  // spec 5.3.1.3
 
 uint32_t be24(const uint8_t* p) {
   return (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];

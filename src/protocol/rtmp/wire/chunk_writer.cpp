@@ -6,8 +6,7 @@
 namespace firstmile::rtmp {
 namespace {
 
-constexpr uint32_t kExtendedMarker = 0xFFFFFF;  // spec 5.3.1.3
-constexpr uint32_t kMaxLength = 0xFFFFFF;       // 24-bit message length field
+constexpr uint32_t kMaxLength = 0xFFFFFF;  // 24-bit message length field
 
 struct Header {
   uint8_t fmt = 0;

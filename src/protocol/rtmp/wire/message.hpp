@@ -36,6 +36,8 @@ inline constexpr uint32_t kMinCsid = 2;
 inline constexpr uint32_t kMaxCsid = 65599;
 inline constexpr uint32_t kControlCsid = 2;
 inline constexpr uint32_t kDefaultChunkSize = 128;  // spec 5.4.1: "defaults to 128 bytes"
+// A chunk header's timestamp field at this value means an extended timestamp follows (5.3.1.3).
+inline constexpr uint32_t kExtendedMarker = 0xFFFFFF;
 // Spec 5.4.1: valid chunk sizes are 1..0x7FFFFFFF ("the first bit MUST be zero").
 inline constexpr uint32_t kMaxSpecChunkSize = 0x7FFFFFFF;
 

@@ -21,12 +21,8 @@ using test::bmff::Box;
 using test::bmff::to_bytes;
 using test::bmff::walk_all;
 
-media::TrackInfo track(MediaKind kind, Codec codec, const Bytes& config) {
-  return test::fmp4_track(kind, codec, config);
-}
-media::Tracks avc_aac() {
-  return test::fmp4_avc_aac_tracks();
-}
+using test::fmp4_avc_aac_tracks;
+using test::fmp4_track;
 
 media::FramePtr frame(MediaKind kind, Codec codec, int64_t dts, int64_t pts, bool key,
                       Bytes payload) {
@@ -102,7 +98,7 @@ TEST(Fmp4Rescale, RoundsToNearestWithoutDrift) {
 // ---- init segment ----
 
 TEST(Fmp4Init, BoxTreeOfAnAvcAacInitSegment) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   const Bytes init = mux.init_segment();
   const auto boxes = walk_all(init);
   ASSERT_EQ(boxes.size(), 2u);
@@ -143,18 +139,18 @@ TEST(Fmp4Init, BoxTreeOfAnAvcAacInitSegment) {
 
 TEST(Fmp4Init, FtypBrandsExactBytes) {
   // Audio + video: iso6 and mp41, no cmfc (a CMAF header describes a single track).
-  const Bytes av = Fmp4Muxer(avc_aac()).init_segment();
+  const Bytes av = Fmp4Muxer(fmp4_avc_aac_tracks()).init_segment();
   EXPECT_EQ(Bytes(av.begin(), av.begin() + 24),
             from_hex("00000018 66747970 69736f36 00000000 69736f36 6d703431"));
   media::Tracks v;
-  v.video = avc_aac().video;
+  v.video = fmp4_avc_aac_tracks().video;
   const Bytes one = Fmp4Muxer(v).init_segment();
   EXPECT_EQ(Bytes(one.begin(), one.begin() + 28),
             from_hex("0000001c 66747970 69736f36 00000000 69736f36 636d6663 6d703431"));
 }
 
 TEST(Fmp4Init, MovieAndTrackHeaders) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   ASSERT_EQ(mux.tracks().size(), 2u);
   EXPECT_EQ(mux.tracks()[0].track_id, 1u);
   EXPECT_EQ(mux.tracks()[0].timescale, 90000u);
@@ -198,28 +194,29 @@ TEST(Fmp4Init, MovieAndTrackHeaders) {
 
 TEST(Fmp4Init, TrackSelection) {
   media::Tracks t;
-  t.audio = track(MediaKind::Audio, Codec::AAC, test::kAacAsc);
+  t.audio = fmp4_track(MediaKind::Audio, Codec::AAC, test::kAacAsc);
   Fmp4Muxer audio_only(t);
   ASSERT_EQ(audio_only.tracks().size(), 1u);
   EXPECT_EQ(audio_only.tracks()[0].track_id, 2u);  // ids do not depend on which tracks exist
   EXPECT_EQ(be_at(walk_all(audio_only.init_segment())[1].child("mvhd").body, 96, 4), 3u);
 
   media::Tracks odd;
-  odd.video = track(MediaKind::Video, Codec::AV1, from_hex("81000c00"));  // no sample entry yet
-  odd.audio = track(MediaKind::Audio, Codec::AAC, {});                    // no ASC
+  odd.video =
+      fmp4_track(MediaKind::Video, Codec::AV1, from_hex("81000c00"));  // no sample entry yet
+  odd.audio = fmp4_track(MediaKind::Audio, Codec::AAC, {});            // no ASC
   Fmp4Muxer none(odd);
   EXPECT_TRUE(none.tracks().empty());
   EXPECT_TRUE(none.fragment(std::vector<media::FramePtr>{aac(0, {1})}).empty());
 
   media::Tracks no_avcc;
-  no_avcc.video = track(MediaKind::Video, Codec::H264, {});
+  no_avcc.video = fmp4_track(MediaKind::Video, Codec::H264, {});
   EXPECT_TRUE(Fmp4Muxer(no_avcc).tracks().empty());
 }
 
 // ---- fragments ----
 
 TEST(Fmp4Fragment, BFramePatternTrun) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   // Decode order I P B B (presentation I B B P), 25 fps, pts = dts + reorder delay.
   const std::vector<media::FramePtr> frames = {
       video(0, 7200, true, {0, 0, 0, 1, 0x65}),
@@ -260,7 +257,7 @@ TEST(Fmp4Fragment, BFramePatternTrun) {
 }
 
 TEST(Fmp4Fragment, CompositionOffsetsAreSigned) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   // pts before dts cannot come from the hub, but the field is signed (trun version 1).
   const Bytes frag = mux.fragment(std::vector<media::FramePtr>{video(9000, 6000, true, {1})});
   const Trun trun = parse_trun(walk_all(frag)[0].path("traf/trun"));
@@ -268,7 +265,7 @@ TEST(Fmp4Fragment, CompositionOffsetsAreSigned) {
 }
 
 TEST(Fmp4Fragment, SequenceNumberIncreasesPerFragment) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   EXPECT_EQ(mux.next_sequence_number(), 1u);
   for (uint32_t seq = 1; seq <= 3; ++seq) {
     const Bytes frag = mux.fragment(std::vector<media::FramePtr>{aac(seq * 2048, {1, 2})});
@@ -284,7 +281,7 @@ TEST(Fmp4Fragment, SequenceNumberIncreasesPerFragment) {
 }
 
 TEST(Fmp4Fragment, MixedTracksDataOffsetsAndTfdt) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   // One second in: AAC frames every 1024 samples at 44100 Hz with 90 kHz timestamps rounded
   // to the tick, interleaved with video in dts order.
   auto aac_dts = [](int64_t k) { return std::llround((44100 + k * 1024) * 90000.0 / 44100); };
@@ -324,7 +321,7 @@ TEST(Fmp4Fragment, MixedTracksDataOffsetsAndTfdt) {
 }
 
 TEST(Fmp4Fragment, LastSampleDuration) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   using Frames = std::vector<media::FramePtr>;
   auto last_duration = [](const Bytes& frag) {
     return parse_trun(walk_all(frag)[0].path("traf/trun")).samples.back().duration;
@@ -342,9 +339,9 @@ TEST(Fmp4Fragment, LastSampleDuration) {
   // ... or across fragments.
   EXPECT_EQ(last_duration(mux.fragment(Frames{video(12600, 12600, false, {1})})), 3000u);
   // Audio defaults: 1024 samples of AAC, 960 of Opus.
-  EXPECT_EQ(last_duration(Fmp4Muxer(avc_aac()).fragment(Frames{aac(0, {1})})), 1024u);
+  EXPECT_EQ(last_duration(Fmp4Muxer(fmp4_avc_aac_tracks()).fragment(Frames{aac(0, {1})})), 1024u);
   media::Tracks opus;
-  opus.audio = track(MediaKind::Audio, Codec::Opus, test::kOpusHead);
+  opus.audio = fmp4_track(MediaKind::Audio, Codec::Opus, test::kOpusHead);
   Fmp4Muxer om(opus);
   const auto opus_frame = [](int64_t dts) {
     return frame(MediaKind::Audio, Codec::Opus, dts, dts, true, {0xfc});
@@ -360,7 +357,7 @@ TEST(Fmp4Fragment, LastSampleDuration) {
 }
 
 TEST(Fmp4Fragment, NoDurationAcrossADiscontinuity) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   auto after_jump = std::make_shared<media::Frame>(*video(9000000, 9000000, true, {2}));
   after_jump->discontinuity = true;
   const std::vector<media::FramePtr> frames = {video(0, 0, true, {1}),
@@ -373,7 +370,7 @@ TEST(Fmp4Fragment, NoDurationAcrossADiscontinuity) {
 }
 
 TEST(Fmp4Fragment, SixtyFourBitDecodeTime) {
-  Fmp4Muxer mux(avc_aac());
+  Fmp4Muxer mux(fmp4_avc_aac_tracks());
   const int64_t dts = (int64_t{1} << 33) + 12345;  // past 32 bits (26.5 hours at 90 kHz)
   const Bytes frag = mux.fragment(std::vector<media::FramePtr>{video(dts, dts, true, {1})});
   EXPECT_EQ(tfdt(walk_all(frag)[0].child("traf")), static_cast<uint64_t>(dts));
@@ -381,7 +378,7 @@ TEST(Fmp4Fragment, SixtyFourBitDecodeTime) {
 
 TEST(Fmp4Fragment, FramesOfOtherTracksAreIgnored) {
   media::Tracks t;
-  t.video = avc_aac().video;
+  t.video = fmp4_avc_aac_tracks().video;
   Fmp4Muxer mux(t);
   const std::vector<media::FramePtr> frames = {
       aac(0, {9, 9}), frame(MediaKind::Video, Codec::H265, 0, 0, true, {8}), nullptr,

@@ -20,15 +20,11 @@ using test::bmff::Box;
 using test::bmff::to_bytes;
 using test::bmff::walk_all;
 
-media::TrackInfo track(MediaKind kind, Codec codec, const Bytes& config) {
-  return test::fmp4_track(kind, codec, config);
-}
-media::Tracks avc_aac() {
-  return test::fmp4_avc_aac_tracks();
-}
+using test::fmp4_avc_aac_tracks;
+using test::fmp4_track;
 
 TEST(Fmp4Init, Avc1CarriesTheAvccRecordVerbatim) {
-  const auto boxes = walk_all(Fmp4Muxer(avc_aac()).init_segment());
+  const auto boxes = walk_all(Fmp4Muxer(fmp4_avc_aac_tracks()).init_segment());
   const Box& stsd = boxes[1].all("trak")[0]->path("mdia/minf/stbl/stsd");
   EXPECT_EQ(be_at(stsd.body, 4, 4), 1u);  // entry_count
   const Box& avc1 = stsd.child("avc1");
@@ -44,7 +40,7 @@ TEST(Fmp4Init, Avc1CarriesTheAvccRecordVerbatim) {
 
 TEST(Fmp4Init, Hvc1CarriesTheHvccRecordVerbatim) {
   media::Tracks t;
-  t.video = track(MediaKind::Video, Codec::H265, test::kHvcc);
+  t.video = fmp4_track(MediaKind::Video, Codec::H265, test::kHvcc);
   Fmp4Muxer mux(t);
   const auto boxes = walk_all(mux.init_segment());
   const Box& hvc1 = boxes[1].child("trak").path("mdia/minf/stbl/stsd/hvc1");
@@ -55,7 +51,7 @@ TEST(Fmp4Init, Hvc1CarriesTheHvccRecordVerbatim) {
 }
 
 TEST(Fmp4Init, Mp4aEsdsWrapsTheAudioSpecificConfig) {
-  const Bytes init = Fmp4Muxer(avc_aac()).init_segment();
+  const Bytes init = Fmp4Muxer(fmp4_avc_aac_tracks()).init_segment();
   const auto boxes = walk_all(init);
   const Box& mp4a = boxes[1].all("trak")[1]->path("mdia/minf/stbl/stsd/mp4a");
   EXPECT_EQ(mp4a.size, 78u);
@@ -78,7 +74,7 @@ TEST(Fmp4Init, Mp4aEsdsWrapsTheAudioSpecificConfig) {
 
 TEST(Fmp4Init, LongDecoderSpecificInfoUsesMultiByteDescriptorSizes) {
   media::Tracks t;
-  t.audio = track(MediaKind::Audio, Codec::AAC, test::kAacAsc);
+  t.audio = fmp4_track(MediaKind::Audio, Codec::AAC, test::kAacAsc);
   Bytes asc = test::kAacAsc;
   asc.resize(200, 0);  // a made-up 200-byte config: sizes above 127 take two bytes
   t.audio->config = Buffer::copy(asc);
@@ -111,7 +107,7 @@ OpusEntry opus_entry(const media::TrackInfo& info) {
 }
 
 TEST(Fmp4Init, OpusDopsFromAnOpusHead) {
-  const OpusEntry opus = opus_entry(track(MediaKind::Audio, Codec::Opus, test::kOpusHead));
+  const OpusEntry opus = opus_entry(fmp4_track(MediaKind::Audio, Codec::Opus, test::kOpusHead));
   EXPECT_EQ(opus.timescale, 48000u);
   EXPECT_EQ(be_at(opus.entry, 16, 2), 2u);  // channelcount = OutputChannelCount
   EXPECT_EQ(be_at(opus.entry, 18, 2), 16u);
@@ -126,7 +122,7 @@ TEST(Fmp4Init, OpusDopsWithAChannelMappingTable) {
   // 6 channels, family 1 (RFC 7845 5.1.1.2): 4 streams, 2 coupled, Vorbis 5.1 order; pre-skip
   // 3840, input rate 44100, gain -256 (-1 dB).
   const Bytes head = from_hex("4f70757348656164 01 06 000f 44ac0000 00ff 01 04 02 000401020305");
-  const OpusEntry opus = opus_entry(track(MediaKind::Audio, Codec::Opus, head));
+  const OpusEntry opus = opus_entry(fmp4_track(MediaKind::Audio, Codec::Opus, head));
   EXPECT_EQ(be_at(opus.entry, 16, 2), 6u);
   EXPECT_EQ(opus.dops, from_hex("00 06 0f00 0000ac44 ff00 01 04 02 000401020305"));
 }
@@ -134,15 +130,15 @@ TEST(Fmp4Init, OpusDopsWithAChannelMappingTable) {
 TEST(Fmp4Init, OpusDopsFromADopsBodyOrFromTheChannelCount) {
   // A config that already is a dOps body (Version 0, big-endian) passes through.
   const Bytes dops = from_hex("00 01 0138 0000bb80 0000 00");
-  EXPECT_EQ(opus_entry(track(MediaKind::Audio, Codec::Opus, dops)).dops, dops);
+  EXPECT_EQ(opus_entry(fmp4_track(MediaKind::Audio, Codec::Opus, dops)).dops, dops);
   // No config: stereo family 0 from the track, input rate from the track.
-  media::TrackInfo bare = track(MediaKind::Audio, Codec::Opus, {});
+  media::TrackInfo bare = fmp4_track(MediaKind::Audio, Codec::Opus, {});
   bare.channels = 2;
   bare.sample_rate = 48000;
   EXPECT_EQ(opus_entry(bare).dops, from_hex("00 02 0000 0000bb80 0000 00"));
   // A truncated mapping table is not trusted either.
   const Bytes cut = from_hex("4f70757348656164 01 06 000f 44ac0000 00ff 01 04 02 0004");
-  media::TrackInfo t = track(MediaKind::Audio, Codec::Opus, cut);
+  media::TrackInfo t = fmp4_track(MediaKind::Audio, Codec::Opus, cut);
   t.channels = 1;
   EXPECT_EQ(opus_entry(t).dops, from_hex("00 01 0000 0000bb80 0000 00"));
 }

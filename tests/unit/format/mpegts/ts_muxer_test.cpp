@@ -17,7 +17,7 @@ namespace {
 using namespace ts_vectors;
 using test::from_hex;
 
-Bytes cat(std::initializer_list<ByteSpan> parts) {
+Bytes joined(std::initializer_list<ByteSpan> parts) {
   Bytes out;
   for (auto p : parts)
     out.insert(out.end(), p.begin(), p.end());
@@ -215,8 +215,8 @@ TEST(TsMuxer, TablesMatchFfmpegForH264AndAac) {
   Bytes out;
   mux.write_tables(out);
   EXPECT_EQ(out,
-            cat({psi_packet("474000100000b00d0001c100000001f0002ab104b2"),
-                 psi_packet("475000100002b0170001c10000e100f0001be100f0000fe101f0002f44b99b")}));
+            joined({psi_packet("474000100000b00d0001c100000001f0002ab104b2"),
+                    psi_packet("475000100002b0170001c10000e100f0001be100f0000fe101f0002f44b99b")}));
 }
 
 TEST(TsMuxer, TablesMatchFfmpegForH265AndAac) {

@@ -6,12 +6,12 @@ namespace firstmile::format::rtp {
 namespace {
 
 // Frame units of 3000 ticks (30 fps at 90 kHz).
-constexpr int64_t kF = 3000;
+constexpr int64_t kFrameTicks = 3000;
 
 std::vector<DecodeTimes::Unit> run(DecodeTimes& d, const std::vector<int64_t>& pts_frames) {
   std::vector<DecodeTimes::Unit> out;
   for (size_t i = 0; i < pts_frames.size(); ++i)
-    d.push(pts_frames[i] * kF, i, out);
+    d.push(pts_frames[i] * kFrameTicks, i, out);
   d.flush(out);
   return out;
 }
@@ -39,12 +39,12 @@ TEST(DecodeTimes, OneBFrameDepth) {
   // sorted PTS one frame late.
   DecodeTimes d;
   d.set_depth(1);
-  d.set_frame_step(kF);
+  d.set_frame_step(kFrameTicks);
   auto out = run(d, {0, 3, 1, 2, 6, 4, 5});
   ASSERT_EQ(out.size(), 7u);
   const int64_t expected[] = {-1, 0, 1, 2, 3, 4, 5};
   for (size_t i = 0; i < out.size(); ++i)
-    EXPECT_EQ(out[i].dts, expected[i] * kF) << i;
+    EXPECT_EQ(out[i].dts, expected[i] * kFrameTicks) << i;
   expect_valid(out);
   EXPECT_EQ(d.dropped(), 0u);
 }
@@ -57,9 +57,9 @@ TEST(DecodeTimes, PyramidDepthTwo) {
   auto out = run(d, {0, 4, 2, 1, 3, 8, 6, 5, 7});
   ASSERT_EQ(out.size(), 9u);
   expect_valid(out);
-  EXPECT_EQ(out[0].dts, -4 * kF);
+  EXPECT_EQ(out[0].dts, -4 * kFrameTicks);
   EXPECT_EQ(out[2].dts, 0);
-  EXPECT_EQ(out[8].dts, 6 * kF);
+  EXPECT_EQ(out[8].dts, 6 * kFrameTicks);
 }
 
 TEST(DecodeTimes, LearnsTheDepthWhenTheSpsDoesNotSay) {
@@ -71,22 +71,22 @@ TEST(DecodeTimes, LearnsTheDepthWhenTheSpsDoesNotSay) {
   // goes one tick after P3's decode time; nothing after is lost.
   EXPECT_EQ(d.dropped(), 2u);
   ASSERT_EQ(out.size(), 8u);
-  EXPECT_EQ(out[2].dts, 3 * kF + 1);
-  EXPECT_EQ(out[3].dts, 4 * kF);
+  EXPECT_EQ(out[2].dts, 3 * kFrameTicks + 1);
+  EXPECT_EQ(out[3].dts, 4 * kFrameTicks);
 }
 
 TEST(DecodeTimes, ResetKeepsTheDepth) {
   DecodeTimes d;
   d.set_depth(1);
   std::vector<DecodeTimes::Unit> out;
-  d.push(100 * kF, 0, out);
+  d.push(100 * kFrameTicks, 0, out);
   d.reset();
   EXPECT_TRUE(out.empty());
   d.push(0, 1, out);
-  d.push(2 * kF, 2, out);
+  d.push(2 * kFrameTicks, 2, out);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].index, 1u);
-  EXPECT_EQ(out[0].dts, -2 * kF);
+  EXPECT_EQ(out[0].dts, -2 * kFrameTicks);
   EXPECT_EQ(d.depth(), 1);
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace firstmile::media {
+namespace firstmile::media::aac_test {
 namespace {
 
 using test::from_hex;
@@ -211,4 +211,4 @@ TEST(AudioSpecificConfig, SampleRateTable) {
 }
 
 }  // namespace
-}  // namespace firstmile::media
+}  // namespace firstmile::media::aac_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace firstmile::media {
+namespace firstmile::media::h264_test {
 namespace {
 
 using test::from_hex;
@@ -524,4 +524,4 @@ TEST(H264, ProfileNames) {
 }
 
 }  // namespace
-}  // namespace firstmile::media
+}  // namespace firstmile::media::h264_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace firstmile::media {
+namespace firstmile::media::h265_test {
 namespace {
 
 using test::from_hex;
@@ -525,4 +525,4 @@ TEST(H265, ProfileNames) {
 }
 
 }  // namespace
-}  // namespace firstmile::media
+}  // namespace firstmile::media::h265_test

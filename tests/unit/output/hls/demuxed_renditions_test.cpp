@@ -39,7 +39,7 @@ HlsConfig config(HlsVariant variant = HlsVariant::LowLatency) {
 
 // 30 fps video with a keyframe every `gop` frames and 48 kHz AAC, in dts order, timestamps in
 // whole milliseconds as RTMP has them; audio frames [0, n) start `audio_offset` ticks late.
-void feed(HlsSegmenter& s, int gop, int first, int last, int64_t audio_offset = 0) {
+void feed_gops(HlsSegmenter& s, int gop, int first, int last, int64_t audio_offset = 0) {
   int64_t next_audio = audio_offset;
   while (next_audio < first * 3000)
     next_audio += kAacTicks;
@@ -110,7 +110,7 @@ TEST(DemuxedRenditions, SegmentsAndPartsAlignWithinOneAudioFrame) {
   HlsSegmenter s(config());
   s.set_clock([] { return int64_t{1700000000000}; });
   s.start(tracks(true, true));
-  feed(s, 30, 0, 30 * 5 + 10);  // 5 s: segments 0-4 complete, 5 open
+  feed_gops(s, 30, 0, 30 * 5 + 10);  // 5 s: segments 0-4 complete, 5 open
   auto muxed = s.snapshot();
   auto v = s.snapshot(HlsRendition::Video);
   auto a = s.snapshot(HlsRendition::Audio);
@@ -163,7 +163,7 @@ TEST(DemuxedRenditions, EachPlaylistReportsTheOtherAsItIs) {
   int fed = 0;
   // 61: the keyframe at 60 has just closed segment 1, held as open.
   for (int last : {37, 44, 61, 95}) {
-    feed(s, 30, fed, last);
+    feed_gops(s, 30, fed, last);
     fed = last;
     auto v = s.snapshot(HlsRendition::Video);
     auto a = s.snapshot(HlsRendition::Audio);
@@ -189,7 +189,7 @@ TEST(DemuxedRenditions, ExactPlaylistsWithReports) {
   s.set_clock([] { return int64_t{1700000000000}; });
   s.start(tracks(true, true));
   // Segment 0 is frames 0-29; then parts 1.0 (frames 30-35) and 1.1 (36-41), closed by 42.
-  feed(s, 30, 0, 43);
+  feed_gops(s, 30, 0, 43);
   auto v = s.snapshot(HlsRendition::Video);
   EXPECT_EQ(v->playlist,
             "#EXTM3U\n"
@@ -249,14 +249,14 @@ TEST(DemuxedRenditions, ExactPlaylistsWithReports) {
 TEST(DemuxedRenditions, ASegmentShowsCompleteOnePartAfterItsLastPart) {
   HlsSegmenter s(config());
   s.start(tracks(true, true));
-  feed(s, 30, 0, 31);  // segment 0 closed by the keyframe at 30, held: no playlist yet
+  feed_gops(s, 30, 0, 31);  // segment 0 closed by the keyframe at 30, held: no playlist yet
   for (auto r : {HlsRendition::Muxed, HlsRendition::Video, HlsRendition::Audio}) {
     auto snap = s.snapshot(r);
     EXPECT_EQ(snap->playlist, "");
     EXPECT_EQ(snap->segments.size(), 1u);  // its file is there all the same
     EXPECT_FALSE(snap->has_segment(0));
   }
-  feed(s, 30, 31, 61);  // segment 1 made and closed by the keyframe at 60: held
+  feed_gops(s, 30, 31, 61);  // segment 1 made and closed by the keyframe at 60: held
   for (auto r : {HlsRendition::Muxed, HlsRendition::Video, HlsRendition::Audio}) {
     auto snap = s.snapshot(r);
     const std::string& p = snap->playlist;
@@ -288,7 +288,7 @@ TEST(DemuxedRenditions, ASegmentShowsCompleteOnePartAfterItsLastPart) {
   // The reports say the same: segment 1, part 4.
   EXPECT_NE(s.snapshot(HlsRendition::Video)->playlist.find("LAST-MSN=1,LAST-PART=4\n"),
             std::string::npos);
-  feed(s, 30, 61, 67);  // part 2.0 made: segment 1 shows complete
+  feed_gops(s, 30, 61, 67);  // part 2.0 made: segment 1 shows complete
   for (auto r : {HlsRendition::Muxed, HlsRendition::Video}) {
     auto snap = s.snapshot(r);
     const std::string prefix = r == HlsRendition::Muxed ? "p-" : "p-v-";
@@ -304,7 +304,7 @@ TEST(DemuxedRenditions, ASegmentShowsCompleteOnePartAfterItsLastPart) {
 TEST(DemuxedRenditions, AudioStartingLateKeepsTheVideoNumbers) {
   HlsSegmenter s(config());
   s.start(tracks(true, true));
-  feed(s, 30, 0, 30 * 4 + 1, /*audio_offset=*/90000 * 3 / 2);  // audio from 1.5 s
+  feed_gops(s, 30, 0, 30 * 4 + 1, /*audio_offset=*/90000 * 3 / 2);  // audio from 1.5 s
   auto v = s.snapshot(HlsRendition::Video);
   auto a = s.snapshot(HlsRendition::Audio);
   ASSERT_EQ(v->segments.size(), 4u);
@@ -318,14 +318,14 @@ TEST(DemuxedRenditions, AudioStartingLateKeepsTheVideoNumbers) {
 TEST(DemuxedRenditions, OnlyWhileTheStreamHasBothTracks) {
   HlsSegmenter s(config());
   s.start(tracks(true, false));
-  feed(s, 30, 0, 61);
+  feed_gops(s, 30, 0, 61);
   EXPECT_TRUE(s.snapshot(HlsRendition::Video)->playlist.empty());
   EXPECT_FALSE(s.snapshot()->playlist.empty());
 
   // A publish with both: the renditions start; one without audio again ends them.
   s.end();
   s.start(tracks(true, true));
-  feed(s, 30, 100, 161);
+  feed_gops(s, 30, 100, 161);
   auto v = s.snapshot(HlsRendition::Video);
   ASSERT_FALSE(v->playlist.empty());
   EXPECT_FALSE(v->ended);
@@ -340,7 +340,7 @@ TEST(DemuxedRenditions, OnlyWhileTheStreamHasBothTracks) {
 TEST(DemuxedRenditions, Fmp4VariantHasRenditionsWithoutParts) {
   HlsSegmenter s(config(HlsVariant::Fmp4));
   s.start(tracks(true, true));
-  feed(s, 30, 0, 30 * 3 + 1);
+  feed_gops(s, 30, 0, 30 * 3 + 1);
   auto v = s.snapshot(HlsRendition::Video);
   auto a = s.snapshot(HlsRendition::Audio);
   ASSERT_EQ(v->segments.size(), 3u);
@@ -353,12 +353,12 @@ TEST(DemuxedRenditions, Fmp4VariantHasRenditionsWithoutParts) {
 TEST(DemuxedRenditions, BlockingConditionsFollowEachRendition) {
   HlsSegmenter s(config());
   s.start(tracks(true, true));
-  feed(s, 30, 0, 43);
+  feed_gops(s, 30, 0, 43);
   auto a = s.snapshot(HlsRendition::Audio);
   EXPECT_TRUE(a->has_part(1, 1));
   EXPECT_FALSE(a->has_part(1, 2));
   EXPECT_TRUE(a->part_pending({1, 2}));
-  feed(s, 30, 43, 49);
+  feed_gops(s, 30, 43, 49);
   a = s.snapshot(HlsRendition::Audio);
   EXPECT_TRUE(a->has_part(1, 2));
   EXPECT_NE(a->resolve_part({1, 2}), nullptr);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ffmpeg_vectors.hpp"
 #include "hex.hpp"
 
 #include <string>
@@ -18,31 +19,21 @@ Buffer buf(const Bytes& b) {
   return Buffer::copy(b);
 }
 
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-// ---- FLV tag bodies from ffmpeg 5.1 ----
+// ---- FLV tag bodies from ffmpeg 5.1 (ffmpeg_vectors.hpp) ----
 //   ffmpeg -f lavfi -i color=c=blue:size=160x120:rate=10 -f lavfi -i sine=sample_rate=44100
 //          -t 1 -c:v libx264 -profile:v high -g 5 -bf 2 -c:a aac -ac 1 -b:a 32k -f flv x.flv
-
-// Tag 2 (video, 0 ms): AVC sequence header, avcC of High profile level 1.0, 160x120.
-const Bytes kAvcSequenceHeader = from_hex(
-    "17000000000164000affe100196764000aacd942847e5c044000000300400000"
-    "0503c489658001000668ebe3cb22c0fdf8f800");
-// Tag 3 (audio, 0 ms): AAC sequence header, AudioSpecificConfig LC 44.1 kHz mono.
-const Bytes kAacSequenceHeader = from_hex("af00120856e500");
-// Tag 23 (video, 500 ms): an IDR picture, composition time 200 ms.
-const Bytes kAvcKeyframe = from_hex(
-    "17010000c8000000376588820004bffee8c9fccb2d79e6751a89965a0f95a71c"
-    "c23d1d30eaf51ca3e436ae253277d921465792b7555b24065c0018305a62b0ad");
-// Tag 5 (video, 100 ms): an inter frame, composition time 400 ms.
-const Bytes kAvcInter = from_hex("27010001900000000c419a236c437ffea78400f380");
-// Tag 58 (audio, 1198 ms): a raw AAC frame.
-const Bytes kAacFrame = from_hex("af01011881b470");
+// kAvcSequenceHeader is tag 2 (video, 0 ms): avcC of High profile level 1.0, 160x120;
+// kAacSequenceHeader tag 3 (AudioSpecificConfig LC 44.1 kHz mono); kAvcKeyframe tag 23 (an IDR
+// picture at 500 ms, composition time 200 ms); kAvcInter tag 5 (100 ms, composition time
+// 400 ms); kAacFrame tag 58 (1198 ms).
+using test::cat;
+using test::kAacFrame;
+using test::kAacSequenceHeader;
+using test::kAvcInter;
+using test::kAvcKeyframe;
+using test::kAvcSequenceHeader;
+using test::kHevcIdr;
+using test::kHvcc;
 
 // The same avcC with level_idc 3.1 (0x1f) in the record and in the SPS: a new sequence header.
 Bytes avc_sequence_header_level_31() {
@@ -52,20 +43,10 @@ Bytes avc_sequence_header_level_31() {
   return b;
 }
 
-// ---- H.265 from x265 ----
+// ---- H.265 from x265 (kHvcc and kHevcIdr in ffmpeg_vectors.hpp) ----
 //   ffmpeg -f lavfi -i color=c=red:size=320x240:rate=10 -t 0.3 -c:v libx265
 //          -x265-params bframes=0:keyint=10 -tag:v hvc1 x.mp4
-// The hvcC box payload, with its SEI array left out (VPS, SPS, PPS arrays only): Main profile,
-// level 2 (general_level_idc 60), 320x240.
-const Bytes kHvcc = from_hex(
-    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01"
-    "ffff01600000030090000003000003003c928090a10001002942010101600000"
-    "030090000003000003003ca00a080f16592a4932bc05a0200000030020000003"
-    "0141a2000100074401c172b46240");
-// First sample (IDR_N_LP, 4-byte length prefix) and the second (TRAIL_R).
-const Bytes kHevcIdr = from_hex(
-    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
-    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
+// The second sample (TRAIL_R, 4-byte length prefix).
 const Bytes kHevcTrail = from_hex("0000001a0201d0097e10c62246a380f933cbf1e019c580cff27c80871690");
 
 // Enhanced RTMP v1, ExVideoTagHeader: IsExHeader UB[1] = 1 | FrameType UB[3] | PacketType UB[4],

@@ -30,10 +30,7 @@ using test::kAvcSequenceHeader;
 using test::kHvcc;
 using test::tail;
 
-// An IDR sample of the x265 stream whose configuration is kHvcc.
-const Bytes kHevcIdr = from_hex(
-    "000000392801af11216c8340f592a87ffccc45fd7501781b0e33c2cb23359f90"
-    "099141a763c740f61764244c9308f1ec00025287000003000003003b20");
+using test::kHevcIdr;
 
 using test::avc_aac_tracks;
 using test::described;

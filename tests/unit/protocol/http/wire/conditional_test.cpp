@@ -6,7 +6,7 @@ namespace firstmile::http {
 namespace {
 
 using Clock = std::chrono::system_clock;
-using Kind = RangeAnswer::Kind;
+using RangeKind = RangeAnswer::Kind;
 
 // RFC 9110 5.6.7's example instant: Sun, 06 Nov 1994 08:49:37 GMT = 784111777 s.
 const Clock::time_point kExample{std::chrono::seconds(784111777)};
@@ -88,36 +88,36 @@ TEST(IfRange, StrongTagOrExactDate) {
 
 TEST(Range, OneRangeOfEachForm) {
   auto r = select_range("bytes=0-99", 1000);
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 0u);
   EXPECT_EQ(r.length, 100u);
   r = select_range("bytes=900-", 1000);
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 900u);
   EXPECT_EQ(r.length, 100u);
   r = select_range("bytes=-10", 1000);
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 990u);
   EXPECT_EQ(r.length, 10u);
   r = select_range("bytes=-5000", 1000);  // longer than the object: all of it
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 0u);
   EXPECT_EQ(r.length, 1000u);
   r = select_range("bytes=990-5000", 1000);  // the end is clamped
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 990u);
   EXPECT_EQ(r.length, 10u);
   r = select_range("Bytes= 5-5 ,", 1000);  // unit case-insensitive, empty elements allowed
-  EXPECT_EQ(r.kind, Kind::Partial);
+  EXPECT_EQ(r.kind, RangeKind::Partial);
   EXPECT_EQ(r.first, 5u);
   EXPECT_EQ(r.length, 1u);
 }
 
 TEST(Range, PastTheEndIsUnsatisfiable) {
-  EXPECT_EQ(select_range("bytes=1000-", 1000).kind, Kind::Unsatisfiable);
-  EXPECT_EQ(select_range("bytes=1000-2000", 1000).kind, Kind::Unsatisfiable);
-  EXPECT_EQ(select_range("bytes=-0", 1000).kind, Kind::Unsatisfiable);
-  EXPECT_EQ(select_range("bytes=0-", 0).kind, Kind::Unsatisfiable);
+  EXPECT_EQ(select_range("bytes=1000-", 1000).kind, RangeKind::Unsatisfiable);
+  EXPECT_EQ(select_range("bytes=1000-2000", 1000).kind, RangeKind::Unsatisfiable);
+  EXPECT_EQ(select_range("bytes=-0", 1000).kind, RangeKind::Unsatisfiable);
+  EXPECT_EQ(select_range("bytes=0-", 0).kind, RangeKind::Unsatisfiable);
 }
 
 TEST(Range, WhatIsNotOneValidRangeIsServedWhole) {
@@ -125,7 +125,7 @@ TEST(Range, WhatIsNotOneValidRangeIsServedWhole) {
        {"", "bytes", "bytes=", "items=0-1", "bytes=0-1,5-6", "bytes=5-1", "bytes=a-b", "bytes=1",
         "bytes=--1", "bytes=+1-2", "bytes=99999999999999999999-", "bytes=0-99999999999999999999",
         "bytes=- 1", "bytes 0-1"}) {
-    EXPECT_EQ(select_range(whole, 1000).kind, Kind::Whole) << whole;
+    EXPECT_EQ(select_range(whole, 1000).kind, RangeKind::Whole) << whole;
   }
 }
 

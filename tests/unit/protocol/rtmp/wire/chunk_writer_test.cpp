@@ -4,29 +4,10 @@
 
 #include <numeric>
 
+#include "chunk_reader_test_util.hpp"
+
 namespace firstmile::rtmp {
 namespace {
-
-Bytes B(std::initializer_list<uint8_t> v) {
-  return Bytes(v);
-}
-
-Bytes pattern(size_t n, uint8_t seed = 0) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i)
-    b[i] = static_cast<uint8_t>(seed + i * 7);
-  return b;
-}
-
-Message make(uint32_t csid, uint8_t type, uint32_t ts, uint32_t sid, Bytes payload) {
-  Message m;
-  m.csid = csid;
-  m.type = type;
-  m.timestamp = ts;
-  m.stream_id = sid;
-  m.payload = Buffer::adopt(std::move(payload));
-  return m;
-}
 
 Bytes concat(std::initializer_list<Bytes> parts) {
   Bytes out;

@@ -2,12 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "chunk_reader_test_util.hpp"
+
 namespace firstmile::rtmp {
 namespace {
-
-Bytes B(std::initializer_list<uint8_t> v) {
-  return Bytes(v);
-}
 
 TEST(RtmpMessage, TypeIdsMatchSpec) {
   // Spec 5.4 and 7.1.
