@@ -58,6 +58,7 @@ add_library(fuzzlib_config STATIC
   ${CMAKE_SOURCE_DIR}/src/output/fanout_config.cpp
   ${CMAKE_SOURCE_DIR}/src/output/hls/hls_config.cpp
   ${CMAKE_SOURCE_DIR}/src/output/dash/dash_config.cpp
+  ${CMAKE_SOURCE_DIR}/src/output/record/record_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/http/http_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/rtmp/rtmp_config.cpp
   ${CMAKE_SOURCE_DIR}/src/protocol/pull/pull_config.cpp

@@ -9,6 +9,7 @@
 
 #include "app/modules.hpp"
 #include "control/control_plane.hpp"
+#include "core/clock.hpp"
 #include "output/dash/dash_config.hpp"
 #include "output/dash/dash_segmenter.hpp"
 #include "output/hls/disk_writer.hpp"
@@ -16,6 +17,8 @@
 #include "output/hls/hls_output.hpp"
 #include "output/hls/segmenter.hpp"
 #include "output/http_clients.hpp"
+#include "output/record/record_config.hpp"
+#include "output/record/recorder.hpp"
 #include "protocol/http/http_context.hpp"
 #include "storage/hls_mirror.hpp"
 #include "storage/object_uploader.hpp"
@@ -28,9 +31,7 @@ namespace {
 // segment names that are never reused.
 std::string instance_prefix(uint64_t serial) {
   static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
+  const int64_t ms = unix_ms();
   // The serial tells apart streams created in the same millisecond.
   uint64_t v = static_cast<uint64_t>(ms) * 64 + serial % 64;
   std::string out;
@@ -76,8 +77,32 @@ Server::Server(Config config, std::string config_path)
         log_);
   }
 
+  if (const auto& rec = config_.get<RecordSettings>(); rec.enabled) {
+    // Two threads: a recording being finished (a whole file rewritten) does not hold up the
+    // others' fragments.
+    recordings_ = std::make_shared<record::DiskQueue>(2, rec.max_queue);
+  }
+
   auto setup = [this](media::Stream& stream) {
     const auto& hls_settings = config_.get<HlsSettings>();
+    if (const auto& rec = config_.get<RecordSettings>(); recordings_ && rec.records(stream.app())) {
+      stream.add_output("record",
+                        std::make_shared<record::Recorder>(
+                            record::RecorderConfig{
+                                .app = stream.app(),
+                                .stream = stream.name(),
+                                .path_template = rec.path,
+                                .fragment = rec.fragment,
+                                .max_duration = rec.max_duration,
+                                .on_done =
+                                    [control = control_.get()](const record::RecordingDone& d) {
+                                      control->recording_finished(control::RecordingNotice{
+                                          d.app, d.stream, d.path.string(), d.start_ms, d.duration,
+                                          d.size, d.error});
+                                    },
+                                .log = log_},
+                            recordings_));
+    }
     if (const auto& dash_settings = config_.get<DashSettings>(); dash_settings.enabled) {
       stream.add_output("dash",
                         std::make_shared<dash::DashSegmenter>(dash::segmenter_config(
@@ -186,6 +211,9 @@ int Server::run() {
   workers_->start();
   done.get_future().wait();
   workers_->stop_now();
+  // The streams' recorders were destroyed with the workers' handlers: their files are
+  // finished (moov first) before the process ends.
+  if (recordings_) recordings_->join();
   // What the streams' last snapshots queued gets a moment; the rest waits in the spool.
   if (uploader_) uploader_->stop(Duration(2000));
   control_->stop();

@@ -21,6 +21,9 @@ struct HttpContext;
 namespace storage {
 class ObjectUploader;
 }  // namespace storage
+namespace record {
+class DiskQueue;
+}  // namespace record
 
 class Server {
  public:
@@ -45,6 +48,8 @@ class Server {
   std::unique_ptr<ConnectionLimiter> connections_;
   // Uploads to the object store (s3.enabled); streams' mirrors share it.
   std::shared_ptr<storage::ObjectUploader> uploader_;
+  // The recordings' file I/O (record.enabled).
+  std::shared_ptr<record::DiskQueue> recordings_;
   FaultCounter faults_;
   std::unique_ptr<media::StreamRegistry> registry_;
   std::unique_ptr<ServerContext> ctx_;

@@ -4,6 +4,7 @@
 #include "output/dash/dash_config.hpp"
 #include "output/fanout_config.hpp"
 #include "output/hls/hls_config.hpp"
+#include "output/record/record_config.hpp"
 #include "protocol/http/http_config.hpp"
 #include "protocol/pull/pull_config.hpp"
 #include "protocol/rtmp/rtmp_config.hpp"
@@ -28,6 +29,7 @@ const ConfigSchema& config_schema() {
       hls::config_module(),
       dash::config_module(),
       storage::s3_config_module(),
+      record::config_module(),
       output::fanout_config_module(),
       stream_config_module(),
       control::auth_config_module(),

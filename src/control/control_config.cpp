@@ -160,6 +160,7 @@ ConfigModule webhooks_config_module() {
   url_list(s, "on_play", &WebhooksConfig::on_play);
   url_list(s, "on_stop", &WebhooksConfig::on_stop);
   url_list(s, "on_hls_segment", &WebhooksConfig::on_hls_segment);
+  url_list(s, "on_record_done", &WebhooksConfig::on_record_done);
   s.secret("secret", &WebhooksConfig::secret)
       .duration("timeout", &WebhooksConfig::timeout, Duration(50), std::chrono::minutes(2))
       .count("max_retries", &WebhooksConfig::max_retries, 0, 100)

@@ -29,7 +29,8 @@ struct AuthConfig {
 };
 
 struct WebhooksConfig {
-  std::vector<std::string> on_publish, on_unpublish, on_play, on_stop, on_hls_segment;
+  std::vector<std::string> on_publish, on_unpublish, on_play, on_stop, on_hls_segment,
+      on_record_done;
   std::string secret;  // X-Firstmile-Signature key; empty = unsigned
   Duration timeout{3000};
   uint32_t max_retries = 5;

@@ -9,6 +9,7 @@
 #include "control/crypto.hpp"
 #include "control/play_token.hpp"
 #include "control/webhook_answer.hpp"
+#include "core/clock.hpp"
 #include "format/query_string.hpp"
 
 namespace firstmile::control {
@@ -36,17 +37,20 @@ class DecisionRelease {
   DecisionLimiter& limiter_;
 };
 
-std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+// UTC with milliseconds: "2026-12-08T01:55:18.123Z".
+std::string iso_time(int64_t unix_ms) {
+  const auto secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
   return out;
+}
+
+std::string iso_now() {
+  return iso_time(unix_ms());
 }
 
 // "1.2.3.4:5678" or "[::1]:5678" -> address and port.
@@ -540,6 +544,21 @@ void ControlPlane::segment_finished(const SegmentNotice& segment) {
                       {"uri", segment.uri},
                       {"duration", std::round(segment.duration * 1000) / 1000},
                       {"sequence", segment.sequence}});
+}
+
+void ControlPlane::recording_finished(const RecordingNotice& r) {
+  auto cfg = config();
+  if (cfg->get<WebhooksConfig>().on_record_done.empty()) return;
+  json::object body{{"event", "on_record_done"},
+                    {"node_id", cfg->node_id},
+                    {"app", r.app},
+                    {"stream", r.stream},
+                    {"path", r.path},
+                    {"start_time", iso_time(r.start_ms)},
+                    {"duration", std::round(r.duration * 1000) / 1000},
+                    {"size", r.size}};
+  if (!r.error.empty()) body["error"] = r.error;
+  notify("on_record_done", cfg->get<WebhooksConfig>().on_record_done, std::move(body));
 }
 
 void ControlPlane::count_reload(bool ok) {

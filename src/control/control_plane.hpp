@@ -50,6 +50,16 @@ struct SegmentNotice {
   double duration = 0;  // seconds
 };
 
+// A recording file that ended (on_record_done).
+struct RecordingNotice {
+  std::string app, stream;
+  std::string path;
+  int64_t start_ms = 0;
+  double duration = 0;  // seconds
+  uint64_t size = 0;    // bytes
+  std::string error;    // empty: finished as a progressive MP4
+};
+
 class ControlPlane : public media::StreamEvents, public Admission {
  public:
   ControlPlane(std::shared_ptr<const Config> config, Logger log);
@@ -81,6 +91,8 @@ class ControlPlane : public media::StreamEvents, public Admission {
 
   // on_hls_segment: each finished segment once.
   void segment_finished(const SegmentNotice& segment);
+  // on_record_done: each recording file once, when it is finished (or failed). Any thread.
+  void recording_finished(const RecordingNotice& recording);
 
   // media::StreamEvents (stream executors).
   void publish_stopped(const media::Stream& stream, const media::ClientInfo& publisher,

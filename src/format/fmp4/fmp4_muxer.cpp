@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "format/fmp4/box_writer.hpp"
+#include "format/fmp4/fragment_flags.hpp"
+#include "format/fmp4/movie_boxes.hpp"
 #include "format/fmp4/sample_entry.hpp"
 #include "media/codec/track_info.hpp"
 
@@ -15,32 +17,10 @@ namespace {
 
 using media::Codec;
 
-constexpr uint32_t kMovieTimescale = 1000;  // mvhd: nothing is timed in the movie itself
-constexpr uint16_t kLanguageUnd = 0x55c4;   // mdhd: ISO-639-2/T "und", 5 bits per letter - 0x60
-
-// Sample flags (14496-12 8.8.3.1): reserved(4) is_leading(2) sample_depends_on(2)
-// sample_is_depended_on(2) sample_has_redundancy(2) padding(3) sample_is_non_sync_sample(1)
-// degradation_priority(16).
-constexpr uint32_t kSyncSampleFlags = 0x02000000;     // depends_on = 2: an I picture
-constexpr uint32_t kNonSyncSampleFlags = 0x01010000;  // depends_on = 1, is_non_sync_sample = 1
-
-// tfhd (8.8.7) and trun (8.8.8) flags.
-constexpr uint32_t kTfhdDefaultBaseIsMoof = 0x020000;
-constexpr uint32_t kTrunDataOffset = 0x000001;
-constexpr uint32_t kTrunSampleDuration = 0x000100;
-constexpr uint32_t kTrunSampleSize = 0x000200;
-constexpr uint32_t kTrunSampleFlags = 0x000400;
-constexpr uint32_t kTrunCompositionOffsets = 0x000800;
-
 constexpr size_t kMaxConfigSize = 1 << 20;
 
 constexpr uint32_t kAacSamplesPerFrame = 1024;  // AAC-LC/HE-AAC core frame (14496-3 4.5.1.1)
 constexpr uint32_t kOpusDefaultSamples = 960;   // 20 ms at 48 kHz, the usual Opus frame
-
-void write_unity_matrix(BoxWriter& w) {
-  for (uint32_t v : {0x00010000u, 0u, 0u, 0u, 0x00010000u, 0u, 0u, 0u, 0x40000000u})
-    w.u32(v);
-}
 
 void write_ftyp(BoxWriter& w, size_t track_count) {
   // 'iso6': the 14496-12 feature set this muxer relies on (tfdt and default-base-is-moof,
@@ -55,62 +35,6 @@ void write_ftyp(BoxWriter& w, size_t track_count) {
   w.u32(box_type("iso6"));
   if (track_count == 1) w.u32(box_type("cmfc"));
   w.u32(box_type("mp41"));
-  w.end();
-}
-
-void write_mvhd(BoxWriter& w, uint32_t next_track_id) {
-  w.begin_full(box_type("mvhd"), 0, 0);
-  w.u32(0);  // creation_time
-  w.u32(0);  // modification_time
-  w.u32(kMovieTimescale);
-  w.u32(0);           // duration: unknown, the movie is fragmented (8.8.1)
-  w.u32(0x00010000);  // rate 1.0
-  w.u16(0x0100);      // volume 1.0
-  w.fill(0, 2 + 8);   // reserved
-  write_unity_matrix(w);
-  w.fill(0, 6 * 4);  // pre_defined
-  w.u32(next_track_id);
-  w.end();
-}
-
-void write_tkhd(BoxWriter& w, const Fmp4Track& t) {
-  const bool audio = t.info.kind == media::MediaKind::Audio;
-  w.begin_full(box_type("tkhd"), 0, 0x000003);  // track_enabled | track_in_movie
-  w.u32(0);                                     // creation_time
-  w.u32(0);                                     // modification_time
-  w.u32(t.track_id);
-  w.u32(0);                   // reserved
-  w.u32(0);                   // duration
-  w.fill(0, 8);               // reserved
-  w.u16(0);                   // layer
-  w.u16(0);                   // alternate_group
-  w.u16(audio ? 0x0100 : 0);  // volume
-  w.u16(0);                   // reserved
-  write_unity_matrix(w);
-  w.u32(audio ? 0 : t.info.width << 16);  // 16.16 fixed point
-  w.u32(audio ? 0 : t.info.height << 16);
-  w.end();
-}
-
-void write_mdhd(BoxWriter& w, uint32_t timescale) {
-  w.begin_full(box_type("mdhd"), 0, 0);
-  w.u32(0);  // creation_time
-  w.u32(0);  // modification_time
-  w.u32(timescale);
-  w.u32(0);  // duration
-  w.u16(kLanguageUnd);
-  w.u16(0);  // pre_defined
-  w.end();
-}
-
-void write_hdlr(BoxWriter& w, bool audio) {
-  constexpr std::string_view kVideoName("VideoHandler\0", 13);  // null-terminated UTF-8
-  constexpr std::string_view kSoundName("SoundHandler\0", 13);
-  w.begin_full(box_type("hdlr"), 0, 0);
-  w.u32(0);  // pre_defined
-  w.u32(audio ? box_type("soun") : box_type("vide"));
-  w.fill(0, 12);  // reserved
-  w.bytes(audio ? kSoundName : kVideoName);
   w.end();
 }
 
@@ -139,28 +63,12 @@ void write_stbl(BoxWriter& w, const Fmp4Track& t) {
 void write_trak(BoxWriter& w, const Fmp4Track& t) {
   const bool audio = t.info.kind == media::MediaKind::Audio;
   w.begin(box_type("trak"));
-  write_tkhd(w, t);
+  write_tkhd(w, t.track_id, audio, t.info.width, t.info.height, 0);  // durations: unknown
   w.begin(box_type("mdia"));
-  write_mdhd(w, t.timescale);
+  write_mdhd(w, t.timescale, 0);
   write_hdlr(w, audio);
   w.begin(box_type("minf"));
-  if (audio) {
-    w.begin_full(box_type("smhd"), 0, 0);
-    w.u16(0);  // balance
-    w.u16(0);  // reserved
-  } else {
-    w.begin_full(box_type("vmhd"), 0, 1);  // flags 1 is mandated (12.1.2.2)
-    w.u16(0);                              // graphicsmode: copy
-    w.fill(0, 6);                          // opcolor
-  }
-  w.end();
-  w.begin(box_type("dinf"));
-  w.begin_full(box_type("dref"), 0, 0);
-  w.u32(1);                                     // entry_count
-  w.begin_full(box_type("url "), 0, 0x000001);  // media data in this file
-  w.end();
-  w.end();  // dref
-  w.end();  // dinf
+  write_media_header_and_dinf(w, audio);
   write_stbl(w, t);
   w.end();  // minf
   w.end();  // mdia
@@ -237,7 +145,8 @@ Bytes Fmp4Muxer::init_segment() const {
   BoxWriter w(out);
   write_ftyp(w, tracks_.size());
   w.begin(box_type("moov"));
-  write_mvhd(w, tracks_.empty() ? 1 : tracks_.back().track_id + 1);
+  // The duration is unknown: the movie is fragmented (8.8.1).
+  write_mvhd(w, 0, tracks_.empty() ? 1 : tracks_.back().track_id + 1);
   for (const Fmp4Track& t : tracks_)
     write_trak(w, t);
   w.begin(box_type("mvex"));  // 8.8.1: the presence of mvex announces movie fragments

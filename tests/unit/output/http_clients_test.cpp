@@ -27,7 +27,7 @@ TEST(HttpClients, TableIsBounded) {
   HttpClients c(6s);
   const auto t0 = HttpClients::Clock::time_point{} + 1h;
   for (size_t i = 0; i < HttpClients::kMaxClients; ++i)
-    c.note("a" + std::to_string(i), t0);
+    c.note(std::string("a").append(std::to_string(i)), t0);
   // Full of recent addresses: a new one is neither recorded nor announced.
   EXPECT_FALSE(c.note("new", t0 + 1s));
   EXPECT_EQ(c.viewers(t0 + 1s), HttpClients::kMaxClients);

@@ -57,7 +57,7 @@ struct Box {
 // Bytes before the children in boxes that hold both fields and boxes.
 inline size_t child_preamble(std::string_view type) {
   if (type == "moov" || type == "trak" || type == "mdia" || type == "minf" || type == "dinf" ||
-      type == "stbl" || type == "mvex" || type == "moof" || type == "traf")
+      type == "stbl" || type == "mvex" || type == "moof" || type == "traf" || type == "edts")
     return 0;
   if (type == "stsd" || type == "dref") return 8;   // FullBox header + entry_count
   if (type == "avc1" || type == "hvc1") return 78;  // VisualSampleEntry

@@ -22,24 +22,14 @@ using test::bmff::to_bytes;
 using test::bmff::walk_all;
 
 using test::fmp4_avc_aac_tracks;
+using test::fmp4_frame;
 using test::fmp4_track;
 
-media::FramePtr frame(MediaKind kind, Codec codec, int64_t dts, int64_t pts, bool key,
-                      Bytes payload) {
-  auto f = std::make_shared<media::Frame>();
-  f->kind = kind;
-  f->codec = codec;
-  f->dts = dts;
-  f->pts = pts;
-  f->keyframe = key;
-  f->payload = Buffer::adopt(std::move(payload));
-  return f;
-}
 media::FramePtr video(int64_t dts, int64_t pts, bool key, Bytes payload) {
-  return frame(MediaKind::Video, Codec::H264, dts, pts, key, std::move(payload));
+  return fmp4_frame(MediaKind::Video, Codec::H264, dts, pts, key, std::move(payload));
 }
 media::FramePtr aac(int64_t dts, Bytes payload) {
-  return frame(MediaKind::Audio, Codec::AAC, dts, dts, false, std::move(payload));
+  return fmp4_frame(MediaKind::Audio, Codec::AAC, dts, dts, false, std::move(payload));
 }
 
 struct Sample {
@@ -344,7 +334,7 @@ TEST(Fmp4Fragment, LastSampleDuration) {
   opus.audio = fmp4_track(MediaKind::Audio, Codec::Opus, test::kOpusHead);
   Fmp4Muxer om(opus);
   const auto opus_frame = [](int64_t dts) {
-    return frame(MediaKind::Audio, Codec::Opus, dts, dts, true, {0xfc});
+    return fmp4_frame(MediaKind::Audio, Codec::Opus, dts, dts, true, {0xfc});
   };
   EXPECT_EQ(last_duration(om.fragment(Frames{opus_frame(0)})), 960u);
   // Opus at 48 kHz: 10 ms packets (900 ticks) last 480 samples.
@@ -381,7 +371,7 @@ TEST(Fmp4Fragment, FramesOfOtherTracksAreIgnored) {
   t.video = fmp4_avc_aac_tracks().video;
   Fmp4Muxer mux(t);
   const std::vector<media::FramePtr> frames = {
-      aac(0, {9, 9}), frame(MediaKind::Video, Codec::H265, 0, 0, true, {8}), nullptr,
+      aac(0, {9, 9}), fmp4_frame(MediaKind::Video, Codec::H265, 0, 0, true, {8}), nullptr,
       video(0, 0, true, {7})};
   const auto boxes = walk_all(mux.fragment(frames));
   EXPECT_EQ(boxes[0].all("traf").size(), 1u);

@@ -4,9 +4,12 @@
 //     -pix_fmt yuv420p -c:v libx264 -bf 2 -g 25 -c:a aac -ac 2 avc_aac.mp4
 //   ffmpeg ... -f lavfi -i sine=sample_rate=48000 -c:a libopus -ac 2 hevc_opus.mp4
 // and read back with `ffprobe -show_streams -show_data` (extradata).
+#include <memory>
+
 #include "core/buffer.hpp"
 #include "core/bytes.hpp"
 #include "hex.hpp"
+#include "media/frame.hpp"
 #include "media/track.hpp"
 
 namespace firstmile::test {
@@ -39,6 +42,18 @@ inline media::Tracks fmp4_avc_aac_tracks() {
   t.video->frame_rate = 25;
   t.audio = fmp4_track(media::MediaKind::Audio, media::Codec::AAC, kAacAsc);
   return t;
+}
+
+inline media::FramePtr fmp4_frame(media::MediaKind kind, media::Codec codec, int64_t dts,
+                                  int64_t pts, bool key, Bytes payload) {
+  auto f = std::make_shared<media::Frame>();
+  f->kind = kind;
+  f->codec = codec;
+  f->dts = dts;
+  f->pts = pts;
+  f->keyframe = key;
+  f->payload = Buffer::adopt(std::move(payload));
+  return f;
 }
 
 }  // namespace firstmile::test
