@@ -86,22 +86,18 @@ Server::Server(Config config, std::string config_path)
   auto setup = [this](media::Stream& stream) {
     const auto& hls_settings = config_.get<HlsSettings>();
     if (const auto& rec = config_.get<RecordSettings>(); recordings_ && rec.records(stream.app())) {
-      stream.add_output("record",
-                        std::make_shared<record::Recorder>(
-                            record::RecorderConfig{
-                                .app = stream.app(),
-                                .stream = stream.name(),
-                                .path_template = rec.path,
-                                .fragment = rec.fragment,
-                                .max_duration = rec.max_duration,
-                                .on_done =
-                                    [control = control_.get()](const record::RecordingDone& d) {
-                                      control->recording_finished(control::RecordingNotice{
-                                          d.app, d.stream, d.path.string(), d.start_ms, d.duration,
-                                          d.size, d.error});
-                                    },
-                                .log = log_},
-                            recordings_));
+      stream.add_output(
+          "record",
+          std::make_shared<record::Recorder>(
+              record::RecorderConfig{
+                  .app = stream.app(),
+                  .stream = stream.name(),
+                  .path_template = rec.path,
+                  .fragment = rec.fragment,
+                  .max_duration = rec.max_duration,
+                  .on_done = [this](const record::RecordingDone& d) { recording_done(d); },
+                  .log = log_},
+              recordings_));
     }
     if (const auto& dash_settings = config_.get<DashSettings>(); dash_settings.enabled) {
       stream.add_output("dash",
@@ -182,6 +178,16 @@ int Server::run() {
       log_->info("hls disk copy cleaned dir={} files_removed={}", dir, removed);
   }
   if (uploader_) uploader_->start();
+  if (recordings_) {
+    // What a crash left fragmented is finished on the disk threads; the list is made now,
+    // before any new recording starts, so none of this run's files is in it.
+    auto leftovers =
+        record::list_recordings(record::recordings_root(config_.get<RecordSettings>().path), log_);
+    asio::post(recordings_->make_strand(), [this, leftovers = std::move(leftovers)] {
+      for (const auto& path : leftovers)
+        record::finish_leftover(path, log_, [this](const auto& d) { recording_done(d); });
+    });
+  }
   for (auto& e : endpoints_)
     e->start();
 
@@ -220,6 +226,11 @@ int Server::run() {
   log_->info("stopped");
   log_->flush();
   return 0;
+}
+
+void Server::recording_done(const record::RecordingDone& d) {
+  control_->recording_finished(control::RecordingNotice{
+      d.app, d.stream, d.path.string(), d.start_ms, d.duration, d.size, d.error, d.recovered});
 }
 
 Result<control::ReloadReport> Server::reload() {

@@ -23,6 +23,7 @@ class ObjectUploader;
 }  // namespace storage
 namespace record {
 class DiskQueue;
+struct RecordingDone;
 }  // namespace record
 
 class Server {
@@ -38,6 +39,8 @@ class Server {
  private:
   void shutdown();
   Result<control::ReloadReport> reload();
+  // on_record_done for a recording finished on the disk threads.
+  void recording_done(const record::RecordingDone& done);
 
   Config config_;
   std::string config_path_;

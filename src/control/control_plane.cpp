@@ -554,10 +554,11 @@ void ControlPlane::recording_finished(const RecordingNotice& r) {
                     {"app", r.app},
                     {"stream", r.stream},
                     {"path", r.path},
-                    {"start_time", iso_time(r.start_ms)},
                     {"duration", std::round(r.duration * 1000) / 1000},
                     {"size", r.size}};
+  if (r.start_ms > 0) body["start_time"] = iso_time(r.start_ms);
   if (!r.error.empty()) body["error"] = r.error;
+  if (r.recovered) body["recovered"] = true;
   notify("on_record_done", cfg->get<WebhooksConfig>().on_record_done, std::move(body));
 }
 

@@ -55,9 +55,10 @@ struct RecordingNotice {
   std::string app, stream;
   std::string path;
   int64_t start_ms = 0;
-  double duration = 0;  // seconds
-  uint64_t size = 0;    // bytes
-  std::string error;    // empty: finished as a progressive MP4
+  double duration = 0;     // seconds
+  uint64_t size = 0;       // bytes
+  std::string error;       // empty: finished as a progressive MP4
+  bool recovered = false;  // left fragmented by a crash, finished at the next start
 };
 
 class ControlPlane : public media::StreamEvents, public Admission {

@@ -3,7 +3,7 @@ publish lasts the file is fragmented MP4 that ffprobe already reads; when it end
 rewritten with its moov before the media data, every picture of the clip in it, and
 on_record_done reports it. A publish longer than record.max_duration is split at a keyframe.
 Killed with SIGKILL mid-recording, the server leaves a file ffprobe reads to within a fragment
-of the kill."""
+of the kill, and its next start finishes that file."""
 import os
 import shutil
 import signal
@@ -54,8 +54,9 @@ def recordings(root, stream):
     return sorted(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".mp4"))
 
 
-def record_config(root, hook_url, max_duration=3600):
-    shutil.rmtree(root, ignore_errors=True)  # what an earlier run of the test left
+def record_config(root, hook_url, max_duration=3600, fresh=True):
+    if fresh:
+        shutil.rmtree(root, ignore_errors=True)  # what an earlier run of the test left
     return f"""record:
   enabled: true
   apps: [live]
@@ -131,28 +132,42 @@ class Record(unittest.TestCase):
     def test_sigkill_leaves_a_file_readable_to_within_a_fragment(self):
         clip = harness.make_clip(seconds=20, gop=30)
         root = os.path.join(harness.ARGS.work_dir, "killed-rec")
-        srv = Server("record-kill", config_extra=record_config(root, "http://127.0.0.1:9/"))
-        with srv, harness.publish(srv, "live/kill", clip, os.path.join(srv.dir, "ffmpeg.log"),
-                                  timeout=60) as pub:
-            files = srv.wait_for(lambda: recordings(root, "kill"), timeout=15,
-                                 what="a recording file")
-            started = time.time()
-            srv.wait_for(lambda: sum(1 for t, _ in top_boxes(files[0]) if t == "moof") >= 5,
-                         timeout=20, what="five fragments on disk")
-            elapsed = time.time() - started
-            srv.stop(sig=signal.SIGKILL)
-            pub.stop()
-        kinds = [t for t, _ in top_boxes(files[0])]
-        self.assertEqual(kinds[:2], ["ftyp", "moov"])
-        self.assertGreaterEqual(kinds.count("moof"), 5)
-        # Media time up to the last complete fragment: at least what was there when the fifth
-        # appeared, at most a fragment (1 s) and the publisher's head start beyond the kill.
-        duration = duration_of(files[0])
-        self.assertGreaterEqual(duration, 4.0)
-        self.assertLessEqual(duration, elapsed + 3.0)
-        codec, packets = count_packets(files[0], "v:0")
-        self.assertEqual(codec, "h264")
-        self.assertGreaterEqual(packets, 5 * 30 - 30)
+        with WebhookReceiver() as rx:
+            srv = Server("record-kill", config_extra=record_config(root, rx.url("/done")))
+            with srv, harness.publish(srv, "live/kill", clip, os.path.join(srv.dir, "ffmpeg.log"),
+                                      timeout=60) as pub:
+                files = srv.wait_for(lambda: recordings(root, "kill"), timeout=15,
+                                     what="a recording file")
+                started = time.time()
+                srv.wait_for(lambda: sum(1 for t, _ in top_boxes(files[0]) if t == "moof") >= 5,
+                             timeout=20, what="five fragments on disk")
+                elapsed = time.time() - started
+                srv.stop(sig=signal.SIGKILL)
+                pub.stop()
+            kinds = [t for t, _ in top_boxes(files[0])]
+            self.assertEqual(kinds[:2], ["ftyp", "moov"])
+            self.assertGreaterEqual(kinds.count("moof"), 5)
+            # Media time up to the last complete fragment: at least what was there when the
+            # fifth appeared, at most a fragment (1 s) and the publisher's head start beyond.
+            duration = duration_of(files[0])
+            self.assertGreaterEqual(duration, 4.0)
+            self.assertLessEqual(duration, elapsed + 3.0)
+            codec, packets = count_packets(files[0], "v:0")
+            self.assertEqual(codec, "h264")
+            self.assertGreaterEqual(packets, 5 * 30 - 30)
+            self.assertEqual(rx.requests(event="on_record_done"), [])
+
+            # The next start finishes it: moov first, the same pictures, reported as recovered.
+            with Server("record-kill",
+                        config_extra=record_config(root, rx.url("/done"), fresh=False)) as again:
+                done = rx.wait_for("on_record_done", timeout=20).json
+                self.assertTrue(again.alive())
+            self.assertEqual(done["path"], files[0])
+            self.assertTrue(done["recovered"])
+            self.assertEqual((done["app"], done["stream"]), ("live", "kill"))
+            self.assertEqual([t for t, _ in top_boxes(files[0])], ["ftyp", "moov", "mdat"])
+            self.assertEqual(count_packets(files[0], "v:0"), ("h264", packets))
+            self.assertAlmostEqual(duration_of(files[0]), duration, delta=0.1)
 
 
 if __name__ == "__main__":

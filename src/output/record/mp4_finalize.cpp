@@ -109,6 +109,23 @@ Result<FragmentedMp4> index_fragmented_mp4(const std::filesystem::path& path) {
   return out;
 }
 
+bool looks_fragmented(const std::filesystem::path& path) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) return false;
+  uint64_t pos = 0;
+  for (int i = 0; i < 8; ++i) {
+    uint8_t head[16];
+    if (fseeko(f.get(), static_cast<off_t>(pos), SEEK_SET) != 0) return false;
+    const size_t n = std::fread(head, 1, sizeof head, f.get());
+    auto h = format::read_box_header(ByteSpan(head, n));
+    if (!h || h->size == 0) return false;
+    if (h->type == box_type("moof")) return true;
+    if (h->type == box_type("mdat")) return false;
+    pos += h->size;
+  }
+  return false;
+}
+
 Result<FinalizedMp4> finalize_mp4(const std::filesystem::path& path) {
   auto index = index_fragmented_mp4(path);
   if (!index) return index.error();

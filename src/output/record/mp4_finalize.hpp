@@ -32,6 +32,10 @@ struct FragmentedMp4 {
 // short by the end of the file ends the index; a box that makes no sense is an error.
 Result<FragmentedMp4> index_fragmented_mp4(const std::filesystem::path& path);
 
+// True when a moof comes before any mdat among the file's first top-level boxes: only box
+// headers are read, so old finished recordings cost a few reads each.
+bool looks_fragmented(const std::filesystem::path& path);
+
 struct FinalizedMp4 {
   uint64_t size = 0;           // bytes of the progressive file
   double duration = 0;         // seconds, the longest track

@@ -85,6 +85,59 @@ Result<std::filesystem::path> recording_path(const std::string& path_template,
   return p;
 }
 
+std::filesystem::path recordings_root(const std::string& path_template) {
+  const size_t field = path_template.find('{');
+  const size_t slash = path_template.rfind('/', field);
+  if (slash == std::string::npos || slash == 0) return {};
+  return std::filesystem::path(path_template.substr(0, slash));
+}
+
+std::vector<std::filesystem::path> list_recordings(const std::filesystem::path& root,
+                                                   const Logger& log, int max_depth) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (root.empty() || !fs::is_directory(root, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::none, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it.depth() >= max_depth) it.disable_recursion_pending();
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    if (name.ends_with(".mp4.tmp")) {
+      std::error_code rm;
+      fs::remove(it->path(), rm);
+      log->info("recording leftover removed path={}", it->path().string());
+    } else if (name.ends_with(".mp4")) {
+      out.push_back(it->path());
+    }
+  }
+  return out;
+}
+
+void finish_leftover(const std::filesystem::path& path, const Logger& log,
+                     const std::function<void(const RecordingDone&)>& on_done) {
+  if (!looks_fragmented(path)) return;  // finished, or not a recording
+  RecordingDone done;
+  done.path = path;
+  done.recovered = true;
+  // The app and stream as the default layout places them (.../{app}/{stream}/NAME.mp4).
+  done.stream = path.parent_path().filename().string();
+  done.app = path.parent_path().parent_path().filename().string();
+  auto finished = finalize_mp4(path);
+  std::error_code ec;
+  if (finished) {
+    done.duration = finished->duration;
+    done.size = finished->size;
+    log->info("recording finished after a restart path={} duration={:.3f} size={}", path.string(),
+              done.duration, done.size);
+  } else {
+    done.error = finished.error().message;
+    done.size = std::filesystem::file_size(path, ec);
+    log->error("recording left fragmented path={} error=\"{}\"", path.string(), done.error);
+  }
+  if (on_done) on_done(done);
+}
+
 namespace {
 
 // Appends and flushes to the disk: what returns is there after a crash.

@@ -58,6 +58,7 @@ struct RecordingDone {
   // Empty when the file was finished as a progressive MP4; else what went wrong (the file, if
   // any, is then the fragmented MP4 up to its last complete fragment).
   std::string error;
+  bool recovered = false;  // left fragmented by an earlier run, finished at this start
 };
 
 struct RecorderConfig {
@@ -81,6 +82,21 @@ struct RecorderStats {
 Result<std::filesystem::path> recording_path(const std::string& path_template,
                                              const std::string& app, const std::string& stream,
                                              int64_t unix_ms);
+
+// The directory every file of `path_template` lies under: the template up to the directory
+// that holds its first field. Empty when that is the working directory itself (nothing is
+// searched there).
+std::filesystem::path recordings_root(const std::string& path_template);
+
+// At start, before any recording begins: the .mp4 files under `root` (at most `max_depth`
+// directories down), after removing the .mp4.tmp files an interrupted finish left.
+std::vector<std::filesystem::path> list_recordings(const std::filesystem::path& root,
+                                                   const Logger& log, int max_depth = 4);
+// Finishes `path` if it is still fragmented (a crash while it was recorded) and reports it
+// through `on_done` as a recording that ended (`recovered`); a finished file is left alone.
+// Blocking file I/O.
+void finish_leftover(const std::filesystem::path& path, const Logger& log,
+                     const std::function<void(const RecordingDone&)>& on_done);
 
 class Recorder final : public media::Sink {
  public:

@@ -256,5 +256,51 @@ TEST_F(RecordTest, ABoundedQueueStopsRatherThanGrows) {
   EXPECT_EQ(disk->queued_bytes(), 0u);
 }
 
+TEST(RecordingsRoot, TheDirectoryAboveTheFirstField) {
+  EXPECT_EQ(recordings_root("recordings/{app}/{stream}/{start_time}.mp4"), "recordings");
+  EXPECT_EQ(recordings_root("/srv/rec/live-{stream}/{start_time}.mp4"), "/srv/rec");
+  EXPECT_EQ(recordings_root("{app}/{stream}/{start_time}.mp4"), "");  // not the working dir
+  EXPECT_EQ(recordings_root("/{stream}-{start_time}.mp4"), "");
+}
+
+TEST_F(RecordTest, LeftoversOfACrashAreFinishedAtStart) {
+  auto disk = std::make_shared<DiskQueue>(1, 64 << 20);
+  auto rec = std::make_unique<Recorder>(config(), disk);
+  rec->on_tracks(test::fmp4_avc_aac_tracks());
+  feed(*rec, 4.5, 30);
+  const fs::path dir = dir_ / "live" / "cam";
+  const fs::path crashed = dir_ / "old" / "live" / "cam" / "crashed.mp4";
+  fs::create_directories(crashed.parent_path());
+  for (int i = 0; i < 500 && !fs::exists(crashed); ++i) {
+    if (fs::exists(dir) && !fs::is_empty(dir)) {
+      auto index = index_fragmented_mp4(fs::directory_iterator(dir)->path());
+      if (index && index->fragments.size() == 4)
+        fs::copy_file(fs::directory_iterator(dir)->path(), crashed);
+    }
+    ::usleep(10000);
+  }
+  rec->on_end();
+  disk->join();
+  ASSERT_TRUE(fs::exists(crashed));
+  std::ofstream(crashed.string() + ".tmp") << "half a finish";
+  const fs::path finished = done_.at(0).path;
+  done_.clear();
+
+  auto found = list_recordings(dir_, quiet_log());
+  EXPECT_EQ(found.size(), 2u);
+  EXPECT_FALSE(fs::exists(crashed.string() + ".tmp"));
+  EXPECT_TRUE(looks_fragmented(crashed));
+  EXPECT_FALSE(looks_fragmented(finished));
+  for (const auto& p : found)
+    finish_leftover(p, quiet_log(), [this](const RecordingDone& d) { done_.push_back(d); });
+  ASSERT_EQ(done_.size(), 1u);  // the finished one is left alone
+  EXPECT_EQ(done_[0].path, crashed);
+  EXPECT_TRUE(done_[0].recovered);
+  EXPECT_EQ(done_[0].app, "live");
+  EXPECT_EQ(done_[0].stream, "cam");
+  EXPECT_NEAR(done_[0].duration, 4.0, 0.05);
+  EXPECT_FALSE(looks_fragmented(crashed));
+}
+
 }  // namespace
 }  // namespace firstmile::record
