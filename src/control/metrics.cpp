@@ -8,7 +8,7 @@
 namespace firstmile::control {
 namespace {
 
-bool valid_name(std::string_view s, bool allow_colon) {
+bool valid_metric_name(std::string_view s, bool allow_colon) {
   auto head = [&](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
            (allow_colon && c == ':');
@@ -22,7 +22,7 @@ bool valid_name(std::string_view s, bool allow_colon) {
 bool valid_labels(const Labels& labels) {
   for (size_t i = 0; i < labels.size(); ++i) {
     const std::string& n = labels[i].first;
-    if (!valid_name(n, false) || n.starts_with("__")) return false;
+    if (!valid_metric_name(n, false) || n.starts_with("__")) return false;
     for (size_t j = 0; j < i; ++j) {
       if (labels[j].first == n) return false;
     }
@@ -172,7 +172,7 @@ std::vector<std::pair<std::string, Histogram::Snapshot>> HistogramFamily::snapsh
 
 MetricsWriter::Family* MetricsWriter::family(std::string_view name, std::string_view type,
                                              std::string_view help, const Labels& labels) {
-  bool ok = valid_name(name, true) && valid_labels(labels);
+  bool ok = valid_metric_name(name, true) && valid_labels(labels);
   assert(ok && "invalid metric or label name");
   if (!ok) return nullptr;
   auto [it, inserted] = index_.try_emplace(std::string(name), families_.size());

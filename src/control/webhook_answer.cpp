@@ -51,7 +51,7 @@ WebhookAnswer judge_webhook_answer(int status, std::string_view error, std::stri
   if (ec || !v.is_object()) return answer(Kind::Error, "authorization answer is not a JSON object");
   WebhookAnswer allow = answer(Kind::Allow);
   if (auto* s = v.as_object().if_contains("stream"); max_name > 0 && s && !s->is_null()) {
-    if (!s->is_string() || !valid_name(std::string_view(s->as_string()), max_name))
+    if (!s->is_string() || !firstmile::valid_name(std::string_view(s->as_string()), max_name))
       return answer(Kind::Error, "authorization answer names an invalid stream");
     allow.stream = std::string(s->as_string());
   }
