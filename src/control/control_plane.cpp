@@ -7,9 +7,9 @@
 
 #include "control/control_config.hpp"
 #include "control/crypto.hpp"
+#include "control/event_fields.hpp"
 #include "control/play_token.hpp"
 #include "control/webhook_answer.hpp"
-#include "core/clock.hpp"
 #include "format/query_string.hpp"
 
 namespace firstmile::control {
@@ -36,53 +36,6 @@ class DecisionRelease {
  private:
   DecisionLimiter& limiter_;
 };
-
-// UTC with milliseconds: "2026-12-08T01:55:18.123Z".
-std::string iso_time(int64_t unix_ms) {
-  const auto secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
-  return out;
-}
-
-std::string iso_now() {
-  return iso_time(unix_ms());
-}
-
-// "1.2.3.4:5678" or "[::1]:5678" -> address and port.
-std::pair<std::string, uint16_t> split_peer(const std::string& peer) {
-  auto colon = peer.rfind(':');
-  if (colon == std::string::npos) return {peer, 0};
-  std::string host = peer.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  try {
-    port = static_cast<unsigned>(std::stoul(peer.substr(colon + 1)));
-  } catch (const std::exception&) {
-  }
-  return {host, static_cast<uint16_t>(port > 65535 ? 0 : port)};
-}
-
-json::object params_json(const std::string& query) {
-  json::object o;
-  auto params = format::parse_query(query);
-  if (!params) return o;
-  for (auto& [k, v] : *params) {
-    if (!o.contains(k)) o[k] = v;
-  }
-  return o;
-}
-
-double seconds_since(std::chrono::system_clock::time_point t) {
-  return std::round(std::chrono::duration<double>(std::chrono::system_clock::now() - t).count() *
-                    1000) /
-         1000;
-}
 
 WebhookSettings settings_of(const WebhooksConfig& c) {
   WebhookSettings s;
@@ -467,99 +420,6 @@ asio::awaitable<AccessDecision> ControlPlane::decide_play(AccessRequest r) {
     ++allowed_["play"];
   }
   co_return d;
-}
-
-void ControlPlane::notify(const std::string& event, const std::vector<std::string>& urls,
-                          json::object body) {
-  std::string id = make_delivery_id();
-  body["id"] = id;
-  body["time"] = iso_now();
-  // Everything but segment events is a client's or a publisher's lifecycle: never crowded out
-  // by segment events, and journaled.
-  hooks_->notify(event, urls, json::serialize(body), id, event != "on_hls_segment");
-}
-
-namespace {
-// The fields every client event shares.
-json::object client_event(const char* event, const Config& cfg, const media::Stream& stream,
-                          const media::ClientInfo& c) {
-  auto [ip, port] = split_peer(c.peer);
-  return json::object{{"event", event},          {"node_id", cfg.node_id}, {"app", stream.app()},
-                      {"stream", stream.name()}, {"protocol", c.protocol}, {"client_ip", ip},
-                      {"client_port", port}};
-}
-}  // namespace
-
-void ControlPlane::publish_stopped(const media::Stream& stream, const media::ClientInfo& c,
-                                   const std::string& reason) {
-  auto cfg = config();
-  if (cfg->get<WebhooksConfig>().on_unpublish.empty()) return;
-  auto body = client_event("on_unpublish", *cfg, stream, c);
-  body["duration"] = seconds_since(c.started);
-  body["bytes_in"] = c.bytes;
-  body["reason"] = reason;
-  notify("on_unpublish", cfg->get<WebhooksConfig>().on_unpublish, std::move(body));
-}
-
-void ControlPlane::play_started(const media::Stream& stream, const media::ClientInfo& c) {
-  auto cfg = config();
-  // In webhook mode the decision request was the on_play event.
-  if (cfg->get<WebhooksConfig>().on_play.empty() ||
-      cfg->get<AuthConfig>().play == PlayAuth::Webhook)
-    return;
-  auto body = client_event("on_play", *cfg, stream, c);
-  body["query"] = c.query;
-  body["params"] = params_json(c.query);
-  notify("on_play", cfg->get<WebhooksConfig>().on_play, std::move(body));
-}
-
-void ControlPlane::http_client_started(const media::Stream& stream, const std::string& client,
-                                       const std::string& query, const char* protocol) {
-  media::ClientInfo c;
-  c.protocol = protocol;
-  c.peer = client + ":0";
-  c.query = query;
-  play_started(stream, c);
-}
-
-void ControlPlane::play_stopped(const media::Stream& stream, const media::ClientInfo& c,
-                                const std::string& reason) {
-  auto cfg = config();
-  if (cfg->get<WebhooksConfig>().on_stop.empty()) return;
-  auto body = client_event("on_stop", *cfg, stream, c);
-  body["duration"] = seconds_since(c.started);
-  body["bytes_out"] = c.bytes;
-  body["reason"] = reason;
-  notify("on_stop", cfg->get<WebhooksConfig>().on_stop, std::move(body));
-}
-
-void ControlPlane::segment_finished(const SegmentNotice& segment) {
-  auto cfg = config();
-  if (cfg->get<WebhooksConfig>().on_hls_segment.empty()) return;
-  notify("on_hls_segment", cfg->get<WebhooksConfig>().on_hls_segment,
-         json::object{{"event", "on_hls_segment"},
-                      {"node_id", cfg->node_id},
-                      {"app", segment.app},
-                      {"stream", segment.stream},
-                      {"uri", segment.uri},
-                      {"duration", std::round(segment.duration * 1000) / 1000},
-                      {"sequence", segment.sequence}});
-}
-
-void ControlPlane::recording_finished(const RecordingNotice& r) {
-  auto cfg = config();
-  if (cfg->get<WebhooksConfig>().on_record_done.empty()) return;
-  json::object body{{"event", "on_record_done"},
-                    {"node_id", cfg->node_id},
-                    {"app", r.app},
-                    {"stream", r.stream},
-                    {"path", r.path},
-                    {"duration", std::round(r.duration * 1000) / 1000},
-                    {"size", r.size}};
-  if (r.start_ms > 0) body["start_time"] = iso_time(r.start_ms);
-  if (!r.error.empty()) body["error"] = r.error;
-  if (r.recovered) body["recovered"] = true;
-  notify("on_record_done", cfg->get<WebhooksConfig>().on_record_done, std::move(body));
 }
 
 void ControlPlane::count_reload(bool ok) {

@@ -56,45 +56,40 @@ void write_edts(BoxWriter& w, uint64_t delay_movie, uint64_t duration_movie, int
   w.end();  // edts
 }
 
+// A table of (count, value) runs over the samples (stts, ctts: 8.6.1.2, 8.6.1.3).
+template <class Value>
+void write_run_lengths(BoxWriter& w, uint32_t type, uint8_t version,
+                       const std::vector<ProgressiveSample>& samples, Value value) {
+  std::vector<std::pair<uint32_t, uint32_t>> runs;
+  for (const auto& s : samples) {
+    const uint32_t v = value(s);
+    if (!runs.empty() && runs.back().second == v)
+      ++runs.back().first;
+    else
+      runs.emplace_back(1, v);
+  }
+  w.begin_full(type, version, 0);
+  w.u32(static_cast<uint32_t>(runs.size()));
+  for (const auto& [count, v] : runs) {
+    w.u32(count);
+    w.u32(v);
+  }
+  w.end();
+}
+
 void write_tables(BoxWriter& w, const ProgressiveTrack& t, uint64_t base, bool co64) {
   w.begin(box_type("stbl"));
   w.bytes(t.header.stsd);
 
-  // stts: runs of equal durations.
-  std::vector<std::pair<uint32_t, uint32_t>> runs;  // (count, value)
-  for (const auto& s : t.samples) {
-    if (!runs.empty() && runs.back().second == s.duration)
-      ++runs.back().first;
-    else
-      runs.emplace_back(1, s.duration);
-  }
-  w.begin_full(box_type("stts"), 0, 0);
-  w.u32(static_cast<uint32_t>(runs.size()));
-  for (const auto& [count, value] : runs) {
-    w.u32(count);
-    w.u32(value);
-  }
-  w.end();
-
+  write_run_lengths(w, box_type("stts"), 0, t.samples,
+                    [](const ProgressiveSample& s) { return s.duration; });
   // ctts (version 1: signed offsets) only when some sample has an offset.
   const bool any_offset = std::any_of(t.samples.begin(), t.samples.end(),
                                       [](const auto& s) { return s.composition_offset != 0; });
   if (any_offset) {
-    runs.clear();
-    for (const auto& s : t.samples) {
-      const auto v = static_cast<uint32_t>(s.composition_offset);
-      if (!runs.empty() && runs.back().second == v)
-        ++runs.back().first;
-      else
-        runs.emplace_back(1, v);
-    }
-    w.begin_full(box_type("ctts"), 1, 0);
-    w.u32(static_cast<uint32_t>(runs.size()));
-    for (const auto& [count, value] : runs) {
-      w.u32(count);
-      w.u32(value);
-    }
-    w.end();
+    write_run_lengths(w, box_type("ctts"), 1, t.samples, [](const ProgressiveSample& s) {
+      return static_cast<uint32_t>(s.composition_offset);
+    });
   }
 
   // stss only when some sample is not a sync sample (8.6.2: absent means all are).
